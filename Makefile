@@ -1,0 +1,35 @@
+# Two commands: `make run` (demo city on http://127.0.0.1:8000/) and `make test` (the whole suite).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test install messages clean bench
+
+run: install
+	$(BIN)/gridgov demo --port $(PORT)
+
+test: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/run-tests
+
+bench: install
+	$(BIN)/gridgov bench --json
+
+install: $(VENV)/.installed node_modules/.installed messages
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Translations are compiled with Babel (pure Python): no GNU gettext needed on the machine.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d src/gridgov/locale -D django 2>&1 | grep -v '^$$' || true
+
+clean:
+	rm -rf $(VENV) node_modules var gridgov.sqlite3*

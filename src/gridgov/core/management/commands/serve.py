@@ -1,0 +1,27 @@
+import os
+import sys
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+def serve(port: int, workers: int, host: str = "127.0.0.1") -> None:
+    """Replace this process by gunicorn serving the WSGI app (stateless: run as many as you like)."""
+    call_command("migrate", interactive=False, verbosity=0)
+    args = [sys.executable, "-m", "gunicorn", "gridgov.wsgi:application", "--bind", f"{host}:{port}",
+            "--workers", str(workers), "--access-logfile", "-", "--timeout", "120"]
+    sys.stdout.write(f"gridgov serving on http://{host}:{port}/\n")
+    sys.stdout.flush()
+    os.execv(sys.executable, args)
+
+
+class Command(BaseCommand):
+    help = "Serve the web application and API (gunicorn)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--workers", type=int, default=2)
+
+    def handle(self, *args, port, host, workers, **options):
+        serve(port, workers, host)

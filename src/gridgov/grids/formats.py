@@ -1,0 +1,268 @@
+"""Grid files in and out: GeoJSON, ESRI Shapefile (pyshp) and an Excel roster (openpyxl).
+
+Every format carries the same columns: code, name, level, parent, households, population, kind.
+Readers collect every row-level problem they can find before giving up, so that a person can fix a
+file in one pass; the import service then validates the tree itself.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import shapefile
+import shapely
+from shapely.geometry import mapping, shape
+
+from gridgov.core import geo
+from gridgov.grids.selectors import current_geometries, grid_properties
+from gridgov.grids.services import GridImportError, GridInput, RowError
+
+COLUMNS = ["code", "name", "level", "parent", "households", "population", "kind"]
+CHINESE_HEADERS = {"编码": "code", "名称": "name", "层级": "level", "上级编码": "parent", "户数": "households",
+                   "人口": "population", "类型": "kind", "边界": "geometry"}
+HEADERS_ZH = ["编码", "名称", "层级", "上级编码", "户数", "人口", "类型"]
+FORMATS = {".geojson": "geojson", ".json": "geojson", ".shp": "shapefile", ".zip": "shapefile", ".xlsx": "excel"}
+
+
+def format_of(path: str | Path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise GridImportError([RowError(0, "", f"unknown file type {suffix or '(none)'}: use .geojson, .shp, .zip (Shapefile) or .xlsx")])
+    return FORMATS[suffix]
+
+
+def _int(value, label: str, problems: list[str]) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        problems.append(f"{label} {value!r} is not a number")
+        return None
+    if number != int(number):
+        problems.append(f"{label} {value!r} is not a whole number")
+        return None
+    return int(number)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _item(row: int, props: dict, geometry, errors: list[RowError]) -> GridInput | None:
+    problems: list[str] = []
+    code = _text(props.get("code"))
+    item = GridInput(
+        row=row,
+        code=code,
+        name=_text(props.get("name")),
+        level=_int(props.get("level"), "level", problems),
+        parent=_text(props.get("parent")) or None,
+        households=_int(props.get("households"), "households", problems),
+        population=_int(props.get("population"), "population", problems),
+        kind=_text(props.get("kind")) or None,
+        geometry=geometry,
+    )
+    if not code:
+        problems.append("code is missing")
+    errors.extend(RowError(row, code, p) for p in problems)
+    return None if problems else item
+
+
+def read_geojson(data: bytes) -> list[GridInput]:
+    try:
+        doc = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise GridImportError([RowError(0, "", f"not valid JSON: {exc}")]) from exc
+    features = doc.get("features") if isinstance(doc, dict) else None
+    if not isinstance(features, list):
+        raise GridImportError([RowError(0, "", "expected a GeoJSON FeatureCollection with a features list")])
+    items, errors = [], []
+    for number, feature in enumerate(features, start=1):
+        props = (feature or {}).get("properties") or {}
+        geometry = None
+        if (feature or {}).get("geometry") is not None:
+            try:
+                geometry = shape(feature["geometry"])
+            except Exception as exc:  # shapely raises several types for malformed geometry
+                errors.append(RowError(number, _text(props.get("code")), f"unreadable geometry: {exc}"))
+                continue
+        item = _item(number, props, geometry, errors)
+        if item:
+            items.append(item)
+    if errors:
+        raise GridImportError(errors)
+    return items
+
+
+def read_shapefile(path: Path) -> list[GridInput]:
+    """A .shp beside its .dbf/.shx, or a .zip holding them (how Shapefiles travel)."""
+    if path.suffix.lower() == ".zip":
+        with tempfile.TemporaryDirectory() as tmp:
+            with zipfile.ZipFile(path) as archive:
+                archive.extractall(tmp)
+            shps = sorted(Path(tmp).rglob("*.shp"))
+            if len(shps) != 1:
+                raise GridImportError([RowError(0, "", f"the zip must hold exactly one .shp file, found {len(shps)}")])
+            return read_shapefile(shps[0])
+    try:
+        reader = shapefile.Reader(str(path), encoding=_shapefile_encoding(path))
+    except (shapefile.ShapefileException, OSError) as exc:
+        raise GridImportError([RowError(0, "", f"cannot read the Shapefile: {exc}")]) from exc
+    with reader:
+        fields = [f[0] for f in reader.fields[1:]]
+        items, errors = [], []
+        for number, record in enumerate(reader.iterShapeRecords(), start=1):
+            props = dict(zip(fields, record.record))
+            geometry = None
+            if record.shape.shapeType != shapefile.NULL:
+                try:
+                    geometry = shape(record.shape.__geo_interface__)
+                except Exception as exc:
+                    errors.append(RowError(number, _text(props.get("code")), f"unreadable geometry: {exc}"))
+                    continue
+            item = _item(number, props, geometry, errors)
+            if item:
+                items.append(item)
+    if errors:
+        raise GridImportError(errors)
+    return items
+
+
+def _shapefile_encoding(path: Path) -> str:
+    cpg = path.with_suffix(".cpg")
+    if cpg.exists():
+        return cpg.read_text().strip() or "utf-8"
+    return "utf-8"  # GIS tools in China also write GBK; they then write a .cpg saying so
+
+
+def read_excel(path: Path) -> list[GridInput]:
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors
+        raise GridImportError([RowError(0, "", f"cannot read the Excel file: {exc}")]) from exc
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None)
+    if not header:
+        raise GridImportError([RowError(0, "", "the first sheet is empty")])
+    names = [CHINESE_HEADERS.get(_text(h), _text(h).lower()) for h in header]
+    if "code" not in names:
+        raise GridImportError([RowError(1, "", "no code/编码 column in the first row")])
+    items, errors = [], []
+    for number, values in enumerate(rows, start=2):
+        if values is None or all(v is None or _text(v) == "" for v in values):
+            continue
+        props = dict(zip(names, values))
+        geometry = None
+        if _text(props.get("geometry")):
+            try:
+                geometry = shapely.from_wkt(_text(props["geometry"]))
+            except shapely.errors.GEOSException as exc:
+                errors.append(RowError(number, _text(props.get("code")), f"unreadable WKT geometry: {exc}"))
+                continue
+        item = _item(number, props, geometry, errors)
+        if item:
+            items.append(item)
+    book.close()
+    if errors:
+        raise GridImportError(errors)
+    return items
+
+
+def read_file(path: str | Path) -> list[GridInput]:
+    path = Path(path)
+    kind = format_of(path)
+    if not path.exists():
+        raise GridImportError([RowError(0, "", f"no such file: {path}")])
+    if kind == "geojson":
+        return read_geojson(path.read_bytes())
+    if kind == "shapefile":
+        return read_shapefile(path)
+    return read_excel(path)
+
+
+# ---- export -------------------------------------------------------------------------------------
+
+def _rows(root: str | None, crs: str):
+    from gridgov.grids.selectors import subtree
+
+    grids = list(subtree(root).select_related("parent").order_by("code"))
+    geoms = current_geometries([g.code for g in grids])
+    for grid in grids:
+        geom = geoms.get(grid.code)
+        if geom is not None:
+            geom = geo.geometry_from_wgs84(geom, crs)
+        yield grid, geom
+
+
+def write_geojson(path: Path, root: str | None = None, crs: str = "wgs84") -> int:
+    features = [{"type": "Feature", "properties": grid_properties(g), "geometry": mapping(geom) if geom else None}
+                for g, geom in _rows(root, crs)]
+    doc = {"type": "FeatureCollection", "crs_name": crs, "features": features}
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return len(features)
+
+
+def write_shapefile(path: Path, root: str | None = None, crs: str = "wgs84") -> int:
+    """Writes PATH.shp/.shx/.dbf/.prj/.cpg, or a .zip holding them when PATH ends in .zip."""
+    if path.suffix.lower() == ".zip":
+        with tempfile.TemporaryDirectory() as tmp:
+            count = write_shapefile(Path(tmp) / (path.stem + ".shp"), root, crs)
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+                for part in sorted(Path(tmp).iterdir()):
+                    archive.write(part, part.name)
+            return count
+    count = 0
+    with shapefile.Writer(str(path.with_suffix("")), shapeType=shapefile.POLYGON, encoding="utf-8") as writer:
+        writer.field("code", "C", size=18)
+        writer.field("name", "C", size=100)
+        writer.field("level", "N", size=2)
+        writer.field("parent", "C", size=18)
+        writer.field("households", "N", size=10)
+        writer.field("population", "N", size=10)
+        writer.field("kind", "C", size=16)
+        for grid, geom in _rows(root, crs):
+            props = grid_properties(grid)
+            if geom is None:
+                writer.null()
+            else:
+                writer.shape(mapping(geom))
+            writer.record(*[props[c] if props[c] is not None else "" for c in COLUMNS])
+            count += 1
+    path.with_suffix(".cpg").write_text("UTF-8")
+    if crs == "wgs84":
+        path.with_suffix(".prj").write_text(
+            'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],'
+            'PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]')
+    return count
+
+
+def write_excel(path: Path, root: str | None = None, crs: str = "wgs84") -> int:
+    """A roster with the Chinese headers; polygons as WKT in the last column when they fit a cell."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "网格"
+    sheet.append(HEADERS_ZH + ["边界"])
+    count = 0
+    for grid, geom in _rows(root, crs):
+        props = grid_properties(grid)
+        wkt = shapely.to_wkt(geom, rounding_precision=-1) if geom is not None else ""
+        sheet.append([props[c] if props[c] is not None else "" for c in COLUMNS] + [wkt if len(wkt) < 32_000 else ""])
+        count += 1
+    book.save(path)
+    return count
+
+
+def write_file(path: str | Path, root: str | None = None, crs: str = "wgs84") -> int:
+    path = Path(path)
+    kind = format_of(path)
+    return {"geojson": write_geojson, "shapefile": write_shapefile, "excel": write_excel}[kind](path, root, crs)

@@ -1,0 +1,88 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from gridgov.core.geo import CRS_CHOICES, CoordinateError
+from gridgov.grids import formats
+from gridgov.grids.checks import check_tree
+from gridgov.grids.selectors import OutsideGrids, locate
+from gridgov.grids.services import GridImportError, import_grids
+
+
+def dump(data) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+class Command(BaseCommand):
+    help = "The grid tree: import, check, locate, export (网格)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        p = sub.add_parser("import", help="import grids from GeoJSON, Shapefile (.shp/.zip) or Excel (.xlsx)")
+        p.add_argument("file")
+        p.add_argument("--crs", choices=CRS_CHOICES, default="wgs84")
+        p.add_argument("--json", action="store_true")
+        p = sub.add_parser("check", help="seamless cover and size balance of the tree")
+        p.add_argument("--root", help="check only the subtree under this code")
+        p.add_argument("--json", action="store_true")
+        p = sub.add_parser("locate", help="the grid chain of a point")
+        p.add_argument("lon", type=float)
+        p.add_argument("lat", type=float)
+        p.add_argument("--crs", choices=CRS_CHOICES, default="wgs84")
+        p.add_argument("--json", action="store_true")
+        p = sub.add_parser("export", help="export grids to GeoJSON, Shapefile (.shp/.zip) or Excel (.xlsx)")
+        p.add_argument("file")
+        p.add_argument("--root", help="export only the subtree under this code")
+        p.add_argument("--crs", choices=CRS_CHOICES, default="wgs84")
+
+    def handle(self, *args, action, **options):
+        return getattr(self, f"do_{action}")(**options)
+
+    def do_import(self, *, file, crs, json=False, **_):
+        try:
+            items = formats.read_file(file)
+            result = import_grids(items=items, crs=crs, source=str(file))
+        except GridImportError as exc:
+            if json:
+                self.stdout.write(dump({"created": 0, "updated": 0, "unchanged": 0, "boundaries_changed": 0,
+                                        "errors": [e.as_dict() for e in exc.errors]}))
+            else:
+                for e in exc.errors:
+                    self.stderr.write(f"row {e.row} {e.code}: {e.message}")
+            raise CommandError(f"{exc}") from exc
+        if json:
+            self.stdout.write(dump(result.as_dict()))
+        else:
+            self.stdout.write(self.style.SUCCESS(
+                f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}"))
+
+    def do_check(self, *, root=None, json=False, **_):
+        report = check_tree(root)
+        if json:
+            self.stdout.write(dump(report.as_dict()))
+        else:
+            data = report.as_dict()
+            self.stdout.write(f"grids by level: {data['counts_by_level']}")
+            for key in ("gaps", "overlaps", "outside_parent", "orphans", "invalid", "missing_geometry", "size_flags"):
+                self.stdout.write(f"{key}: {data[key]}")
+            for p in report.problems[:50]:
+                self.stdout.write(f"  {p['check']} {p['code']}: {p['detail']}")
+        if not report.ok:
+            raise CommandError("the grid tree has gaps, overlaps or broken parents")
+
+    def do_locate(self, *, lon, lat, crs, json=False, **_):
+        try:
+            located = locate(lon, lat, crs)
+        except (CoordinateError, OutsideGrids) as exc:
+            raise CommandError(str(exc)) from exc
+        if json:
+            self.stdout.write(dump(located.as_dict()))
+        else:
+            self.stdout.write(" > ".join(f"{n.name} ({n.code})" for n in located.chain))
+
+    def do_export(self, *, file, root=None, crs="wgs84", **_):
+        try:
+            count = formats.write_file(file, root=root, crs=crs)
+        except GridImportError as exc:
+            raise CommandError(exc.errors[0].message) from exc
+        self.stdout.write(self.style.SUCCESS(f"exported {count} grids to {file}"))

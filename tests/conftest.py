@@ -1,0 +1,31 @@
+"""Shared fixtures. The demo city is built once into the test database, through the real services."""
+
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from gridgov.sim.services import build_demo_city
+
+    with django_db_blocker.unblock():
+        build_demo_city(seed=0)
+
+
+@pytest.fixture
+def demo_city(db):
+    """The 中原区 demo city (seed 0). Transactional tests flush the database; rebuild it then."""
+    from gridgov.grids.locator import forget_locator
+    from gridgov.sim.services import build_demo_city
+
+    build_demo_city(seed=0)
+    forget_locator()
+    return "410102"
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return DATA
