@@ -115,3 +115,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"gridgov": {"handlers": ["console"], "level": os.environ.get("GRIDGOV_LOG_LEVEL", "INFO")}},
 }
+
+# WhiteNoise looks at STATIC_ROOT at start-up; collectstatic fills it for deployments.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -115,7 +115,7 @@ def read_shapefile(path: Path) -> list[GridInput]:
             return read_shapefile(shps[0])
     try:
         reader = shapefile.Reader(str(path), encoding=_shapefile_encoding(path))
-    except (shapefile.ShapefileException, OSError) as exc:
+    except Exception as exc:  # pyshp raises struct.error, ShapefileException, OSError …
         raise GridImportError([RowError(0, "", f"cannot read the Shapefile: {exc}")]) from exc
     with reader:
         fields = [f[0] for f in reader.fields[1:]]

@@ -64,6 +64,16 @@ class ImportResult:
                 "boundaries_changed": self.boundaries_changed, "errors": []}
 
 
+def canonical_geometry(geom: shapely.Geometry) -> shapely.Geometry:
+    """One stored form whatever the file: a one-part MultiPolygon is a Polygon (Shapefiles cannot
+    tell them apart) and exteriors run counter-clockwise (RFC 7946), so round trips compare equal."""
+    if geom.geom_type == "MultiPolygon" and len(geom.geoms) == 1:
+        geom = geom.geoms[0]
+    if geom.geom_type in ("Polygon", "MultiPolygon") and geom.is_valid:
+        geom = shapely.orient_polygons(geom)
+    return geom
+
+
 def bump_tree_version() -> None:
     """Tell every process that the tree changed (their locators rebuild on next use)."""
     stamp = uuid.uuid4().hex
@@ -139,8 +149,8 @@ def import_grids(*, items: list[GridInput], crs: str = "wgs84", actor=None, sour
         raise GridImportError([RowError(0, "", f"unknown coordinate system {crs!r}: use wgs84 or gcj02")])
     for item in items:
         item.code = (item.code or "").strip()
-        if item.geometry is not None and crs != "wgs84":
-            item.geometry = geo.geometry_to_wgs84(item.geometry, crs)
+        if item.geometry is not None:
+            item.geometry = canonical_geometry(geo.geometry_to_wgs84(item.geometry, crs))
     codes = [i.code for i in items]
     prefixes = {c[: CODE_LENGTH[LEVEL_OF_LENGTH[len(c)] - 1]] for c in codes if len(c) in LEVEL_OF_LENGTH and len(c) > 6}
     existing = {g.code: g for g in Grid.objects.filter(code__in=set(codes) | prefixes)}
