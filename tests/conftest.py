@@ -12,7 +12,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from gridgov.sim.services import build_demo_city
 
     with django_db_blocker.unblock():
-        build_demo_city(seed=0)
+        build_demo_city(seed=0, days=0)
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def demo_city(db):
     from gridgov.grids.locator import forget_locator
     from gridgov.sim.services import build_demo_city
 
-    build_demo_city(seed=0)
+    build_demo_city(seed=0, days=0)
     forget_locator()
     return "410102"
 

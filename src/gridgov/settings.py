@@ -35,6 +35,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "gridgov.core",
     "gridgov.grids",
+    "gridgov.people",
+    "gridgov.routing",
+    "gridgov.worktime",
+    "gridgov.notifications",
+    "gridgov.cases",
     "gridgov.sim",
     "gridgov.bench",
     "gridgov.web",
@@ -70,6 +75,12 @@ TEMPLATES = [
         },
     },
 ]
+
+# Unset: background tasks run in-process after commit; set: they go to Celery workers on Redis.
+GRIDGOV_REDIS_URL = os.environ.get("GRIDGOV_REDIS_URL", "")
+# Working hours for deadlines (worktime app); days off come from chinese-calendar and local overrides.
+GRIDGOV_WORKING_HOURS = [("08:30", "12:00"), ("13:30", "17:30")]
+GRIDGOV_NOTIFY_SENDERS = ["gridgov.notifications.senders.LogSender"]
 
 DATABASE_URL = os.environ.get("GRIDGOV_DATABASE_URL") or "sqlite:///./gridgov.sqlite3"
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=60)

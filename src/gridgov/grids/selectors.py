@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from gridgov.core import geo
 from gridgov.core.timefmt import iso
+from gridgov.people.selectors import grid_people
 from gridgov.grids.locator import GridNode, Locator, current_locator
 from gridgov.grids.models import Grid, GridBoundary, TreeVersion
 
@@ -156,5 +157,5 @@ def grid_summary(grid: Grid) -> dict:
         "chain": chain[::-1],
         "boundaries": [{"valid_from": iso(b["valid_from"]), "valid_to": iso(b["valid_to"]),
                         "area_km2": round(b["area_m2"] / 1e6, 4)} for b in history],
-        "people": [],  # staff posts arrive with the people app (issue 3)
+        "people": grid_people(grid.code),
     }

@@ -1,6 +1,8 @@
 import os
+import subprocess
 import sys
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -8,6 +10,10 @@ from django.core.management.base import BaseCommand
 def serve(port: int, workers: int, host: str = "127.0.0.1") -> None:
     """Replace this process by gunicorn serving the WSGI app (stateless: run as many as you like)."""
     call_command("migrate", interactive=False, verbosity=0)
+    if not settings.GRIDGOV_REDIS_URL:
+        # The embedded default has no Celery beat: a sibling process runs the periodic tasks (the
+        # deadline sweep). It shares our process group, so Ctrl-C stops both.
+        subprocess.Popen([sys.executable, "-m", "gridgov.cli", "worker"])
     args = [sys.executable, "-m", "gunicorn", "gridgov.wsgi:application", "--bind", f"{host}:{port}",
             "--workers", str(workers), "--access-logfile", "-", "--timeout", "120"]
     sys.stdout.write(f"gridgov serving on http://{host}:{port}/\n")

@@ -1,0 +1,30 @@
+"""Bearer tokens for staff; residents call the public endpoints without one."""
+
+from ninja.security import HttpBearer
+
+from gridgov.core.errors import NotAuthenticated
+from gridgov.people.actors import Actor
+from gridgov.people.services import user_for_token
+
+
+def actor_from_request(request, *, required: bool) -> Actor:
+    """The staff actor behind `Authorization: Bearer …`, an anonymous resident, or 401."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, key = header.partition(" ")
+        user = user_for_token(key.strip()) if scheme.lower() == "bearer" and key.strip() else None
+        if user is None:
+            raise NotAuthenticated("the token is missing, wrong or expired: get one with POST /api/v1/auth/token")
+        return Actor.of(user)
+    if request.user.is_authenticated:  # pages share the API with a session
+        return Actor.of(request.user)
+    if required:
+        raise NotAuthenticated("sign in: send Authorization: Bearer <token> (POST /api/v1/auth/token)")
+    return Actor.anonymous()
+
+
+class BearerDoc(HttpBearer):
+    """Declares the scheme in the OpenAPI document; the endpoints resolve the actor themselves."""
+
+    def authenticate(self, request, token):
+        return user_for_token(token)

@@ -1,0 +1,226 @@
+"""Cases over JSON (DESIGN.md §4): intake, the case file, actions, uploads."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Body, File, Header, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from gridgov.api.auth import actor_from_request
+from gridgov.cases import selectors, services
+from gridgov.cases.models import Case
+from gridgov.cases.uploads import store_upload
+from gridgov.core.errors import BadInput, Forbidden, NotAuthenticated, NotFound
+from gridgov.core.timefmt import iso
+
+router = Router(tags=["cases"])
+uploads_router = Router(tags=["uploads"])
+
+
+class Problem(Schema):
+    detail: str
+
+
+class Reporter(Schema):
+    name: str = ""
+    phone: str = ""
+
+
+class OnSpot(Schema):
+    result: str
+    photos: list[str] = []
+
+
+class CaseIn(Schema):
+    title: str = Field(max_length=200)
+    description: str = ""
+    lon: float
+    lat: float
+    crs: Literal["wgs84", "gcj02"] = "wgs84"
+    category: str | None = None
+    channel: str | None = None
+    photos: list[str] = []
+    reporter: Reporter | None = None
+    resolved: OnSpot | None = None
+
+
+class UploadOut(Schema):
+    id: str
+    url: str
+
+
+@uploads_router.post("", response={201: UploadOut, 400: Problem, 401: Problem}, summary="Upload a photo")
+def upload(request: HttpRequest, file: File[UploadedFile]):
+    actor = actor_from_request(request, required=False)
+    stored = store_upload(data=file.read(), uploaded_by=actor.user)
+    return Status(201, {"id": stored.id, "url": stored.file.url})
+
+
+@router.post("", response={201: dict, 400: Problem, 401: Problem, 403: Problem, 409: Problem},
+             summary="Report a problem (上报); residents need no account")
+def report(request: HttpRequest, body: CaseIn = Body(...),
+           idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+    actor = actor_from_request(request, required=False)
+    intake = services.report_case(
+        actor=actor, title=body.title, description=body.description, lon=body.lon, lat=body.lat, crs=body.crs,
+        category=body.category, channel=body.channel, photos=body.photos,
+        reporter_name=body.reporter.name if body.reporter else "",
+        reporter_phone=body.reporter.phone if body.reporter else "",
+        resolved=body.resolved.dict() if body.resolved else None, idempotency_key=idempotency_key)
+    case = Case.objects.select_related("grid", "category").get(pk=intake.case.pk)
+    return Status(201, {**selectors.summary(case), "tracking_code": intake.tracking_code, "replayed": not intake.created})
+
+
+class ListFilters(Schema):
+    status: str | None = None
+    light: Literal["green", "yellow", "red"] | None = None
+    grid: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    unit: str | None = None
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+@router.get("", response={200: dict, 401: Problem}, summary="Cases in my grids and units")
+def case_list(request: HttpRequest, filters: Query[ListFilters]):
+    actor = actor_from_request(request, required=True)
+    qs = selectors.case_list(actor, **filters.dict(exclude={"limit", "offset"}))
+    page = qs[filters.offset: filters.offset + filters.limit]
+    return {"count": qs.count(), "items": [selectors.summary(c) for c in page]}
+
+
+@router.get("/{number}", response={200: dict, 401: Problem, 403: Problem, 404: Problem},
+            summary="A case: the whole file for staff in scope, the public view with its tracking code")
+def case_detail(request: HttpRequest, number: str, tracking_code: str | None = None,
+                reveal: Literal["reporter"] | None = None):
+    has_token = bool(request.headers.get("Authorization")) or request.user.is_authenticated
+    if tracking_code is not None and not has_token:
+        case = Case.objects.select_related("grid", "category", "master").filter(number=number).first()
+        if case is None:
+            raise NotFound(f"no case numbered {number}")
+        if not services.tracking_code_matches(case, tracking_code):
+            raise Forbidden("the tracking code does not match this case: check the code on your receipt")
+        return selectors.public_view(case)
+    if not has_token:
+        raise NotAuthenticated("sign in to see a case, or give its tracking_code")
+    actor = actor_from_request(request, required=True)
+    case = selectors.case_for_staff(actor, number)
+    if reveal and not actor.can_any({"dispatcher", "leader", "admin"}, case.grid.code):
+        raise Forbidden("only the platform's dispatchers and leaders may see the reporter's name and phone")
+    return selectors.staff_view(case, actor, reveal=bool(reveal))
+
+
+# ---- actions -------------------------------------------------------------------------------------
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterIn(_Body):
+    category: str | None = None
+    complexity: Literal["simple", "general", "complex", "legacy", "major"] | None = None
+    note: str = ""
+
+
+class ReasonIn(_Body):
+    reason: str
+
+
+class MergeIn(_Body):
+    into: str
+
+
+class DispatchIn(_Body):
+    unit: str | None = None
+    assisting: list[str] | None = None
+    note: str = ""
+
+
+class EmptyIn(_Body):
+    pass
+
+
+class NoteIn(_Body):
+    note: str
+
+
+class ExtensionIn(_Body):
+    days: int
+    reason: str
+
+
+class SuspendIn(_Body):
+    reason: str
+    review_on: date
+
+
+class ResolveIn(_Body):
+    result: str
+    photos: list[str] = []
+
+
+class VerifyIn(_Body):
+    passed: bool
+    note: str = ""
+    photos: list[str] = []
+
+
+class EvaluateIn(_Body):
+    satisfaction: Literal["satisfied", "basically_satisfied", "dissatisfied"]
+    solved: bool
+    note: str = ""
+    tracking_code: str | None = None
+
+
+ACTION_BODIES: dict[str, type[BaseModel]] = {
+    "register": RegisterIn, "reject": ReasonIn, "merge": MergeIn, "dispatch": DispatchIn, "accept": EmptyIn,
+    "return": ReasonIn, "escalate": NoteIn, "request_extension": ExtensionIn, "grant_extension": EmptyIn,
+    "deny_extension": ReasonIn, "suspend": SuspendIn, "resume": EmptyIn, "supervise": NoteIn,
+    "resolve": ResolveIn, "verify": VerifyIn, "close": EmptyIn, "evaluate": EvaluateIn, "reopen": ReasonIn,
+}
+
+
+def parse_action_body(action: str, payload: dict | None) -> dict:
+    schema = ACTION_BODIES.get(action)
+    if schema is None:
+        raise NotFound(f"unknown action {action!r}: one of {', '.join(ACTION_BODIES)}")
+    try:
+        return schema.model_validate(payload or {}).model_dump()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
+        raise BadInput(f"{action}: {problems}") from exc
+
+
+@router.post("/{number}/actions/{action}", response={200: dict, 400: Problem, 401: Problem, 403: Problem,
+                                                   404: Problem, 409: Problem},
+             summary="Take an action on a case (the table in DESIGN.md §3 says who may)")
+def act(request: HttpRequest, number: str, action: str, payload: dict | None = Body(None)):
+    body = parse_action_body(action, payload)
+    reporter_evaluates = action == "evaluate" and body.get("tracking_code") and not request.headers.get("Authorization")
+    actor = actor_from_request(request, required=not reporter_evaluates)
+    if action == "evaluate" and not reporter_evaluates:
+        body.pop("tracking_code", None)
+    services.perform(action, actor=actor, number=number, **body)
+    if reporter_evaluates:
+        return selectors.public_view(Case.objects.select_related("grid", "category", "master").get(number=number))
+    return selectors.staff_view(selectors.case_for_staff(actor, number), actor)
+
+
+class ConsultationIn(Schema):
+    participants: list[str]
+    decision: str
+
+
+@router.post("/{number}/consultations", response={201: dict, 400: Problem, 401: Problem, 403: Problem, 404: Problem,
+                                                  409: Problem},
+             summary="Attach a consultation (集中会商) to an open case")
+def consult(request: HttpRequest, number: str, body: ConsultationIn):
+    actor = actor_from_request(request, required=True)
+    meeting = services.consult_case(actor=actor, number=number, participants=body.participants, decision=body.decision)
+    return Status(201, {"id": meeting.pk, "participants": meeting.participants, "decision": meeting.decision,
+                        "held_at": iso(meeting.held_at)})

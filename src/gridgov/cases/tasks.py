@@ -1,0 +1,94 @@
+"""Background work of the closed loop: notifications after each step, and the deadline sweep."""
+
+from __future__ import annotations
+
+from gridgov.cases.models import Case, CaseEvent
+from gridgov.cases.transitions import LABELS
+from gridgov.core.tasks import task
+from gridgov.notifications.services import notify
+from gridgov.people.models import Post
+
+# Who hears about a step: the platform, the lead unit (and helpers), the grid that verifies, the reporter.
+AUDIENCE = {
+    "report": {"platform"}, "resolve_on_spot": {"grid"}, "escalate": {"platform"}, "return": {"platform"},
+    "request_extension": {"platform"}, "dispatch": {"lead", "assisting"}, "grant_extension": {"lead"},
+    "deny_extension": {"lead"}, "supervise": {"lead", "platform"}, "resolve": {"grid"}, "verify": {"lead", "platform"},
+    "close": {"reporter"}, "reopen": {"platform"}, "suspend": {"lead"}, "resume": {"lead"},
+}
+
+
+def _unit_people(code: str) -> list:
+    if not code:
+        return []
+    roles = ["department_handler"] if code.startswith("D") else ["grid_worker", "grid_leader"]
+    return [p.user for p in Post.objects.filter(scope=code, role__in=roles, active=True).select_related("user")]
+
+
+def recipients(case: Case, audience: set[str]) -> list:
+    people = []
+    if "platform" in audience:
+        people += [p.user for p in Post.objects.filter(scope=case.platform, role="dispatcher", active=True)
+                   .select_related("user")]
+    if "lead" in audience:
+        people += _unit_people(case.lead_unit)
+    if "assisting" in audience:
+        for unit in case.assisting_units:
+            people += _unit_people(unit)
+    if "grid" in audience:
+        people += _unit_people(case.grid.code) + _unit_people(case.grid.code[:12])
+    if "reporter" in audience and case.reporter_id:
+        people.append(case.reporter)
+    return list({u.pk: u for u in people}.values())
+
+
+@task
+def notify_case_event(*, event_id: int) -> None:
+    """Tell the people the step concerns (idempotent: one inbox row per event and person)."""
+    event = CaseEvent.objects.select_related("case__grid", "case__reporter", "actor").filter(pk=event_id).first()
+    if event is None:
+        return
+    case = event.case
+    people = [u for u in recipients(case, AUDIENCE.get(event.action, set())) if u.pk != event.actor_id]
+    if not people:
+        return
+    label = LABELS.get(event.action, event.action)
+    notify(recipients=people, kind=f"case.{event.action}", title=f"{label}：{case.title}",
+           body=f"案件 {case.number} {label}。{event.note}".strip(), link=f"/console/cases/{case.number}/",
+           subject=case.number, dedupe_key=f"case-event:{event.pk}")
+
+
+@task
+def notify_light(*, number: str, light: str, deadline: str) -> None:
+    """Yellow/red reminders to the lead unit and the platform, once per light and deadline."""
+    if light not in ("yellow", "red"):
+        return
+    case = Case.objects.select_related("grid", "reporter").filter(number=number).first()
+    if case is None:
+        return
+    word = "即将超期（黄灯）" if light == "yellow" else "已超期（红灯）"
+    kind, _, moment = deadline.partition(":")
+    limit = "签收时限" if kind == "sign" else "办结时限"
+    notify(recipients=recipients(case, {"lead", "platform"}), kind=f"case.light.{light}",
+           title=f"{word}：{case.title}", body=f"案件 {case.number} {word}，{limit} {moment}。",
+           link=f"/console/cases/{case.number}/", subject=case.number,
+           dedupe_key=f"light:{number}:{light}:{deadline}")
+
+
+@task(every=300)
+def sweep_deadlines() -> None:
+    from gridgov.cases.services import sweep_deadlines as sweep
+
+    sweep()
+
+
+@task(every=3600)
+def purge_idempotency_keys() -> None:
+    """Forget answered intake keys after a day: retries come within minutes, and the record holds
+    the reporter's tracking code in clear."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gridgov.cases.models import IdempotencyKey
+
+    IdempotencyKey.objects.filter(created_at__lt=timezone.now() - timedelta(days=1)).delete()

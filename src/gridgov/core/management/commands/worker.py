@@ -1,0 +1,56 @@
+import signal
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from gridgov.celery import app, beat_schedule, redis_url
+from gridgov.core.tasks import periodic_tasks, run_periodic
+
+
+def celery_argv(*, concurrency: int, beat: bool, loglevel: str, schedule_file: Path) -> list[str]:
+    argv = ["worker", "--loglevel", loglevel, "--concurrency", str(concurrency)]
+    if beat:
+        # Embedded beat: run it in exactly one worker process, or periodic tasks are sent twice
+        # (harmless, tasks are idempotent, but wasted work).
+        argv += ["--beat", "--schedule", str(schedule_file)]
+    return argv
+
+
+class Command(BaseCommand):
+    help = (
+        "Background worker. With GRIDGOV_REDIS_URL: a Celery worker with embedded beat. Without: an "
+        "in-process loop that runs the periodic tasks (deadline sweeps …) on their schedule."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes")
+        parser.add_argument("--no-beat", action="store_true", help="Celery: do not embed beat (another worker runs it)")
+        parser.add_argument("--loglevel", default="INFO")
+        parser.add_argument(
+            "--schedule-file",
+            type=Path,
+            default=Path(getattr(settings, "PROJECT_DIR", ".")) / "var" / "celerybeat-schedule",
+            help="Celery beat's state file",
+        )
+        parser.add_argument("--once", action="store_true", help="run every periodic task once in this process and exit")
+
+    def handle(self, *args, concurrency, no_beat, loglevel, schedule_file, once, **options):
+        schedule_file = Path(schedule_file)
+        if redis_url() and not once:
+            app.conf.beat_schedule = beat_schedule(periodic_tasks())
+            schedule_file.parent.mkdir(parents=True, exist_ok=True)
+            app.worker_main(celery_argv(concurrency=concurrency, beat=not no_beat, loglevel=loglevel,
+                                        schedule_file=schedule_file))
+            return
+        stop = threading.Event()
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        if not once:
+            names = ", ".join(f"{name} every {every}s" for name, every in periodic_tasks().items())
+            self.stdout.write(f"gridgov worker (in-process, no GRIDGOV_REDIS_URL): {names or 'no periodic tasks'}")
+        try:
+            run_periodic(stop=stop, once=once)
+        except KeyboardInterrupt:
+            pass

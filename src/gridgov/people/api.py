@@ -1,0 +1,23 @@
+from ninja import Router, Schema
+
+from gridgov.people.services import issue_token
+
+router = Router(tags=["auth"])
+
+
+class Credentials(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+
+
+class Problem(Schema):
+    detail: str
+
+
+@router.post("/token", response={200: TokenOut, 401: Problem}, summary="A bearer token for a staff account")
+def token(request, body: Credentials):
+    return {"token": issue_token(username=body.username, password=body.password)}

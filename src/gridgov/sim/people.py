@@ -1,0 +1,66 @@
+"""The demo city's people (演示人员): one post per grid, platform and unit, every role present."""
+
+from __future__ import annotations
+
+import secrets
+
+import numpy as np
+from django.db import transaction
+
+from gridgov.grids.models import Grid
+from gridgov.people.models import Post, Unit
+from gridgov.people.services import create_user
+from gridgov.sim.models import DemoAccount
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉兰海燕文俊晓东雪梅春花国强卫东"
+
+
+def _name(rng: np.random.Generator) -> str:
+    given = "".join(GIVEN[i] for i in rng.integers(0, len(GIVEN), size=int(rng.integers(1, 3))))
+    return SURNAMES[int(rng.integers(0, len(SURNAMES)))] + given
+
+
+def _phone(rng: np.random.Generator) -> str:
+    return "1" + str(int(rng.choice([38, 39, 50, 51, 86, 87]))) + "0371" + f"{int(rng.integers(0, 10000)):04d}"
+
+
+@transaction.atomic
+def build_demo_people(*, district: str, seed: int = 0) -> int:
+    """Accounts and posts for every grid, platform and unit of the district; returns the number of posts."""
+    rng = np.random.default_rng(seed + 1000)
+    grids = list(Grid.objects.filter(code__startswith=district, valid_to__isnull=True).order_by("code")
+                 .values_list("code", "name", "level"))
+    plan: list[tuple[str, str, str, str]] = [  # username, role, scope, title
+        ("admin", "admin", district, "系统管理员"),
+        ("leader", "leader", district, "区委常委、政法委书记"),
+        ("supervisor", "supervisor", district, "区网格化督导员"),
+        ("dispatcher", "dispatcher", district, "区综治中心受理员"),
+    ]
+    for code, name, level in grids:
+        if level == 1:
+            plan.append((f"dispatcher-{code}", "dispatcher", code, f"{name}综治中心受理员"))
+            plan.append((f"mediator-{code}", "mediator", code, f"{name}人民调解员"))
+            plan.append((f"deputy-{code}", "deputy", code, "区人大代表"))
+            plan.append((f"supervisor-{code}", "supervisor", code, f"{name}督导员"))
+        elif level == 2:
+            plan.append((f"leader-{code}", "grid_leader", code, f"{name}网格长"))
+        elif level == 3:
+            plan.append((f"worker-{code}", "grid_worker", code, "专职网格员"))
+    for unit in Unit.objects.filter(district=district, active=True).order_by("code"):
+        plan.append((f"handler-{unit.code}", "department_handler", unit.code, f"{unit.name}承办人"))
+
+    posts = []
+    accounts = []
+    for username, role, scope, title in plan:
+        password = secrets.token_urlsafe(9)
+        user = create_user(username=username, password=password, full_name=_name(rng), fast_hash=True)
+        if role == "admin":
+            user.is_staff = user.is_superuser = True
+            user.save(update_fields=["is_staff", "is_superuser"])
+        posts.append(Post(user=user, role=role, scope=scope, title=title, phone=_phone(rng),
+                          public=role not in {"admin"}))
+        accounts.append(DemoAccount(username=username, password=password, role=role, scope=scope))
+    Post.objects.bulk_create(posts)
+    DemoAccount.objects.bulk_create(accounts)
+    return len(posts)
