@@ -40,6 +40,8 @@ def build_demo_people(*, district: str, seed: int = 0) -> int:
     for code, name, level in grids:
         if level == 1:
             plan.append((f"dispatcher-{code}", "dispatcher", code, f"{name}综治中心受理员"))
+            # 一级网格长: signs for what the catalogue sends to the street itself (台账 classes)
+            plan.append((f"leader-{code}", "grid_leader", code, f"{name}一级网格长"))
             plan.append((f"mediator-{code}", "mediator", code, f"{name}人民调解员"))
             plan.append((f"deputy-{code}", "deputy", code, "区人大代表"))
             plan.append((f"supervisor-{code}", "supervisor", code, f"{name}督导员"))
