@@ -206,9 +206,15 @@ def act(request: HttpRequest, number: str, action: str, payload: dict | None = B
     if action == "evaluate" and not reporter_evaluates:
         body.pop("tracking_code", None)
     services.perform(action, actor=actor, number=number, **body)
+    case = Case.objects.select_related("grid", "category", "master").get(number=number)
     if reporter_evaluates:
-        return selectors.public_view(Case.objects.select_related("grid", "category", "master").get(number=number))
-    return selectors.staff_view(selectors.case_for_staff(actor, number), actor)
+        return selectors.public_view(case)
+    try:
+        return selectors.staff_view(selectors.case_for_staff(actor, number), actor)
+    except Forbidden:
+        # the action took the case out of the actor's sight (a return, an escalation): it was done,
+        # so answer 200 with what they may still know
+        return {**selectors.summary(case), "actions": []}
 
 
 class ConsultationIn(Schema):

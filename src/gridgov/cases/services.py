@@ -478,6 +478,8 @@ def escalate_case(*, actor: Actor, number: str, note: str, at: datetime | None =
 def request_extension(*, actor: Actor, number: str, days: int, reason: str, at: datetime | None = None) -> Case:
     """申请延期: the lead unit asks for more working days."""
     case, t, role = _begin(actor, number, "request_extension")
+    if case.resolve_by is None:
+        raise Conflict(f"case {case.number} has no deadline running (it was never dispatched): nothing to extend")
     if case.pending_extension_days:
         raise Conflict(f"case {case.number} already has an extension request waiting for the dispatcher")
     if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
@@ -490,7 +492,7 @@ def request_extension(*, actor: Actor, number: str, days: int, reason: str, at: 
 
 def _decide_extension(actor: Actor, number: str, action: str) -> tuple[Case, Transition, str]:
     case, t, role = _begin(actor, number, action)
-    if not case.pending_extension_days:
+    if not case.pending_extension_days or case.resolve_by is None:
         raise Conflict(f"case {case.number} has no extension request to decide")
     platform_level = _level_of_code(case.platform)
     if case.extension_count >= 1 and platform_level > 0:
