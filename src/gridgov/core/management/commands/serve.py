@@ -1,4 +1,6 @@
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 
@@ -7,13 +9,21 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
+def _die_with_parent() -> None:
+    """Linux: the worker gets SIGTERM when the server (this process, after exec) goes away."""
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def serve(port: int, workers: int, host: str = "127.0.0.1") -> None:
     """Replace this process by gunicorn serving the WSGI app (stateless: run as many as you like)."""
     call_command("migrate", interactive=False, verbosity=0)
     if not settings.GRIDGOV_REDIS_URL:
         # The embedded default has no Celery beat: a sibling process runs the periodic tasks (the
         # deadline sweep). It shares our process group, so Ctrl-C stops both.
-        subprocess.Popen([sys.executable, "-m", "gridgov.cli", "worker"])
+        subprocess.Popen([sys.executable, "-m", "gridgov.cli", "worker"], preexec_fn=_die_with_parent)
     args = [sys.executable, "-m", "gunicorn", "gridgov.wsgi:application", "--bind", f"{host}:{port}",
             "--workers", str(workers), "--access-logfile", "-", "--timeout", "120"]
     sys.stdout.write(f"gridgov serving on http://{host}:{port}/\n")
