@@ -23,7 +23,7 @@ from gridgov.cases.models import (Case, CaseCounter, CaseEvent, Channel, Consult
 from gridgov.cases.transitions import GRID_STAFF, OPEN_STATUSES, TABLE, Transition
 from gridgov.core.errors import BadInput, Conflict, Forbidden, NotFound
 from gridgov.core.tasks import enqueue
-from gridgov.core.geo import CoordinateError, point_to_wgs84
+from gridgov.core.geo import point_to_wgs84
 from gridgov.core.timefmt import iso
 from gridgov.grids.locator import current_locator
 from gridgov.grids.models import Grid

@@ -55,7 +55,7 @@ def official_units() -> tuple[list[tuple[str, str]], dict[str, list[tuple[str, s
 def _sample_households(area: shapely.Geometry, n: int, rng: np.random.Generator) -> np.ndarray:
     """Points inside `area`, denser near the urban core (rejection sampling)."""
     xmin, ymin, xmax, ymax = area.bounds
-    prepared = shapely.prepare(area) or area
+    shapely.prepare(area)  # in place: the contains_xy calls below reuse it
     out: list[np.ndarray] = []
     have = 0
     while have < n:

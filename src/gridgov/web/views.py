@@ -1,6 +1,22 @@
+import secrets
+from datetime import timedelta
+
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import get_language, gettext as _
+from django.utils import timezone
+from django.utils.translation import get_language, gettext as _, gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from gridgov.cases import selectors as case_selectors
+from gridgov.cases import services as case_services
+from gridgov.cases.models import Case, Satisfaction
+from gridgov.core.errors import GridgovError
+from gridgov.grids.models import Grid, Level
+from gridgov.people.actors import Actor
+from gridgov.people.models import Role
+from gridgov.people.selectors import grid_people
+from gridgov.routing import selectors as routing_selectors
 
 CODE_PLACEHOLDER = "000000"
 
@@ -39,3 +55,173 @@ def grid_map(request):
         "lang": get_language(),
     }
     return render(request, "web/map.html", {"map_config": config, "map_strings": _map_strings()})
+
+
+# ---------------------------------------------------------------------------------------------
+# Residents (群众): report a problem, follow it, rate it. The pages call the same services and
+# selectors as the API; they hold no rules of their own.
+
+# The public status in plain words; the Chinese translations are the selector's PUBLIC_STATUS_WORDS.
+STATUS_WORDS = {
+    "reported": gettext_lazy("Received, waiting to be registered"),
+    "registered": gettext_lazy("Registered, waiting to be dispatched"),
+    "dispatched": gettext_lazy("Dispatched to the responsible unit"),
+    "in_progress": gettext_lazy("Being handled"),
+    "suspended": gettext_lazy("On hold"),
+    "resolved": gettext_lazy("Handled, waiting to be checked"),
+    "verified": gettext_lazy("Checked, waiting to be closed"),
+    "closed": gettext_lazy("Finished: please rate the result"),
+    "evaluated": gettext_lazy("Finished and rated"),
+    "rejected": gettext_lazy("Not accepted as a case"),
+    "merged": gettext_lazy("Merged with a report of the same problem"),
+}
+SATISFACTION_CHOICES = [(Satisfaction.SATISFIED, gettext_lazy("Satisfied")),
+                        (Satisfaction.BASICALLY, gettext_lazy("Basically satisfied")),
+                        (Satisfaction.DISSATISFIED, gettext_lazy("Dissatisfied"))]
+
+
+def _report_strings() -> dict[str, str]:
+    return {
+        "needPoint": _("Pick the place on the map, or use your position."),
+        "needTitle": _("Give the problem a short title."),
+        "locating": _("Finding your position…"),
+        "geoFailed": _("Could not get your position: {detail}"),
+        "geoUnsupported": _("This browser cannot tell its position. Pick the place on the map."),
+        "pointAt": _("Chosen place: {lon}, {lat}"),
+        "uploading": _("Uploading {name}: {percent}%"),
+        "uploaded": _("{name} uploaded"),
+        "uploadFailed": _("Could not upload {name}: {detail}"),
+        "waitUploads": _("Wait until the photos are uploaded."),
+        "sending": _("Sending…"),
+        "sendFailed": _("Could not send the report: {detail}"),
+        "network": _("the connection failed; try again"),
+        "mapFailed": _("Could not load the map. You can still use your position."),
+        "noCategory": _("No matching category"),
+        "unknownCategory": _("Choose a category from the list, or leave it empty."),
+    }
+
+
+def report(request):
+    """上报: the resident's report form. The script posts to /api/v1/uploads and /api/v1/cases."""
+    config = {
+        "cases": reverse("api-v1:report"),
+        "uploads": reverse("api-v1:upload"),
+        "geojson": reverse("api-v1:grid_geojson") + "?level=1",
+        "categories": reverse("web:categories"),
+        "track": reverse("web:track"),
+        "lang": get_language(),
+    }
+    return render(request, "web/report.html", {"report_config": config, "report_strings": _report_strings()})
+
+
+@require_GET
+def categories(request):
+    """Categories matching ?q= for the report form's picker (leaves first)."""
+    found = routing_selectors.search_categories(request.GET.get("q", ""), limit=20)
+    items = [{"code": c.code, "name": c.name, "parent": c.parent.name if c.parent_id else ""}
+             for c in found if c.is_leaf]
+    return JsonResponse({"items": items}, json_dumps_params={"ensure_ascii": False})
+
+
+def _case_for_reporter(number: str, code: str) -> tuple[Case | None, bool]:
+    """The case when `code` is its tracking code (True) or the last 4 digits of the reporter's
+    phone (False); (None, False) otherwise — the same answer whether or not the number exists."""
+    case = Case.objects.select_related("grid", "category", "master").filter(number=number).first() if number else None
+    if case is None or not code:
+        return None, False
+    if case_services.tracking_code_matches(case, code):
+        return case, True
+    phone = case.reporter_phone or ""
+    if len(phone) >= 4 and len(code) == 4 and code.isdigit() and secrets.compare_digest(phone[-4:], code):
+        return case, False
+    return None, False
+
+
+@require_http_methods(["GET", "POST"])
+def track(request):
+    """查询: a case by number and tracking code (POST, so the code stays out of URLs and logs)."""
+    context = {"satisfaction_choices": SATISFACTION_CHOICES}
+    if request.method == "GET":
+        context["number"] = request.GET.get("number", "").strip()
+        return render(request, "web/track.html", context)
+
+    number = request.POST.get("number", "").strip()
+    code = request.POST.get("code", "").strip()
+    context.update(number=number, code=code)
+    case, by_tracking_code = _case_for_reporter(number, code)
+    if case is None:
+        context["error"] = _("No case matches this number and code. Check both against your receipt.")
+        return render(request, "web/track.html", context, status=200)
+
+    if request.POST.get("action") == "evaluate":
+        if not by_tracking_code:
+            context["error"] = _("To rate the result, enter the tracking code (not the phone digits).")
+        else:
+            solved = request.POST.get("solved")
+            try:
+                case_services.evaluate_case(
+                    actor=Actor.anonymous("reporter"), number=case.number,
+                    satisfaction=request.POST.get("satisfaction", ""),
+                    solved={"yes": True, "no": False}.get(solved, solved),  # anything else: the service says no
+                    note=request.POST.get("note", ""), tracking_code=code)
+            except GridgovError as exc:
+                context["error"] = _rating_error(exc)
+            else:
+                context["notice"] = _("Thank you. Your rating has been recorded.")
+            case.refresh_from_db()
+
+    view = case_selectors.public_view(case)
+    view["status_words"] = STATUS_WORDS.get(view["status"], view["status_text"])
+    for event in view["timeline"]:
+        event["when"] = event["at"][:16].replace("T", " ")  # local time, to the minute
+    context.update(case=view, can_rate=view["can_evaluate"] and by_tracking_code,
+                   by_phone=not by_tracking_code)
+    return render(request, "web/track.html", context)
+
+
+def _rating_error(exc: GridgovError) -> str:
+    if exc.status == 409:
+        return _("This case cannot be rated now (it may have been rated already).")
+    return _("Choose how satisfied you are and whether the problem was solved.")
+
+
+# ---------------------------------------------------------------------------------------------
+# 公示牌: the public board of a grid.
+
+BOARD_DAYS = 30
+
+
+def board_figures(code: str, days: int = BOARD_DAYS) -> dict:
+    """Cases of the grid's subtree reported, and closed, in the last `days` days."""
+    since = timezone.now() - timedelta(days=days)
+    cases = Case.objects.filter(grid__code__startswith=code)
+    return {"days": days, "reported": cases.filter(reported_at__gte=since).count(),
+            "closed": cases.filter(closed_at__gte=since).count()}
+
+
+def _with_role_names(people: list[dict]) -> list[dict]:
+    names = dict(Role.choices)
+    return [{**p, "role_name": names.get(p["role"], p["role"])} for p in people]
+
+
+def board(request, code: str):
+    """公示牌: who is responsible for a grid, the grids above and below it, and its recent figures."""
+    grid = Grid.objects.select_related("parent").filter(code=code, valid_to__isnull=True).first()
+    if grid is None:
+        raise Http404("no such grid")
+    above = []
+    node = grid.parent
+    while node is not None:
+        above.append(node)
+        node = node.parent
+    above.reverse()
+    context = {
+        "grid": grid,
+        "level_name": Level(grid.level).label,
+        "chain": above,
+        "people": _with_role_names(grid_people(grid.code)),
+        "above_people": [{"grid": g, "people": _with_role_names(grid_people(g.code))} for g in reversed(above)],
+        "children": list(grid.children.filter(valid_to__isnull=True).order_by("code")),
+        "figures": board_figures(grid.code),
+    }
+    return render(request, "web/board.html", context)
