@@ -268,3 +268,24 @@ def test_reveal_reporter(api, reported):
     read = reads.get()
     assert read.actor.username == STREET_DISPATCHER and read.object_type == "case"
     assert set(read.data["fields"]) == {"reporter_name", "reporter_phone"}
+
+
+def test_a_signed_in_session_needs_the_csrf_token_for_actions(account, spot):
+    """Pages share the API through the session cookie; a cross-site POST must not act for the user."""
+    from django.test import Client
+
+    from gridgov.cases.services import report_case
+    from gridgov.people.actors import Actor
+
+    case = report_case(actor=Actor.anonymous(), title="路灯不亮", lon=spot["lon"], lat=spot["lat"]).case
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(account(f"dispatcher-{case.platform}"))
+    r = browser.post(f"/api/v1/cases/{case.number}/actions/register", {}, content_type="application/json")
+    assert r.status_code == 403 and "CSRF" in r.json()["detail"]
+    case.refresh_from_db()
+    assert case.status == "reported"
+    browser.get("/track/")  # a page with a form sets the csrftoken cookie
+    token = browser.cookies["csrftoken"].value
+    r = browser.post(f"/api/v1/cases/{case.number}/actions/register", {}, content_type="application/json",
+                     HTTP_X_CSRFTOKEN=token)
+    assert r.status_code == 200 and r.json()["status"] == "registered"

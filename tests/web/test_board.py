@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import pytest
+
 from django.utils import timezone
 
 from gridgov.cases.models import Case
@@ -73,3 +75,16 @@ def test_board_in_english(client, demo_city):
 def test_unknown_board_code_is_404(client, demo_city):
     assert client.get("/board/999999999/").status_code == 404
     assert client.get("/board/not-a-code/").status_code == 404
+
+
+@pytest.mark.browser
+def test_board_at_375_px(browser, live_server, demo_city, artifacts):
+    context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/board/{GRID}/")
+        assert page.inner_text("#b-code") == GRID
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.screenshot(path=artifacts / "board-375.png", full_page=True)
+    finally:
+        context.close()

@@ -2,7 +2,9 @@
 
 from ninja.security import HttpBearer
 
-from gridgov.core.errors import NotAuthenticated
+from django.middleware.csrf import CsrfViewMiddleware
+
+from gridgov.core.errors import Forbidden, NotAuthenticated
 from gridgov.people.actors import Actor
 from gridgov.people.services import user_for_token
 
@@ -16,7 +18,9 @@ def actor_from_request(request, *, required: bool) -> Actor:
         if user is None:
             raise NotAuthenticated("the token is missing, wrong or expired: get one with POST /api/v1/auth/token")
         return Actor.of(user)
-    if request.user.is_authenticated:  # pages share the API with a session
+    if request.user.is_authenticated:  # pages share the API with a session: then CSRF applies
+        if request.method not in ("GET", "HEAD", "OPTIONS") and _csrf_refused(request):
+            raise Forbidden("CSRF check failed: reload the page and try again")
         return Actor.of(request.user)
     if required:
         raise NotAuthenticated("sign in: send Authorization: Bearer <token> (POST /api/v1/auth/token)")
@@ -28,3 +32,9 @@ class BearerDoc(HttpBearer):
 
     def authenticate(self, request, token):
         return user_for_token(token)
+
+
+def _csrf_refused(request) -> bool:
+    """Django's own CSRF check (the API views are exempt from the middleware: tokens need none)."""
+    request.csrf_processing_done = False
+    return CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {}) is not None
