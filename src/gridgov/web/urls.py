@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from gridgov.web import views
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("report/categories.json", views.categories, name="categories"),
     path("track/", views.track, name="track"),
     path("board/<str:code>/", views.board, name="board"),
+    path("", include("gridgov.web.staff_urls")),
 ]

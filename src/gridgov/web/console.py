@@ -1,0 +1,284 @@
+"""The dispatcher console (指挥中心, /console/): the queue of cases and one case with its actions.
+
+The pages hold no rules: the queue is `selectors.case_list`, the actions offered are the ones
+`selectors.staff_view` lists, and a posted action goes through `cases.api.parse_action_body` and
+`services.perform`, exactly as over the API.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import get_language, gettext as _, gettext_lazy
+
+from gridgov.cases import selectors, services
+from gridgov.cases.api import parse_action_body
+from gridgov.cases.models import Case, Channel, Light, Status, Upload
+from gridgov.cases.transitions import LABELS, OPEN_STATUSES
+from gridgov.core.errors import Forbidden, GridgovError
+from gridgov.grids.models import Grid
+from gridgov.people.actors import Actor
+from gridgov.people.models import Unit
+
+CONSOLE_ROLES = frozenset({"dispatcher", "leader", "supervisor", "admin"})
+PAGE_SIZE = 50
+NEARBY_METRES = 300
+
+COMPLEXITY_CHOICES = [("simple", gettext_lazy("simple")), ("general", gettext_lazy("general")),
+                      ("complex", gettext_lazy("complex")), ("legacy", gettext_lazy("legacy")),
+                      ("major", gettext_lazy("major"))]
+SATISFACTION_CHOICES = [("satisfied", gettext_lazy("Satisfied")),
+                        ("basically_satisfied", gettext_lazy("Basically satisfied")),
+                        ("dissatisfied", gettext_lazy("Dissatisfied"))]
+YES_NO = [("true", gettext_lazy("Yes")), ("false", gettext_lazy("No"))]
+
+
+def _f(name, label, kind="text", required=False, choices=None):
+    return {"name": name, "label": label, "kind": kind, "required": required, "choices": choices}
+
+
+# The fields of each action's form: the body schemas in cases/api.py (ACTION_BODIES), as HTML inputs.
+ACTION_FIELDS: dict[str, list[dict]] = {
+    "register": [_f("category", gettext_lazy("Category code")),
+                 _f("complexity", gettext_lazy("Complexity"), "select", choices=COMPLEXITY_CHOICES),
+                 _f("note", gettext_lazy("Note"), "textarea")],
+    "reject": [_f("reason", gettext_lazy("Reason"), "textarea", True)],
+    "merge": [_f("into", gettext_lazy("Merge into case number"), required=True)],
+    "dispatch": [_f("unit", gettext_lazy("Lead unit code")),
+                 _f("assisting", gettext_lazy("Assisting units (comma separated)"), "list"),
+                 _f("note", gettext_lazy("Note"), "textarea")],
+    "accept": [],
+    "return": [_f("reason", gettext_lazy("Reason"), "textarea", True)],
+    "escalate": [_f("note", gettext_lazy("Note"), "textarea", True)],
+    "request_extension": [_f("days", gettext_lazy("Days"), "number", True),
+                          _f("reason", gettext_lazy("Reason"), "textarea", True)],
+    "grant_extension": [],
+    "deny_extension": [_f("reason", gettext_lazy("Reason"), "textarea", True)],
+    "suspend": [_f("reason", gettext_lazy("Reason"), "textarea", True),
+                _f("review_on", gettext_lazy("Review on"), "date", True)],
+    "resume": [],
+    "supervise": [_f("note", gettext_lazy("Note"), "textarea", True)],
+    "resolve": [_f("result", gettext_lazy("Result"), "textarea", True)],
+    "verify": [_f("passed", gettext_lazy("Passed"), "select", True, YES_NO),
+               _f("note", gettext_lazy("Note"), "textarea")],
+    "close": [],
+    "evaluate": [_f("satisfaction", gettext_lazy("Satisfaction"), "select", True, SATISFACTION_CHOICES),
+                 _f("solved", gettext_lazy("Solved"), "select", True, YES_NO),
+                 _f("note", gettext_lazy("Note"), "textarea")],
+    "reopen": [_f("reason", gettext_lazy("Reason"), "textarea", True)],
+}
+
+STATUS_NAMES = dict(Status.choices)
+CHANNEL_NAMES = dict(Channel.choices)
+LIGHT_NAMES = dict(Light.choices)
+
+
+def _console_actor(request) -> Actor | None:
+    actor = Actor.of(request.user)
+    return actor if actor.roles & CONSOLE_ROLES else None
+
+
+def _refuse(request, message: str, status: int):
+    return render(request, "web/console/refused.html", {"message": message, "status": status}, status=status)
+
+
+def _not_console(request):
+    return _refuse(request, _("The dispatcher console is for dispatchers, leaders and supervisors. "
+                              "Your account holds none of these posts; ask your administrator if you need one."), 403)
+
+
+# ---- the queue -----------------------------------------------------------------------------------
+
+FILTERS = ("status", "category", "grid", "channel", "light")
+
+
+@login_required
+def queue(request):
+    """指挥中心: the cases the actor may see, filtered, 50 a page, with a map of the page's cases."""
+    actor = _console_actor(request)
+    if actor is None:
+        return _not_console(request)
+    filters = {k: request.GET.get(k, "").strip() for k in FILTERS}
+    if filters["status"] and filters["status"] not in STATUS_NAMES:
+        filters["status"] = ""
+    if filters["channel"] and filters["channel"] not in CHANNEL_NAMES:
+        filters["channel"] = ""
+    if filters["light"] and filters["light"] not in LIGHT_NAMES:
+        filters["light"] = ""
+    qs = selectors.case_list(actor, **{k: v or None for k, v in filters.items()})
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    points = []
+    for case in page.object_list:
+        url = reverse("web:console-case", args=[case.number])
+        rows.append({"case": case, "url": url, "status_name": STATUS_NAMES.get(case.status, case.status),
+                     "channel_name": CHANNEL_NAMES.get(case.channel, case.channel),
+                     "light_name": LIGHT_NAMES.get(case.light, "") if case.light else ""})
+        points.append({"number": case.number, "title": case.title, "lon": case.lon, "lat": case.lat,
+                       "light": case.light or "", "url": url})
+    kept = urlencode({k: v for k, v in filters.items() if v})
+    config = {"geojson": reverse("api-v1:grid_geojson") + "?level=1", "lang": get_language()}
+    context = {
+        "filters": filters, "page": page, "rows": rows, "kept": kept,
+        "status_choices": Status.choices, "channel_choices": Channel.choices, "light_choices": Light.choices,
+        "points": points, "map_config": config,
+        "map_strings": {"loadFailed": _("Could not load the grids. The cases are still listed."),
+                        "open": _("Open case {number}")},
+    }
+    return render(request, "web/console/queue.html", context)
+
+
+# ---- one case ------------------------------------------------------------------------------------
+
+def _grid_chain(grid: Grid) -> list[Grid]:
+    chain = []
+    node = grid
+    while node is not None:
+        chain.append(node)
+        node = node.parent
+    return list(reversed(chain))
+
+
+def _unit_names(codes: list[str]) -> dict[str, str]:
+    codes = [c for c in codes if c]
+    names = {u.code: u.name for u in Unit.objects.filter(code__in=codes)}
+    names.update({g.code: g.name for g in Grid.objects.filter(code__in=codes, valid_to__isnull=True)})
+    return names
+
+
+def nearby_open_cases(case: Case, actor: Actor, metres: float = NEARBY_METRES) -> list[dict]:
+    """A first duplicate hint: open cases of the same category within `metres` (bounding box, then distance)."""
+    if case.category_id is None:
+        return []
+    dlat = metres / 111_320
+    dlon = metres / (111_320 * max(math.cos(math.radians(case.lat)), 0.01))
+    candidates = (selectors.visible_cases(actor)
+                  .filter(category_id=case.category_id, status__in=OPEN_STATUSES,
+                          lat__range=(case.lat - dlat, case.lat + dlat), lon__range=(case.lon - dlon, case.lon + dlon))
+                  .exclude(pk=case.pk).order_by("-reported_at")[:20])
+    found = []
+    for other in candidates:
+        dy = (other.lat - case.lat) * 111_320
+        dx = (other.lon - case.lon) * 111_320 * math.cos(math.radians(case.lat))
+        distance = math.hypot(dx, dy)
+        if distance <= metres:
+            found.append({"number": other.number, "title": other.title, "distance": round(distance),
+                          "status_name": STATUS_NAMES.get(other.status, other.status),
+                          "url": reverse("web:console-case", args=[other.number])})
+    return sorted(found, key=lambda c: c["distance"])
+
+
+def _initial_values(case: Case, action: str) -> dict:
+    if action == "register":
+        return {"category": case.category.code if case.category_id else "", "complexity": case.complexity}
+    if action == "dispatch":
+        from gridgov.routing import selectors as routing
+
+        route = routing.responsible_unit(category=case.category, grid_code=case.grid.code, district=case.platform[:6])
+        return {"unit": route.unit, "assisting": ", ".join(route.assisting)}
+    return {}
+
+
+def _payload(action: str, post) -> dict:
+    """The posted form as the action's JSON body: only the action's fields; empty optional ones left out."""
+    payload = {}
+    for field in ACTION_FIELDS.get(action, []):
+        raw = post.get(field["name"], "").strip()
+        if field["kind"] == "list":
+            if raw:
+                payload[field["name"]] = [p.strip() for p in raw.replace("，", ",").split(",") if p.strip()]
+            continue
+        if raw == "" and not field["required"]:
+            continue
+        payload[field["name"]] = raw
+    return payload
+
+
+def _forms(case: Case, actions: list[str], posted: dict | None = None) -> list[dict]:
+    forms = []
+    for action in actions:
+        values = _initial_values(case, action)
+        error = None
+        if posted and posted["action"] == action:
+            values = {k: v for k, v in posted["values"].items()}
+            error = posted["error"]
+        fields = [{**f, "value": values.get(f["name"], ""), "id": f"f-{action}-{f['name']}"}
+                  for f in ACTION_FIELDS.get(action, [])]
+        forms.append({"action": action, "label": LABELS.get(action, action), "fields": fields, "error": error,
+                      "danger": action in {"reject", "merge", "close", "deny_extension", "suspend"}})
+    return forms
+
+
+def _case_context(request, actor: Actor, case: Case, posted: dict | None = None) -> dict:
+    view = selectors.staff_view(case, actor)
+    chain = _grid_chain(case.grid)
+    platform = Grid.objects.filter(code=case.platform, valid_to__isnull=True).first()
+    names = _unit_names([case.lead_unit, *case.assisting_units, *[e["unit"] or "" for e in view["events"]]])
+    for event in view["events"]:
+        event["when"] = event["at"][:19].replace("T", " ") if event["at"] else ""
+        event["from_name"] = STATUS_NAMES.get(event["from_status"], event["from_status"] or "")
+        event["to_name"] = STATUS_NAMES.get(event["to_status"], event["to_status"])
+        event["unit_name"] = names.get(event["unit"] or "", "")
+    uploads = {u.id: u for u in Upload.objects.filter(id__in=[p for p in case.photos if isinstance(p, str)])}
+    photos = [{"id": p, "url": uploads[p].file.url} for p in case.photos if isinstance(p, str) and p in uploads]
+    deadlines = view["deadlines"] or {}
+    light = deadlines.get("light") or case.light or ""
+    return {
+        "case": case, "view": view, "chain": chain, "platform": platform,
+        "status_name": STATUS_NAMES.get(case.status, case.status),
+        "channel_name": CHANNEL_NAMES.get(case.channel, case.channel),
+        "light": light, "light_name": LIGHT_NAMES.get(light, ""),
+        "sign_by": (deadlines.get("sign_by") or "")[:16].replace("T", " "),
+        "resolve_by": (deadlines.get("resolve_by") or "")[:16].replace("T", " "),
+        "lead_unit": {"code": case.lead_unit, "name": names.get(case.lead_unit, "")} if case.lead_unit else None,
+        "assisting": [{"code": c, "name": names.get(c, "")} for c in case.assisting_units],
+        "photos": photos, "nearby": nearby_open_cases(case, actor),
+        "forms": _forms(case, view["actions"], posted),
+        "complexity_name": dict(COMPLEXITY_CHOICES).get(case.complexity, case.complexity),
+    }
+
+
+@login_required
+def case_page(request, number: str):
+    """One case: its file, its timeline, nearby open cases, and a form per action this actor may take."""
+    actor = _console_actor(request)
+    if actor is None:
+        return _not_console(request)
+    try:
+        case = selectors.case_for_staff(actor, number)
+    except GridgovError as exc:
+        message = _("No case has this number.") if exc.status == 404 else _("This case is outside your grids and units.")
+        return _refuse(request, message, exc.status)
+
+    if request.method != "POST":
+        return render(request, "web/console/case.html", _case_context(request, actor, case))
+
+    action = request.POST.get("action", "")
+    payload = _payload(action, request.POST)
+    try:
+        body = parse_action_body(action, payload)
+        if action == "evaluate":
+            body.pop("tracking_code", None)
+        services.perform(action, actor=actor, number=number, **body)
+    except GridgovError as exc:
+        case = selectors.case_for_staff(actor, number)
+        posted = {"action": action, "values": {k: (", ".join(v) if isinstance(v, list) else v)
+                                               for k, v in payload.items()}, "error": exc.message}
+        context = _case_context(request, actor, case, posted)
+        if action not in context["view"]["actions"]:
+            context["general_error"] = exc.message
+        return render(request, "web/console/case.html", context, status=exc.status)
+
+    messages.success(request, _("%(action)s done for case %(number)s.") % {"action": LABELS.get(action, action),
+                                                                            "number": number})
+    try:
+        selectors.case_for_staff(actor, number)
+    except Forbidden:
+        return redirect("web:console")
+    return redirect("web:console-case", number=number)

@@ -1,0 +1,217 @@
+"""The department queue (职能部门, /dept/): the cases a unit leads or assists, and the case page
+where its handler signs for, returns, asks for more time on, or reports the result of a case.
+
+The pages call the same selectors and services as the API; they hold no rules of their own: the
+forms shown are exactly the actions `staff_view` says this actor may take now.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _, gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from gridgov.cases import selectors as case_selectors
+from gridgov.cases import services as case_services
+from gridgov.cases.api import parse_action_body
+from gridgov.cases.models import Upload
+from gridgov.cases.uploads import store_upload
+from gridgov.core.errors import BadInput, GridgovError
+from gridgov.grids.models import Grid
+from gridgov.people.actors import Actor
+from gridgov.people.models import Unit
+
+UNIT_ROLES = ("department_handler", "grid_worker", "grid_leader")  # posts whose scope can lead a case
+QUEUE_STATUSES = "dispatched,in_progress,suspended,resolved"
+GROUPS = [  # (key, statuses, heading)
+    ("to_sign", {"dispatched"}, gettext_lazy("To sign")),
+    ("in_hand", {"in_progress", "suspended"}, gettext_lazy("In hand")),
+    ("to_check", {"resolved"}, gettext_lazy("Waiting for check")),
+]
+# The actions this page has forms for, in the order they are shown.
+PAGE_ACTIONS = ("accept", "return", "request_extension", "resolve")
+ACTION_WORDS = {
+    "accept": gettext_lazy("Sign for the case"),
+    "return": gettext_lazy("Return the case"),
+    "request_extension": gettext_lazy("Request an extension"),
+    "resolve": gettext_lazy("Report the result"),
+}
+DONE_WORDS = {
+    "accept": gettext_lazy("The case is signed for."),
+    "return": gettext_lazy("The case was returned to the dispatcher."),
+    "request_extension": gettext_lazy("The extension was requested."),
+    "resolve": gettext_lazy("The result was reported; the case waits for the check."),
+}
+STATUS_WORDS = {
+    "reported": gettext_lazy("Reported"), "registered": gettext_lazy("Registered"),
+    "dispatched": gettext_lazy("Dispatched, to sign"), "in_progress": gettext_lazy("In progress"),
+    "suspended": gettext_lazy("Suspended"), "resolved": gettext_lazy("Resolved, waiting for check"),
+    "verified": gettext_lazy("Verified"), "closed": gettext_lazy("Closed"), "evaluated": gettext_lazy("Evaluated"),
+    "rejected": gettext_lazy("Rejected"), "merged": gettext_lazy("Merged"),
+}
+LIGHT_WORDS = {"green": gettext_lazy("On time"), "yellow": gettext_lazy("Due soon"), "red": gettext_lazy("Overdue")}
+MAX_PHOTOS = 9
+
+
+def _unit_scopes(actor: Actor) -> list[str]:
+    """The unit codes this actor answers for: department handlers' units, grid staff's grids."""
+    return list(dict.fromkeys(scope for role, scope in actor.posts if role in UNIT_ROLES and scope))
+
+
+def _forbidden(request, message: str | None = None):
+    return render(request, "web/dept/forbidden.html",
+                  {"message": message or _("This page is for the handlers of departments and units, "
+                                           "and for grid staff. Your account holds no such post.")},
+                  status=403)
+
+
+def _unit_names(codes) -> dict[str, str]:
+    codes = {c for c in codes if c}
+    names = dict(Unit.objects.filter(code__in=[c for c in codes if c.startswith("D")]).values_list("code", "name"))
+    names.update(Grid.objects.filter(code__in=[c for c in codes if not c.startswith("D")], valid_to__isnull=True)
+                 .values_list("code", "name"))
+    return names
+
+
+def _when(value: str | None) -> str:
+    """An ISO time (local, with offset) to the minute, for reading."""
+    return value[:16].replace("T", " ") if value else ""
+
+
+def _deadlines(info: dict | None) -> dict | None:
+    if not info:
+        return None
+    light = info.get("light") or ""
+    return {"sign_by": _when(info.get("sign_by")), "resolve_by": _when(info.get("resolve_by")),
+            "light": light, "light_word": LIGHT_WORDS.get(light, "")}
+
+
+def _units(lead: str | None, assisting: list[str], names: dict[str, str]) -> dict:
+    return {"lead": {"code": lead, "name": names.get(lead, lead)} if lead else None,
+            "assisting": [{"code": c, "name": names.get(c, c)} for c in assisting]}
+
+
+@login_required
+def queue(request):
+    """待办: the cases the user's units lead or assist, by what they wait for."""
+    actor = Actor.of(request.user)
+    scopes = _unit_scopes(actor)
+    if not scopes:
+        return _forbidden(request)
+    now = timezone.now()
+    rows: dict[str, dict] = {}
+    for scope in scopes:
+        for case in case_selectors.case_list(actor, unit=scope, status=QUEUE_STATUSES):
+            row = rows.get(case.number)
+            if row is None:
+                row = rows[case.number] = {"case": case, "summary": case_selectors.summary(case, now), "mine": []}
+            row["mine"].append({"code": scope, "leads": case.lead_unit == scope})
+    names = _unit_names({c for r in rows.values() for c in [r["case"].lead_unit, *r["case"].assisting_units]}
+                        | set(scopes))
+    groups = []
+    for key, statuses, heading in GROUPS:
+        items = []
+        for row in rows.values():
+            case = row["case"]
+            if case.status not in statuses:
+                continue
+            leads = any(m["leads"] for m in row["mine"])
+            items.append({
+                "number": case.number, "title": case.title, "status": case.status,
+                "status_word": STATUS_WORDS.get(case.status, case.status),
+                "grid": case.grid.name, "category": case.category.name if case.category_id else "",
+                "deadlines": _deadlines(row["summary"]["deadlines"]), "leads": leads,
+                "joint": bool(case.assisting_units), **_units(case.lead_unit, case.assisting_units, names),
+                "sort": case.sign_by if key == "to_sign" else case.resolve_by,
+            })
+        items.sort(key=lambda i: (i["sort"] is None, i["sort"] or now, i["number"]))
+        groups.append({"key": key, "heading": heading, "items": items})
+    context = {"groups": groups, "my_units": [{"code": s, "name": names.get(s, s)} for s in scopes],
+               "total": sum(len(g["items"]) for g in groups)}
+    return render(request, "web/dept/queue.html", context)
+
+
+def _payload(request, action: str) -> dict:
+    post = request.POST
+    if action == "return":
+        return {"reason": post.get("reason", "").strip()}
+    if action == "request_extension":
+        return {"days": post.get("days", "").strip(), "reason": post.get("reason", "").strip()}
+    if action == "resolve":
+        return {"result": post.get("result", "").strip()}
+    return {}
+
+
+def _run(request, actor: Actor, number: str, action: str) -> None:
+    """Parse, store the photos, perform. Raises GridgovError with the refusal."""
+    if action not in PAGE_ACTIONS:
+        raise BadInput(_("This page cannot take that action."))
+    body = parse_action_body(action, _payload(request, action))
+    if action == "resolve":
+        files = [f for f in request.FILES.getlist("photos") if f.size]
+        if len(files) > MAX_PHOTOS:
+            raise BadInput(_("Attach at most %(count)d photos.") % {"count": MAX_PHOTOS})
+        # the result is required: check before keeping photos that would then belong to nothing
+        if not body["result"]:
+            raise BadInput(_("Describe the result."))
+        body["photos"] = [store_upload(data=f.read(), uploaded_by=request.user).id for f in files]
+    case_services.perform(action, actor=actor, number=number, **body)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_page(request, number: str):
+    """The case file, its timeline, and the forms for what this unit may do now."""
+    actor = Actor.of(request.user)
+    scopes = _unit_scopes(actor)
+    if not scopes:
+        return _forbidden(request)
+    try:
+        case = case_selectors.case_for_staff(actor, number)
+    except GridgovError as exc:
+        return _forbidden(request, exc.message) if exc.status == 403 else render(
+            request, "web/dept/forbidden.html", {"message": exc.message}, status=exc.status)
+
+    error, status, posted, failed_action = None, 200, {}, None
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            _run(request, actor, number, action)
+        except GridgovError as exc:
+            error, status, failed_action = exc.message, exc.status, action
+            posted = {k: request.POST.get(k, "") for k in ("reason", "days", "result")}
+            case.refresh_from_db()
+        else:
+            messages.success(request, DONE_WORDS[action])
+            try:
+                case_selectors.case_for_staff(actor, number)
+            except GridgovError:  # the action took the case out of sight
+                return redirect("web:dept")
+            return redirect("web:dept-case", number=number)
+
+    view = case_selectors.staff_view(case, actor)
+    names = _unit_names([view["lead_unit"], *view["assisting_units"], *scopes])
+    role = None
+    if view["lead_unit"] in scopes:
+        role = "lead"
+    elif any(s in view["assisting_units"] for s in scopes):
+        role = "assist"
+    photo_ids = {p for e in view["events"] for p in ((e["data"] or {}).get("photos") or [])} | set(view["photos"] or [])
+    urls = {u.id: u.file.url for u in Upload.objects.filter(id__in=photo_ids)}
+    events = [{**e, "when": _when(e["at"]), "unit_name": names.get(e["unit"], e["unit"]) if e["unit"] else "",
+               "photos": [{"id": p, "url": urls.get(p)} for p in ((e["data"] or {}).get("photos") or [])]}
+              for e in view["events"]]
+    forms = [{"action": a, "heading": ACTION_WORDS[a]} for a in PAGE_ACTIONS if a in view["actions"]]
+    context = {
+        "case": view, "status_word": STATUS_WORDS.get(view["status"], view["status"]),
+        "deadlines": _deadlines(view["deadlines"]), "role": role, "events": events,
+        "units": _units(view["lead_unit"], view["assisting_units"], names),
+        "forms": forms, "error": error, "failed_action": failed_action, "posted": posted,
+        "max_photos": MAX_PHOTOS,
+        "case_photos": [{"id": p, "url": urls.get(p)} for p in (view["photos"] or [])],
+    }
+    return render(request, "web/dept/case.html", context, status=status)
+

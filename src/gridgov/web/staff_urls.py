@@ -1,0 +1,15 @@
+"""Pages for staff, signed in with a session: the dispatcher console and the department queue."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from gridgov.web import console, dept
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("console/", console.queue, name="console"),
+    path("console/cases/<str:number>/", console.case_page, name="console-case"),
+    path("dept/", dept.queue, name="dept"),
+    path("dept/cases/<str:number>/", dept.case_page, name="dept-case"),
+]
