@@ -1,0 +1,255 @@
+"""The grid worker's phone pages (网格员, /m/): my grids and my tasks, the case page with the actions
+this worker may take now, and a report form that works offline (the report waits in the phone and is
+sent once when the network is back). Installable as a PWA: a manifest and a small service worker.
+
+Like the department queue, the pages call the same selectors and services as the API; the forms
+shown are exactly the actions `staff_view` says this actor may take now.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language, gettext as _, gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from gridgov.cases import selectors as case_selectors
+from gridgov.cases import services as case_services
+from gridgov.cases.api import parse_action_body
+from gridgov.cases.models import Upload
+from gridgov.cases.uploads import store_upload
+from gridgov.core.errors import BadInput, GridgovError
+from gridgov.grids.models import Grid
+from gridgov.people.actors import Actor
+from gridgov.web.dept import STATUS_WORDS, _deadlines, _unit_names, _when
+
+GRID_ROLES = ("grid_worker", "grid_leader")
+STATIC_DIR = Path(__file__).resolve().parent / "static" / "web"
+PAGE_ACTIONS = ("accept", "resolve", "verify", "escalate", "return")
+ACTION_WORDS = {
+    "accept": gettext_lazy("Sign for the case"),
+    "resolve": gettext_lazy("Report the result"),
+    "verify": gettext_lazy("Check the fix on site"),
+    "escalate": gettext_lazy("Escalate to the level above"),
+    "return": gettext_lazy("Return the case"),
+}
+DONE_WORDS = {
+    "accept": gettext_lazy("The case is signed for."),
+    "resolve": gettext_lazy("The result was reported; the case waits for the check."),
+    "verify": gettext_lazy("The check is recorded."),
+    "escalate": gettext_lazy("The case was escalated to the level above."),
+    "return": gettext_lazy("The case was returned to the dispatcher."),
+}
+MAX_PHOTOS = 9
+
+
+def _grid_scopes(actor: Actor) -> list[str]:
+    return list(dict.fromkeys(scope for role, scope in actor.posts if role in GRID_ROLES and scope))
+
+
+def _forbidden(request, message: str | None = None, status: int = 403):
+    return render(request, "web/m/forbidden.html",
+                  {"message": message or _("These pages are for grid workers and grid leaders. "
+                                           "Your account holds no such post.")},
+                  status=status)
+
+
+def _row(case, now) -> dict:
+    info = case_selectors.summary(case, now)
+    return {"number": case.number, "title": case.title, "status": case.status,
+            "status_word": STATUS_WORDS.get(case.status, case.status), "grid": case.grid.name,
+            "category": case.category.name if case.category_id else "",
+            "deadlines": _deadlines(info["deadlines"])}
+
+
+@login_required
+@never_cache
+def home(request):
+    """我的网格 and 我的任务: the cases my grids lead, and the fixes in my grids waiting for my check."""
+    actor = Actor.of(request.user)
+    scopes = _grid_scopes(actor)
+    if not scopes:
+        return _forbidden(request)
+    now = timezone.now()
+    grids = {g.code: g for g in Grid.objects.filter(code__in=scopes, valid_to__isnull=True)}
+    tasks: dict[str, object] = {}
+    checks: dict[str, object] = {}
+    for scope in scopes:
+        for case in case_selectors.case_list(actor, unit=scope, status="dispatched,in_progress") \
+                .select_related("grid", "category"):
+            if case.lead_unit == scope:
+                tasks[case.number] = case
+        for case in case_selectors.case_list(actor, grid=scope, status="resolved") \
+                .exclude(resolved_by=request.user).select_related("grid", "category"):
+            checks[case.number] = case
+    task_rows = sorted((_row(c, now) for c in tasks.values()),
+                       key=lambda r: (r["status"] != "dispatched", r["number"]))
+    check_rows = sorted((_row(c, now) for c in checks.values()), key=lambda r: r["number"])
+    context = {
+        "grids": [{"code": s, "name": grids[s].name if s in grids else s,
+                   "role": next(r for r, sc in actor.posts if sc == s and r in GRID_ROLES)} for s in scopes],
+        "tasks": task_rows, "checks": check_rows,
+    }
+    return render(request, "web/m/home.html", context)
+
+
+def _payload(request, action: str) -> dict:
+    post = request.POST
+    if action == "return":
+        return {"reason": post.get("reason", "").strip()}
+    if action == "escalate":
+        return {"note": post.get("note", "").strip()}
+    if action == "resolve":
+        return {"result": post.get("result", "").strip()}
+    if action == "verify":
+        passed = post.get("passed", "")
+        if passed not in ("yes", "no"):
+            raise BadInput(_("Say whether the fix passed the check."))
+        return {"passed": passed == "yes", "note": post.get("note", "").strip()}
+    return {}
+
+
+def _photos(request) -> list[str]:
+    files = [f for f in request.FILES.getlist("photos") if f.size]
+    if len(files) > MAX_PHOTOS:
+        raise BadInput(_("Attach at most %(count)d photos.") % {"count": MAX_PHOTOS})
+    return [store_upload(data=f.read(), uploaded_by=request.user).id for f in files]
+
+
+def _run(request, actor: Actor, number: str, action: str) -> None:
+    if action not in PAGE_ACTIONS:
+        raise BadInput(_("This page cannot take that action."))
+    body = parse_action_body(action, _payload(request, action))
+    if action == "resolve":
+        if not body["result"]:  # check before keeping photos that would belong to nothing
+            raise BadInput(_("Describe the result."))
+        body["photos"] = _photos(request)
+    elif action == "verify":
+        body["photos"] = _photos(request)
+    case_services.perform(action, actor=actor, number=number, **body)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def case_page(request, number: str):
+    actor = Actor.of(request.user)
+    if not _grid_scopes(actor):
+        return _forbidden(request)
+    try:
+        case = case_selectors.case_for_staff(actor, number)
+    except GridgovError as exc:
+        return _forbidden(request, exc.message, exc.status)
+
+    error, status, posted, failed_action = None, 200, {}, None
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            _run(request, actor, number, action)
+        except GridgovError as exc:
+            error, status, failed_action = exc.message, exc.status, action
+            posted = {k: request.POST.get(k, "") for k in ("reason", "note", "result", "passed")}
+            case.refresh_from_db()
+        else:
+            messages.success(request, DONE_WORDS[action])
+            try:
+                case_selectors.case_for_staff(actor, number)
+            except GridgovError:  # the action took the case out of sight
+                return redirect("web:m")
+            return redirect("web:m-case", number=number)
+
+    view = case_selectors.staff_view(case, actor)
+    names = _unit_names([view["lead_unit"], *view["assisting_units"]])
+    photo_ids = {p for e in view["events"] for p in ((e["data"] or {}).get("photos") or [])} | set(view["photos"] or [])
+    urls = {u.id: u.file.url for u in Upload.objects.filter(id__in=photo_ids)}
+    events = [{**e, "when": _when(e["at"]), "unit_name": names.get(e["unit"], e["unit"]) if e["unit"] else "",
+               "photos": [{"id": p, "url": urls.get(p)} for p in ((e["data"] or {}).get("photos") or [])]}
+              for e in view["events"]]
+    context = {
+        "case": view, "status_word": STATUS_WORDS.get(view["status"], view["status"]),
+        "deadlines": _deadlines(view["deadlines"]), "events": list(reversed(events)),
+        "lead_name": names.get(view["lead_unit"], view["lead_unit"]) if view["lead_unit"] else "",
+        "forms": [{"action": a, "heading": ACTION_WORDS[a]} for a in PAGE_ACTIONS if a in view["actions"]],
+        "error": error, "failed_action": failed_action, "posted": posted, "max_photos": MAX_PHOTOS,
+        "case_photos": [{"id": p, "url": urls.get(p)} for p in (view["photos"] or [])],
+    }
+    return render(request, "web/m/case.html", context, status=status)
+
+
+def _report_strings() -> dict[str, str]:
+    return {
+        "needPoint": _("Pick the place on the map, or use your position."),
+        "needTitle": _("Give the problem a short title."),
+        "needResult": _("Describe the result."),
+        "locating": _("Finding your position…"),
+        "geoFailed": _("Could not get your position: {detail}"),
+        "geoUnsupported": _("This browser cannot tell its position. Pick the place on the map."),
+        "pointAt": _("Chosen place: {lon}, {lat}"),
+        "uploading": _("Uploading {name}: {percent}%"),
+        "uploaded": _("{name} uploaded"),
+        "uploadFailed": _("Could not upload {name}: {detail}"),
+        "waitUploads": _("Wait until the photos are uploaded."),
+        "sending": _("Sending…"),
+        "sendFailed": _("Could not send the report: {detail}"),
+        "network": _("the connection failed; try again"),
+        "mapFailed": _("Could not load the map. You can still use your position."),
+        "noCategory": _("No matching category"),
+        "unknownCategory": _("Choose a category from the list, or leave it empty."),
+        "queued": _("No network: the report is kept on this phone and will be sent when the network is back."),
+        "pending": _("Waiting to send: {count}"),
+        "sent": _("Sent: case {number}"),
+        "queuedFailed": _("A kept report was refused: {detail}"),
+    }
+
+
+@login_required
+@never_cache
+def report(request):
+    """上报 from the field, with 就地解决; kept on the phone while there is no network."""
+    actor = Actor.of(request.user)
+    if not _grid_scopes(actor):
+        return _forbidden(request)
+    config = {
+        "cases": reverse("api-v1:report"),
+        "uploads": reverse("api-v1:upload"),
+        "geojson": reverse("api-v1:grid_geojson") + "?level=1",
+        "categories": reverse("web:categories"),
+        "casePage": reverse("web:m-case", kwargs={"number": "NUMBER"}),
+        "sw": reverse("web:m-sw"),
+        "scope": reverse("web:m"),
+        "storageKey": f"gridgov.m.outbox.{request.user.pk}",
+        "lang": get_language(),
+    }
+    return render(request, "web/m/report.html", {"report_config": config, "report_strings": _report_strings()})
+
+
+@require_GET
+def service_worker(request):
+    """The service worker, served under /m/ so that its scope may be /m/."""
+    shell = [reverse("web:m"), reverse("web:m-report"), static("web/m.css"), static("web/m.js"),
+             static("web/pages.css"), static("vendor/leaflet/leaflet.css"), static("vendor/leaflet/leaflet.js")]
+    text = (STATIC_DIR / "sw.js").read_text(encoding="utf-8").replace('"__SHELL__"', json.dumps(shell))
+    response = HttpResponse(text, content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = reverse("web:m")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def manifest(request):
+    """The web app manifest, with the URLs of this deployment filled in."""
+    data = json.loads((STATIC_DIR / "manifest.webmanifest").read_text(encoding="utf-8"))
+    data["start_url"] = data["scope"] = reverse("web:m")
+    data["name"] = _("Grid worker")
+    for icon in data.get("icons", []):
+        icon["src"] = static(icon["src"])
+    return HttpResponse(json.dumps(data, ensure_ascii=False), content_type="application/manifest+json")

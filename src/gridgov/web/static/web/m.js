@@ -1,0 +1,254 @@
+/* The grid worker's report form (/m/report/): a point from the phone's position or the map, an
+   optional "resolved on the spot" (就地解决) with photos, one POST /api/v1/cases with an
+   Idempotency-Key and the session's CSRF token. Without network the report waits in localStorage
+   with its key and is sent once when the network is back (the `online` event or the next visit);
+   the key makes a repeated send replay the same case instead of filing a second one.
+   No language of its own: words come from #i18n. */
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("report-config").textContent);
+  const T = JSON.parse(document.getElementById("i18n").textContent);
+  const $ = (id) => document.getElementById(id);
+  const fmt = (s, v) => s.replace(/\{(\w+)\}/g, (m, k) => (k in v ? v[k] : m));
+  const form = $("report-form");
+  const errorBox = $("form-error");
+  const state = { point: null, uploads: [], pending: 0, key: null, categories: new Map(), flushing: false };
+
+  function showError(text) { errorBox.textContent = text; errorBox.hidden = !text; }
+  function newKey() { return crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + "-" + Math.random(); }
+  function csrfToken() {
+    const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (m) return decodeURIComponent(m[1]);
+    const input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  // --- the outbox: reports kept while there is no network, each with its Idempotency-Key
+  function readOutbox() {
+    try { return JSON.parse(localStorage.getItem(config.storageKey) || "[]"); } catch (e) { return []; }
+  }
+  function writeOutbox(items) {
+    if (items.length) localStorage.setItem(config.storageKey, JSON.stringify(items));
+    else localStorage.removeItem(config.storageKey);
+    showOutbox();
+  }
+  function showOutbox() {
+    const n = readOutbox().length;
+    const box = $("outbox");
+    box.dataset.pending = String(n);
+    box.textContent = n ? fmt(T.pending, { count: n }) : "";
+    box.hidden = !n;
+  }
+  function keep(item) { writeOutbox([...readOutbox().filter((i) => i.key !== item.key), item]); }
+  function drop(key) { writeOutbox(readOutbox().filter((i) => i.key !== key)); }
+
+  // One POST. Resolves {ok, status, data}; rejects only when the network failed.
+  function send(item) {
+    return fetch(config.cases, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json",
+                 "Idempotency-Key": item.key, "X-CSRFToken": csrfToken() },
+      body: JSON.stringify(item.body),
+    }).then((r) => r.json().catch(() => ({})).then((data) => ({ ok: r.ok, status: r.status, data })));
+  }
+
+  function showSent(data) {
+    const li = document.createElement("li");
+    li.className = "m-row";
+    li.dataset.number = data.number;
+    const a = document.createElement("a");
+    a.href = config.casePage.replace("NUMBER", encodeURIComponent(data.number));
+    a.textContent = fmt(T.sent, { number: data.number }) + (data.title ? " · " + data.title : "");
+    li.appendChild(a);
+    $("sent-list").appendChild(li);
+    $("sent").hidden = false;
+  }
+
+  // Send the kept reports one by one; stop at the first network failure.
+  async function flush() {
+    if (state.flushing || !navigator.onLine) return;
+    state.flushing = true;
+    try {
+      for (const item of readOutbox()) {
+        let answer;
+        try { answer = await send(item); } catch (e) { break; }
+        if (answer.ok) { drop(item.key); showSent(answer.data); }
+        else if (answer.status >= 500 || answer.status === 429) break;
+        else { drop(item.key); showError(fmt(T.queuedFailed, { detail: answer.data.detail || answer.status })); }
+      }
+    } finally {
+      state.flushing = false;
+      showOutbox();
+    }
+  }
+  window.addEventListener("online", flush);
+
+  // --- the map: the district's level-1 grids as the only background (no tiles)
+  const map = L.map("report-map", { zoomControl: true, attributionControl: false, zoomSnap: 0.25 });
+  map.setView([34.75, 113.6], 11);
+  let marker = null;
+  function setPoint(lat, lon, crs) {
+    state.point = { lat, lon, crs };
+    if (marker) marker.setLatLng([lat, lon]);
+    else marker = L.circleMarker([lat, lon], { radius: 8, color: "#d62728", weight: 3, fillOpacity: 0.6, className: "report-marker" }).addTo(map);
+    $("point-text").textContent = fmt(T.pointAt, { lon: lon.toFixed(6), lat: lat.toFixed(6) });
+    showError("");
+  }
+  fetch(config.geojson, { headers: { Accept: "application/json" } })
+    .then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.status))))
+    .then((data) => {
+      const layer = L.geoJSON(data, {
+        style: { color: "#1f6fb2", weight: 1.5, fillColor: "#1f6fb2", fillOpacity: 0.08 },
+        onEachFeature: (f, l) => l.bindTooltip(f.properties.name, { sticky: true }),
+      }).addTo(map);
+      map.fitBounds(layer.getBounds(), { animate: false });
+      $("report-map").dataset.ready = "1";
+    })
+    .catch(() => { $("report-map").dataset.ready = "0"; });
+  map.on("click", (e) => setPoint(e.latlng.lat, e.latlng.lng, "wgs84"));  // the grids are drawn in WGS-84
+
+  $("use-position").addEventListener("click", () => {
+    if (!navigator.geolocation) { showError(T.geoUnsupported); return; }
+    $("point-text").textContent = T.locating;
+    navigator.geolocation.getCurrentPosition(
+      (pos) => {  // browsers give WGS-84
+        setPoint(pos.coords.latitude, pos.coords.longitude, "wgs84");
+        map.setView([pos.coords.latitude, pos.coords.longitude], Math.max(map.getZoom(), 16));
+      },
+      (err) => { $("point-text").textContent = ""; showError(fmt(T.geoFailed, { detail: err.message })); },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
+  });
+
+  // --- category picker
+  const categoryInput = $("category");
+  let searchTimer = null;
+  categoryInput.addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    const q = categoryInput.value.trim();
+    if (!q || state.categories.has(q)) return;
+    searchTimer = setTimeout(() => {
+      fetch(config.categories + "?q=" + encodeURIComponent(q))
+        .then((r) => r.json())
+        .then((data) => {
+          const list = $("category-options");
+          list.replaceChildren();
+          for (const c of data.items) {
+            const label = c.parent ? `${c.name}（${c.parent}）` : c.name;
+            state.categories.set(label, c.code);
+            const opt = document.createElement("option");
+            opt.value = label;
+            list.appendChild(opt);
+          }
+          if (!data.items.length) {
+            const opt = document.createElement("option");
+            opt.value = ""; opt.label = T.noCategory;
+            list.appendChild(opt);
+          }
+        })
+        .catch(() => {});
+    }, 200);
+  });
+
+  // --- resolved on the spot: the result and photos of the fix
+  $("on-spot").addEventListener("change", (e) => { $("on-spot-fields").hidden = !e.target.checked; });
+  $("photos").addEventListener("change", (e) => { for (const file of e.target.files) upload(file); });
+  function upload(file) {
+    const item = document.createElement("li");
+    const bar = document.createElement("progress");
+    const text = document.createElement("span");
+    bar.max = 100; bar.value = 0;
+    item.append(bar, text);
+    $("upload-list").appendChild(item);
+    text.textContent = fmt(T.uploading, { name: file.name, percent: 0 });
+    const body = new FormData();
+    body.append("file", file);
+    const xhr = new XMLHttpRequest();
+    state.pending += 1;
+    xhr.open("POST", config.uploads);
+    xhr.setRequestHeader("X-CSRFToken", csrfToken());
+    xhr.upload.addEventListener("progress", (ev) => {
+      if (!ev.lengthComputable) return;
+      const percent = Math.round((ev.loaded / ev.total) * 100);
+      bar.value = percent;
+      text.textContent = fmt(T.uploading, { name: file.name, percent });
+    });
+    xhr.addEventListener("loadend", () => {
+      state.pending -= 1;
+      let data = {};
+      try { data = JSON.parse(xhr.responseText || "{}"); } catch (err) { data = {}; }
+      if (xhr.status === 201) {
+        state.uploads.push(data.id);
+        state.key = null;
+        bar.value = 100;
+        text.textContent = fmt(T.uploaded, { name: file.name });
+      } else {
+        bar.remove();
+        item.classList.add("error");
+        text.textContent = fmt(T.uploadFailed, { name: file.name, detail: data.detail || T.network });
+      }
+    });
+    xhr.send(body);
+  }
+
+  function resetForm() {
+    form.reset();
+    state.uploads = []; state.key = null;
+    $("upload-list").replaceChildren();
+    $("on-spot-fields").hidden = true;
+    $("submit").disabled = false;
+  }
+
+  // --- submit
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const title = $("title").value.trim();
+    if (!title) { showError(T.needTitle); $("title").focus(); return; }
+    if (!state.point) { showError(T.needPoint); $("use-position").focus(); return; }
+    if (state.pending) { showError(T.waitUploads); return; }
+    const catText = categoryInput.value.trim();
+    const category = catText ? state.categories.get(catText) : null;
+    if (catText && !category) { showError(T.unknownCategory); categoryInput.focus(); return; }
+    const body = { title, description: $("description").value.trim(), lon: state.point.lon, lat: state.point.lat,
+                   crs: state.point.crs, channel: "patrol", photos: [] };
+    if (category) body.category = category;
+    if ($("on-spot").checked) {
+      const result = $("result").value.trim();
+      if (!result) { showError(T.needResult); $("result").focus(); return; }
+      body.resolved = { result, photos: state.uploads.slice() };
+    }
+    // One key per filled-in report: a retry of the same body replays the same case.
+    state.key = state.key || newKey();
+    const item = { key: state.key, body, at: new Date().toISOString() };
+    showError("");
+    if (!navigator.onLine) { keep(item); resetForm(); $("send-status").textContent = T.queued; return; }
+    $("submit").disabled = true;
+    $("send-status").textContent = T.sending;
+    send(item)
+      .then(({ ok, status, data }) => {
+        $("send-status").textContent = "";
+        $("submit").disabled = false;
+        if (!ok) {
+          if (status === 409) state.key = null;  // the body changed since the key was made
+          showError(fmt(T.sendFailed, { detail: data.detail || status }));
+          return;
+        }
+        showSent(data);
+        resetForm();
+      })
+      .catch(() => {  // no network: keep it, with its key, and send it when the network is back
+        keep(item);
+        resetForm();
+        $("send-status").textContent = T.queued;
+      });
+  });
+  // Any change to the report after a failure is a new report: a new key.
+  form.addEventListener("input", () => { if (!$("submit").disabled) state.key = null; });
+  $("another").addEventListener("click", () => { $("sent").hidden = true; $("title").focus(); });
+
+  showOutbox();
+  flush();
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(config.sw, { scope: config.scope }).catch(() => {});
+  }
+})();
