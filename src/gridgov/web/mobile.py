@@ -31,6 +31,7 @@ from gridgov.core.errors import BadInput, GridgovError
 from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor
 from gridgov.web.dept import STATUS_WORDS, _deadlines, _unit_names, _when
+from gridgov.web.views import _report_strings as report_strings
 
 GRID_ROLES = ("grid_worker", "grid_leader")
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "web"
@@ -186,24 +187,10 @@ def case_page(request, number: str):
 
 
 def _report_strings() -> dict[str, str]:
+    """The resident form's strings, plus the ones of the on-the-spot fix and the offline queue."""
     return {
-        "needPoint": _("Pick the place on the map, or use your position."),
-        "needTitle": _("Give the problem a short title."),
+        **report_strings(),
         "needResult": _("Describe the result."),
-        "locating": _("Finding your position…"),
-        "geoFailed": _("Could not get your position: {detail}"),
-        "geoUnsupported": _("This browser cannot tell its position. Pick the place on the map."),
-        "pointAt": _("Chosen place: {lon}, {lat}"),
-        "uploading": _("Uploading {name}: {percent}%"),
-        "uploaded": _("{name} uploaded"),
-        "uploadFailed": _("Could not upload {name}: {detail}"),
-        "waitUploads": _("Wait until the photos are uploaded."),
-        "sending": _("Sending…"),
-        "sendFailed": _("Could not send the report: {detail}"),
-        "network": _("the connection failed; try again"),
-        "mapFailed": _("Could not load the map. You can still use your position."),
-        "noCategory": _("No matching category"),
-        "unknownCategory": _("Choose a category from the list, or leave it empty."),
         "queued": _("No network: the report is kept on this phone and will be sent when the network is back."),
         "pending": _("Waiting to send: {count}"),
         "sent": _("Sent: case {number}"),
