@@ -28,8 +28,11 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # Translations are compiled with Babel (pure Python): no GNU gettext needed on the machine.
+# The project's catalogue, plus any app that keeps its own (src/gridgov/<app>/locale).
 messages: $(VENV)/.installed
-	$(BIN)/pybabel compile --statistics -d src/gridgov/locale -D django 2>&1 | grep -v '^$$' || true
+	for dir in src/gridgov/locale src/gridgov/*/locale; do \
+		[ -d "$$dir" ] && $(BIN)/pybabel compile --statistics -d "$$dir" -D django 2>&1 | grep -v '^$$'; \
+	done; true
 
 clean:
 	rm -rf $(VENV) node_modules var gridgov.sqlite3*

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "gridgov.worktime",
     "gridgov.notifications",
     "gridgov.cases",
+    "gridgov.assessment",
     "gridgov.sim",
     "gridgov.bench",
     "gridgov.web",
@@ -116,7 +117,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("GRIDGOV_STATIC_ROOT", PROJECT_DIR / "var" / "static"))
 # Front-end libraries come from the npm registry (package.json); `make` installs them here.
 NODE_MODULES = Path(os.environ.get("GRIDGOV_NODE_MODULES", PROJECT_DIR / "node_modules"))
-STATICFILES_DIRS = [("vendor/leaflet", NODE_MODULES / "leaflet" / "dist")]
+STATICFILES_DIRS = [("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
+                    ("vendor/echarts", NODE_MODULES / "echarts" / "dist")]
 # Served straight from the finders: no collectstatic step between a checkout and a running server.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -255,3 +255,24 @@ def test_every_action_by_every_role(api, spot, quiet_requests, path):
         problems += _anonymous_perform(action, body, made, before, total)
     assert h.row(made.number) == before, "the savepoints did not roll back"
     assert not problems, f"{path} ({case.status}):\n" + "\n".join(problems)
+
+
+def test_event_labels_speak_the_readers_language():
+    """LABELS are what pages show: Chinese by default — exactly the table's terms (TERMS, the stable
+    text stored in notifications) — and English in English; every event of a case file has one."""
+    from django.utils import translation
+
+    from gridgov.cases.selectors import PUBLIC_STATUS_WORDS
+    from gridgov.cases.transitions import CREATION_ACTIONS, LABELS, TERMS
+
+    assert set(LABELS) == set(TERMS) >= set(TABLE) | set(CREATION_ACTIONS) | {"consult"}
+    assert all(TERMS[action] == t.label for action, t in TABLE.items())
+    assert {a: str(label) for a, label in LABELS.items()} == TERMS
+    with translation.override("en"):
+        english = {a: str(label) for a, label in LABELS.items()}
+        words = {s: str(w) for s, w in PUBLIC_STATUS_WORDS.items()}
+    assert english["verify"] == "Checked" and english["report"] == "Reported"
+    assert all(e.isascii() and e != TERMS[a] for a, e in english.items()), english
+    assert set(PUBLIC_STATUS_WORDS) == set(Status.values)
+    assert all(w.isascii() for w in words.values()) and words["closed"] == "Finished: please rate the result"
+    assert str(PUBLIC_STATUS_WORDS["closed"]) == "已办结，请您评价"

@@ -44,3 +44,14 @@ def page(browser):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# A shape whose own centre hits it (concave shapes may not): where a real click lands on it.
+CLICKABLE = """(selector) => {
+  for (const p of document.querySelectorAll(selector)) {
+    const r = p.getBoundingClientRect();
+    const x = r.left + r.width / 2, y = r.top + r.height / 2;
+    if (document.elementFromPoint(x, y) === p) return {code: p.dataset.code, x, y};
+  }
+  return null;
+}"""

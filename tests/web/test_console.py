@@ -231,3 +231,62 @@ def test_every_console_string_is_translated():
         catalog = read_po(f)
     missing = sorted(m for m in msgids if not (catalog.get(m) and catalog.get(m).string))
     assert not missing, missing
+
+
+@pytest.mark.browser
+def test_queue_fits_a_phone_without_sideways_scrolling(browser, live_server, demo_city, artifacts):
+    """At 375 px the queue is a list of stacked rows (no table scrolling inside its card); on a wide
+    screen it stays a table with its header."""
+    from gridgov.sim.models import DemoAccount
+
+    long_title = "小区东门外人行道上的井盖缺失而且路灯也坏了很久了请尽快处理" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ" * 2
+    numbers = [_report(long_title).number, _report("路灯不亮").number]
+    account = DemoAccount.objects.get(username=STREET_DISPATCHER)
+    context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/login/?next=/console/")
+        page.fill("#id_username", account.username)
+        page.fill("#id_password", account.password)
+        page.click("button[type=submit]")
+        page.wait_for_selector("#queue-table")
+        sizes = page.evaluate("""() => {
+            const card = document.querySelector('section.queue'), wrap = document.querySelector('.table-wrap');
+            return {page: document.documentElement.scrollWidth, card: [card.scrollWidth, card.clientWidth],
+                    wrap: [wrap.scrollWidth, wrap.clientWidth]};
+        }""")
+        assert sizes["page"] <= 375, sizes
+        assert sizes["card"][0] <= sizes["card"][1] and sizes["wrap"][0] <= sizes["wrap"][1], sizes
+        for number in numbers:
+            row = page.locator(f'#queue-table tr[data-number="{number}"]')
+            assert row.locator("td.q-number a").is_visible() and row.locator("td.q-title").is_visible()
+            assert row.locator("td.q-status").inner_text() == "已上报"
+            assert row.locator("td.q-channel").is_hidden(), "the secondary column is left out on a phone"
+            box, card = row.bounding_box(), page.locator("section.queue").bounding_box()
+            assert box["x"] >= card["x"] and box["x"] + box["width"] <= card["x"] + card["width"] + 0.5
+        assert page.locator("#queue-table thead").bounding_box()["height"] <= 1, "header for screen readers only"
+        # each row names its secondary values, the header being out of sight
+        label = page.evaluate("""() => getComputedStyle(document.querySelector('#queue-table td.q-grid'),
+                                                       '::before').content""")
+        assert label == '"所在网格"'
+        page.screenshot(path=artifacts / "console-queue-375-stacked.png", full_page=True)
+
+        page.set_viewport_size({"width": 1280, "height": 900})
+        assert page.locator("#queue-table thead").bounding_box()["height"] > 10
+        assert page.locator(f'#queue-table tr[data-number="{numbers[0]}"] td.q-channel').is_visible()
+    finally:
+        context.close()
+
+
+def test_action_words_are_the_tables_terms_in_chinese():
+    from django.utils import translation
+
+    from gridgov.cases.transitions import TABLE, TERMS
+    from gridgov.web.console import ACTION_WORDS
+
+    assert set(ACTION_WORDS) == set(TABLE)
+    assert {a: str(w) for a, w in ACTION_WORDS.items()} == {a: TERMS[a] for a in TABLE}
+    with translation.override("en"):
+        english = {a: str(w) for a, w in ACTION_WORDS.items()}
+    assert english["register"] == "Register" and english["close"] == "Close"
+    assert all(w.isascii() for w in english.values())

@@ -5,21 +5,13 @@ import re
 import pytest
 
 from gridgov.grids.models import Grid
+from tests.web.conftest import CLICKABLE
 
 pytestmark = pytest.mark.browser
 
 SHAPES = "#map .leaflet-overlay-pane path.grid-shape"
 STREETS = 14
 
-# A shape whose own centre hits it (concave shapes may not): where a real click will land on it.
-CLICKABLE = """(selector) => {
-  for (const p of document.querySelectorAll(selector)) {
-    const r = p.getBoundingClientRect();
-    const x = r.left + r.width / 2, y = r.top + r.height / 2;
-    if (document.elementFromPoint(x, y) === p) return {code: p.dataset.code, x, y};
-  }
-  return null;
-}"""
 
 
 def wait_for_shapes(page, count: int) -> None:

@@ -159,6 +159,7 @@ def test_manifest_and_service_worker(client, demo_city):
     assert r.status_code == 200 and r["Content-Type"].startswith("text/javascript")
     text = r.content.decode()
     assert "__SHELL__" not in text and '"/m/report/"' in text
+    assert "web/report-form.js" in text and "web/m.js" in text, "the form's scripts work offline"
 
 
 @pytest.mark.browser
@@ -200,4 +201,55 @@ def test_offline_report_is_sent_once(page, live_server, demo_city):
     page.wait_for_timeout(500)
     assert Case.objects.count() == before + 1, "a kept report is sent exactly once"
     assert page.get_attribute("#outbox", "data-pending") == "0"
+    assert not page.errors
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_on_spot_fix_with_a_photo(page, live_server, demo_city, artifacts):
+    """The shared report-form.js on the worker's page: a map point, a photo uploaded with the
+    session's CSRF token, and the fix reported resolved on the spot."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    from gridgov.cases.models import CaseEvent, Upload
+
+    user = _user(WORKER)
+    user.set_password("mobile-pass-2")
+    user.save()
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(f"{live_server.url}/login/?next=/m/report/")
+    page.fill("input[name=username]", WORKER)
+    page.fill("input[name=password]", "mobile-pass-2")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#report-map[data-ready]")
+    lon, lat = _point()
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": lat, "longitude": lon})
+    page.click("#use-position")
+    page.wait_for_selector(".report-marker")
+    page.fill("#title", "占道堆物（就地解决）")
+    page.fill("#category", "乱堆")
+    page.wait_for_function("() => document.querySelectorAll('#category-options option').length > 0")
+    page.fill("#category", page.eval_on_selector("#category-options option", "o => o.value"))
+    page.check("#on-spot")
+    page.fill("#result", "已清理堆物")
+    out = BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 60)).save(out, "JPEG")
+    uploads = Upload.objects.count()
+    page.set_input_files("#photos", files=[{"name": "fix.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}])
+    page.wait_for_function("() => { const p = document.querySelector('#upload-list progress');"
+                           " return p && p.value === 100; }")
+    assert Upload.objects.count() == uploads + 1
+    page.click("#submit")
+    page.wait_for_selector("#sent-list .m-row")
+    number = page.get_attribute("#sent-list .m-row", "data-number")
+    case = Case.objects.get(number=number)
+    assert (case.status, case.result, case.grid.code, case.channel) == ("resolved", "已清理堆物", GRID, "patrol")
+    assert case.category is not None
+    event = CaseEvent.objects.get(case=case)
+    assert event.action == "resolve_on_spot" and len(event.data["result_photos"]) == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.screenshot(path=artifacts / "m-report-on-spot-375.png", full_page=True)
     assert not page.errors

@@ -12,6 +12,11 @@ from gridgov.cases.selectors import PUBLIC_STATUS_WORDS
 from tests.cases.helpers import GRID, bring, point_in, report as file_report
 
 
+def words(status: str) -> str:
+    """The public status words in the default language (Chinese)."""
+    return str(PUBLIC_STATUS_WORDS[status])
+
+
 def _json_block(html: str, element_id: str) -> str:
     return re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', html, re.S).group(1)
 
@@ -85,7 +90,7 @@ def test_track_form_chinese_and_english(client, demo_city):
 def test_track_shows_status_and_public_timeline(client, demo_city):
     intake = file_report()
     html = _lookup(client, intake.case.number, intake.tracking_code).content.decode()
-    assert PUBLIC_STATUS_WORDS["reported"] in html and "井盖缺失" in html
+    assert words("reported") in html and "井盖缺失" in html
     assert 'id="timeline"' in html and "上报" in html
     # no personal data and no staff names
     assert "王五" not in html and "13700001234" not in html and "worker-" not in html
@@ -95,7 +100,7 @@ def test_track_shows_status_and_public_timeline(client, demo_city):
 def test_track_by_last_four_phone_digits(client, demo_city):
     intake = file_report()
     html = _lookup(client, intake.case.number, "1234").content.decode()
-    assert PUBLIC_STATUS_WORDS["reported"] in html
+    assert words("reported") in html
 
 
 def test_wrong_code_and_unknown_number_get_the_same_message(client, demo_city):
@@ -118,7 +123,7 @@ def test_wrong_code_in_english(demo_city):
 def test_rating_through_the_form(client, demo_city):
     made = bring("closed")
     html = _lookup(client, made.number, made.tracking_code).content.decode()
-    assert PUBLIC_STATUS_WORDS["closed"] in html and 'id="rate-form"' in html
+    assert words("closed") in html and 'id="rate-form"' in html
     assert "满意" in html and "基本满意" in html and "不满意" in html
     before = CaseEvent.objects.filter(case__number=made.number).count()
     r = client.post("/track/", {"action": "evaluate", "number": made.number, "code": made.tracking_code,
@@ -128,7 +133,7 @@ def test_rating_through_the_form(client, demo_city):
     assert case.status == "evaluated" and case.satisfaction == "basically_satisfied" and case.solved is True
     assert CaseEvent.objects.filter(case__number=made.number).count() == before + 1
     assert CaseEvent.objects.filter(case__number=made.number).order_by("-seq").first().action == "evaluate"
-    assert "感谢您的评价" in html and PUBLIC_STATUS_WORDS["evaluated"] in html and 'id="rate-form"' not in html
+    assert "感谢您的评价" in html and words("evaluated") in html and 'id="rate-form"' not in html
     # sent again (a reload): refused politely, nothing written
     again = client.post("/track/", {"action": "evaluate", "number": made.number, "code": made.tracking_code,
                                     "satisfaction": "satisfied", "solved": "yes"}).content.decode()
@@ -136,14 +141,39 @@ def test_rating_through_the_form(client, demo_city):
     assert CaseEvent.objects.filter(case__number=made.number).count() == before + 1
 
 
-def test_rating_needs_the_tracking_code_not_the_phone(client, demo_city):
+def test_rating_with_the_last_four_phone_digits(client, demo_city):
+    """The reporter who gave a phone number may rate with its last 4 digits instead of the tracking code."""
     made = bring("closed")
     html = _lookup(client, made.number, "1234").content.decode()
-    assert PUBLIC_STATUS_WORDS["closed"] in html and 'id="rate-form"' not in html
+    assert words("closed") in html and 'id="rate-form"' in html
+    assert '<input type="hidden" name="code" value="1234">' in html
     r = client.post("/track/", {"action": "evaluate", "number": made.number, "code": "1234",
                                 "satisfaction": "satisfied", "solved": "yes"})
-    assert "评价办理结果需要填写查询码" in r.content.decode()
+    html = r.content.decode()
+    assert "感谢您的评价" in html and words("evaluated") in html and 'id="rate-form"' not in html
+    case = Case.objects.get(number=made.number)
+    assert case.status == "evaluated" and case.satisfaction == "satisfied" and case.solved is True
+    event = CaseEvent.objects.filter(case=case).order_by("-seq").first()
+    assert event.action == "evaluate" and event.data["by"] == "reporter" and event.data["proof"] == "phone_last4"
+    assert event.actor_id is None
+
+
+def test_rating_with_wrong_phone_digits_is_refused(client, demo_city):
+    made = bring("closed")
+    before = CaseEvent.objects.filter(case__number=made.number).count()
+    r = client.post("/track/", {"action": "evaluate", "number": made.number, "code": "4321",
+                                "satisfaction": "satisfied", "solved": "yes"})
+    html = r.content.decode()
+    assert "案件编号与查询码不匹配" in html and 'id="case"' not in html and 'id="rate-form"' not in html
     assert Case.objects.get(number=made.number).status == "closed"
+    assert CaseEvent.objects.filter(case__number=made.number).count() == before
+
+
+def test_no_phone_no_rating_by_digits(client, demo_city):
+    """A report made without a phone number can be followed and rated with its tracking code only."""
+    intake = file_report(reporter_phone="")
+    html = _lookup(client, intake.case.number, "0000").content.decode()
+    assert "案件编号与查询码不匹配" in html and 'id="case"' not in html
 
 
 def test_rating_without_a_choice_is_refused_not_a_500(client, demo_city):
@@ -195,7 +225,7 @@ def test_resident_reports_then_tracks(browser, live_server, demo_city, artifacts
         page.fill("#code", code)
         page.click("#track-form button[type=submit]")
         page.wait_for_selector("#status-text")
-        assert page.inner_text("#status-text") == PUBLIC_STATUS_WORDS[case.status]
+        assert page.inner_text("#status-text") == words(case.status)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         page.screenshot(path=artifacts / "track-375.png", full_page=True)
         assert errors == []

@@ -12,6 +12,7 @@ from gridgov.core.errors import GridgovError
 from gridgov.core.geo import CoordinateError
 from gridgov.grids.api import router as grids_router
 from gridgov.people.api import router as auth_router
+from gridgov.assessment.api import router as stats_router
 
 
 
@@ -60,3 +61,4 @@ api.add_router("/auth", auth_router)
 api.add_router("/grids", grids_router)
 api.add_router("/uploads", uploads_router)
 api.add_router("/cases", cases_router)
+api.add_router("/stats", stats_router)

@@ -175,6 +175,7 @@ class EvaluateIn(_Body):
     solved: bool
     note: str = ""
     tracking_code: str | None = None
+    phone_last4: str | None = None  # the reporter's other proof: the last 4 digits of the phone they gave
 
 
 ACTION_BODIES: dict[str, type[BaseModel]] = {
@@ -201,10 +202,13 @@ def parse_action_body(action: str, payload: dict | None) -> dict:
              summary="Take an action on a case (the table in DESIGN.md §3 says who may)")
 def act(request: HttpRequest, number: str, action: str, payload: dict | None = Body(None)):
     body = parse_action_body(action, payload)
-    reporter_evaluates = action == "evaluate" and body.get("tracking_code") and not request.headers.get("Authorization")
+    reporter_evaluates = (action == "evaluate" and bool(body.get("tracking_code") or body.get("phone_last4"))
+                          and not request.headers.get("Authorization"))
     actor = actor_from_request(request, required=not reporter_evaluates)
-    if action == "evaluate" and not reporter_evaluates:
-        body.pop("tracking_code", None)
+    if action == "evaluate":
+        for proof in ("tracking_code", "phone_last4"):  # staff evaluate as staff; an empty proof is none
+            if not reporter_evaluates or not body.get(proof):
+                body.pop(proof, None)
     services.perform(action, actor=actor, number=number, **body)
     case = Case.objects.select_related("grid", "category", "master").get(number=number)
     if reporter_evaluates:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from gridgov.cases import deadlines
 from gridgov.cases.models import Case, CaseEvent, Status
@@ -16,12 +17,26 @@ from gridgov.core.privacy import mask_name, mask_phone
 from gridgov.core.timefmt import iso
 from gridgov.people.actors import Actor
 
+# The public status in plain words (zh-hans: 已受理，等待立案 …), translated when shown: lazy.
 PUBLIC_STATUS_WORDS = {
-    "reported": "已受理，等待立案", "registered": "已立案，等待派遣", "dispatched": "已派遣给责任单位",
-    "in_progress": "正在办理", "suspended": "暂缓办理（挂账）", "resolved": "已处置，等待核查",
-    "verified": "已核查，等待结案", "closed": "已办结，请您评价", "evaluated": "已办结并评价",
-    "rejected": "不予立案", "merged": "已与相同问题合并办理",
+    "reported": gettext_lazy("Received, waiting to be registered"),
+    "registered": gettext_lazy("Registered, waiting to be dispatched"),
+    "dispatched": gettext_lazy("Dispatched to the responsible unit"),
+    "in_progress": gettext_lazy("Being handled"),
+    "suspended": gettext_lazy("On hold"),
+    "resolved": gettext_lazy("Handled, waiting to be checked"),
+    "verified": gettext_lazy("Checked, waiting to be closed"),
+    "closed": gettext_lazy("Finished: please rate the result"),
+    "evaluated": gettext_lazy("Finished and rated"),
+    "rejected": gettext_lazy("Not accepted as a case"),
+    "merged": gettext_lazy("Merged with a report of the same problem"),
 }
+
+
+def event_label(action: str) -> str:
+    """An event's name in the reader's language (the active one)."""
+    label = LABELS.get(action)
+    return str(label) if label is not None else action
 
 
 def visibility(actor: Actor) -> Q:
@@ -105,7 +120,7 @@ def staff_view(case: Case, actor: Actor, *, reveal: bool = False, now: datetime 
         "counts": {"returns": case.return_count, "extensions": case.extension_count, "reworks": case.rework_count,
                    "escalations": case.escalation_count, "reopens": case.reopen_count},
         "reporter": reporter, "version": case.version,
-        "events": [{"seq": e.seq, "action": e.action, "label": LABELS.get(e.action, e.action), "actor": e.actor_label,
+        "events": [{"seq": e.seq, "action": e.action, "label": event_label(e.action), "actor": e.actor_label,
                     "role": e.actor_role, "from_status": e.from_status or None, "to_status": e.to_status,
                     "unit": e.unit or None, "note": e.note, "data": e.data, "at": iso(e.at)} for e in events],
         "actions": available_actions(case, actor),
@@ -122,11 +137,11 @@ def public_view(case: Case, now: datetime | None = None) -> dict:
     public_notes = {"reject", "resolve", "resolve_on_spot", "return"}  # what the reporter should read
     return {
         "number": case.number, "title": case.title, "status": followed.status,
-        "status_text": PUBLIC_STATUS_WORDS[followed.status], "grid": _grid_ref(case), "category": _category(case),
+        "status_text": str(PUBLIC_STATUS_WORDS[followed.status]), "grid": _grid_ref(case), "category": _category(case),
         "reported_at": iso(case.reported_at), "merged_into": case.master.number if case.master_id else None,
         "result": followed.result if followed.status in (Status.RESOLVED, Status.VERIFIED, Status.CLOSED, Status.EVALUATED) else "",
         "can_evaluate": case.status == Status.CLOSED,
-        "timeline": [{"action": e["action"], "label": LABELS.get(e["action"], e["action"]),
+        "timeline": [{"action": e["action"], "label": event_label(e["action"]),
                       "status": e["to_status"], "at": iso(e["at"]),
                       "note": e["note"] if e["action"] in public_notes and e["action"] != "return" else ""}
                      for e in events],

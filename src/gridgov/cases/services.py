@@ -81,6 +81,7 @@ def _record(case: Case, *, actor: Actor, action: str, from_status: str, role: st
     case.light = deadlines.case_light(case, at) or ""
     case.save()
     enqueue("gridgov.cases.notify_case_event", event_id=event.pk)  # runs after commit
+    enqueue("gridgov.assessment.refresh_case", number=case.number)  # its indicators (rollups)
     return event
 
 
@@ -96,6 +97,21 @@ def _tracking_hash(number: str, code: str) -> str:
 
 def tracking_code_matches(case: Case, code: str | None) -> bool:
     return bool(code) and secrets.compare_digest(case.tracking_hash, _tracking_hash(case.number, code))
+
+
+def _phone_digits(phone: str | None) -> str:
+    return "".join(ch for ch in (phone or "") if ch.isdigit())
+
+
+def phone_last4_matches(case: Case, last4: str | None) -> bool:
+    """Whether `last4` are the last 4 digits of the phone the reporter gave: the other way a reporter
+    proves who they are (read out over the phone more easily than a tracking code). Never true for a
+    case reported without a phone number. Constant-time, like the tracking code."""
+    digits = _phone_digits(case.reporter_phone)
+    given = (last4 or "").strip()
+    if len(digits) < 4 or len(given) != 4 or not given.isascii() or not given.isdigit():
+        return False
+    return secrets.compare_digest(digits[-4:], given)
 
 
 def _next_number(at: datetime) -> str:
@@ -629,15 +645,31 @@ def close_case(*, actor: Actor, number: str, at: datetime | None = None) -> Case
     return case
 
 
-@transaction.atomic
-def evaluate_case(*, actor: Actor, number: str, satisfaction: str, solved: bool, note: str = "",
-                  tracking_code: str | None = None, at: datetime | None = None) -> Case:
-    """回访评价: by the reporter (tracking code) or by a dispatcher after a call-back."""
-    t = TABLE["evaluate"]
-    case = _lock(number)
+def _prove_reporter(case: Case, *, tracking_code: str | None, phone_last4: str | None) -> str:
+    """How the reporter proved it is them ("tracking_code" or "phone_last4"); Forbidden otherwise."""
     if tracking_code is not None:
         if not tracking_code_matches(case, tracking_code):
             raise Forbidden("the tracking code does not match this case")
+        return "tracking_code"
+    if not _phone_digits(case.reporter_phone):
+        raise Forbidden(f"case {case.number} was reported without a phone number: rate it with its tracking code")
+    if not phone_last4_matches(case, phone_last4):
+        raise Forbidden("phone_last4 must be the last 4 digits of the phone number the reporter gave; "
+                        "check them, or use the tracking code")
+    return "phone_last4"
+
+
+@transaction.atomic
+def evaluate_case(*, actor: Actor, number: str, satisfaction: str, solved: bool, note: str = "",
+                  tracking_code: str | None = None, phone_last4: str | None = None,
+                  at: datetime | None = None) -> Case:
+    """回访评价: by the reporter — who proves it with the case's tracking code, or with the last 4
+    digits of the phone number they gave — or by a dispatcher after a call-back."""
+    t = TABLE["evaluate"]
+    case = _lock(number)
+    proof = None
+    if tracking_code is not None or phone_last4 is not None:
+        proof = _prove_reporter(case, tracking_code=tracking_code, phone_last4=phone_last4)
         role = "reporter"
     else:
         role = authorize(actor, case, t)
@@ -651,7 +683,8 @@ def evaluate_case(*, actor: Actor, number: str, satisfaction: str, solved: bool,
     before = _move(case, t)
     _record(case, actor=actor if role != "reporter" else Actor.anonymous("reporter"), action=t.action,
             from_status=before, role=role, note=_text(note, "note"),
-            data={"satisfaction": satisfaction, "solved": solved, "by": role}, at=_now(at))
+            data={"satisfaction": satisfaction, "solved": solved, "by": role,
+                  **({"proof": proof} if proof else {})}, at=_now(at))
     return case
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gridgov.cases.models import Case, CaseEvent
-from gridgov.cases.transitions import LABELS
+from gridgov.cases.transitions import TERMS
 from gridgov.core.tasks import task
 from gridgov.notifications.services import notify
 from gridgov.people.models import Post
@@ -51,7 +51,7 @@ def notify_case_event(*, event_id: int) -> None:
     people = [u for u in recipients(case, AUDIENCE.get(event.action, set())) if u.pk != event.actor_id]
     if not people:
         return
-    label = LABELS.get(event.action, event.action)
+    label = TERMS.get(event.action, event.action)  # stored once for everyone: the stable Chinese term
     notify(recipients=people, kind=f"case.{event.action}", title=f"{label}：{case.title}",
            body=f"案件 {case.number} {label}。{event.note}".strip(), link=f"/console/cases/{case.number}/",
            subject=case.number, dedupe_key=f"case-event:{event.pk}")

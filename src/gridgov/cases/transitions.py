@@ -4,10 +4,13 @@
 - platform: a post covering the platform that holds the case (指挥中心)
 - lead_unit: a post covering the case's lead unit (its handler; the grid's worker/leader for a grid)
 - case_grid: a post covering the grid the case was filed in
-- reporter: no post needed: the reporter proves it with the tracking code
+- reporter: no post needed: the reporter proves it with the tracking code (or the last 4 digits of the
+  phone number they gave)
 """
 
 from dataclasses import dataclass
+
+from django.utils.translation import pgettext_lazy
 
 from gridgov.cases.models import Status as S
 
@@ -24,7 +27,7 @@ class Transition:
     target: str | None  # None: the status does not change
     roles: frozenset[str]
     relation: str
-    label: str  # the Chinese term, for pages and the event log
+    label: str  # the Chinese term: stable, for error messages and stored text (see TERMS, LABELS)
 
     def allows_status(self, status: str) -> bool:
         return status in self.sources
@@ -58,5 +61,28 @@ TABLE: dict[str, Transition] = {t.action: t for t in [
 ACTIONS = tuple(TABLE)
 # Actions on a case that are not transitions but still go into its file.
 CREATION_ACTIONS = ("report", "resolve_on_spot")
-LABELS = {"report": "上报", "resolve_on_spot": "就地解决", "consult": "集中会商", "deadline": "超时提醒",
-          **{a: t.label for a, t in TABLE.items()}}
+
+# The Chinese term of every event in a case file, as plain text that never changes with the reader's
+# language: for whatever is stored (notifications, messages written once for everyone).
+TERMS = {"report": "上报", "resolve_on_spot": "就地解决", "consult": "集中会商", "deadline": "超时提醒",
+         **{a: t.label for a, t in TABLE.items()}}
+
+
+def _label(english: str):
+    return pgettext_lazy("case event", english)
+
+
+# The same events as shown on pages: English msgids, translated (zh-hans: exactly TERMS) when shown.
+# Lazy: each reader sees them in their own language; str() them only at display time.
+LABELS = {
+    "report": _label("Reported"), "resolve_on_spot": _label("Resolved on the spot"),
+    "consult": _label("Consultation"), "deadline": _label("Deadline reminder"),
+    "register": _label("Registered"), "reject": _label("Not accepted"), "merge": _label("Merged"),
+    "dispatch": _label("Dispatched"), "accept": _label("Signed for"), "return": _label("Returned"),
+    "escalate": _label("Escalated"), "request_extension": _label("Extension requested"),
+    "grant_extension": _label("Extension granted"), "deny_extension": _label("Extension denied"),
+    "suspend": _label("Suspended"), "resume": _label("Resumed"), "supervise": _label("Supervised"),
+    "resolve": _label("Result reported"), "verify": _label("Checked"), "close": _label("Closed"),
+    "evaluate": _label("Rated"), "reopen": _label("Reopened"),
+}
+assert set(LABELS) == set(TERMS), "every event has its term and its label"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.core.management import call_command
 from django.db import transaction
 
+from gridgov.assessment.services import install_default_schemes
 from gridgov.grids.models import Grid
 from gridgov.grids.services import GridInput, import_grids
 from gridgov.routing.services import load_all
@@ -54,6 +55,7 @@ def build_demo_city(*, seed: int = 0, reset: bool = False, days: int = 30, progr
         load_all(district=DISTRICT_CODE)
         say("appointing grid workers, leaders, dispatchers and department handlers")
         posts = build_demo_people(district=DISTRICT_CODE, seed=seed)
+        install_default_schemes()  # a flush (--reset, tests) removes the migration's rows
     if days > 0:
         say(f"simulating {days} days of cases through the real services")
         simulate_history(days=days, seed=seed, progress=say)

@@ -1,30 +1,29 @@
 """The dispatcher console (指挥中心, /console/): the queue of cases and one case with its actions.
 
 The pages hold no rules: the queue is `selectors.case_list`, the actions offered are the ones
-`selectors.staff_view` lists, and a posted action goes through `cases.api.parse_action_body` and
-`services.perform`, exactly as over the API.
+`selectors.staff_view` lists, and a posted action goes through `web.actions` (the body parsed as
+over the API, then `services.perform`).
 """
 
 from __future__ import annotations
 
 import math
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import get_language, gettext as _, gettext_lazy
+from django.utils.translation import get_language, gettext as _, gettext_lazy, pgettext_lazy
 
-from gridgov.cases import selectors, services
-from gridgov.cases.api import parse_action_body
+from gridgov.cases import selectors
 from gridgov.cases.models import Case, Channel, Light, Status, Upload
-from gridgov.cases.transitions import LABELS, OPEN_STATUSES
-from gridgov.core.errors import Forbidden, GridgovError
+from gridgov.cases.transitions import OPEN_STATUSES
+from gridgov.core.errors import GridgovError
 from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor
 from gridgov.people.models import Unit
+from gridgov.web.actions import Refusal, case_refusal, handle_posted_action
 
 CONSOLE_ROLES = frozenset({"dispatcher", "leader", "supervisor", "admin"})
 PAGE_SIZE = 50
@@ -73,6 +72,23 @@ ACTION_FIELDS: dict[str, list[dict]] = {
                  _f("note", gettext_lazy("Note"), "textarea")],
     "reopen": [_f("reason", gettext_lazy("Reason"), "textarea", True)],
 }
+
+
+def _word(english: str):
+    return pgettext_lazy("case action", english)
+
+
+# What each action's form and button say (zh-hans: the Chinese term of the table, 立案, 派遣 …).
+ACTION_WORDS = {
+    "register": _word("Register"), "reject": _word("Do not register"), "merge": _word("Merge"),
+    "dispatch": _word("Dispatch"), "accept": _word("Sign for"), "return": _word("Return"),
+    "escalate": _word("Escalate"), "request_extension": _word("Request an extension"),
+    "grant_extension": _word("Grant the extension"), "deny_extension": _word("Deny the extension"),
+    "suspend": _word("Suspend"), "resume": _word("Resume"), "supervise": _word("Supervise"),
+    "resolve": _word("Report the result"), "verify": _word("Check"), "close": _word("Close"),
+    "evaluate": _word("Record the call-back rating"), "reopen": _word("Reopen"),
+}
+assert set(ACTION_WORDS) == set(ACTION_FIELDS), "every action has its words and its fields"
 
 STATUS_NAMES = dict(Status.choices)
 CHANNEL_NAMES = dict(Channel.choices)
@@ -185,8 +201,9 @@ def _initial_values(case: Case, action: str) -> dict:
     return {}
 
 
-def _payload(action: str, post) -> dict:
+def _payload(request, action: str) -> dict:
     """The posted form as the action's JSON body: only the action's fields; empty optional ones left out."""
+    post = request.POST
     payload = {}
     for field in ACTION_FIELDS.get(action, []):
         raw = post.get(field["name"], "").strip()
@@ -207,10 +224,10 @@ def _forms(case: Case, actions: list[str], posted: dict | None = None) -> list[d
         error = None
         if posted and posted["action"] == action:
             values = {k: v for k, v in posted["values"].items()}
-            error = posted["error"]
+            error = {"lead": posted["lead"], "message": posted["error"]}
         fields = [{**f, "value": values.get(f["name"], ""), "id": f"f-{action}-{f['name']}"}
                   for f in ACTION_FIELDS.get(action, [])]
-        forms.append({"action": action, "label": LABELS.get(action, action), "fields": fields, "error": error,
+        forms.append({"action": action, "label": ACTION_WORDS.get(action, action), "fields": fields, "error": error,
                       "danger": action in {"reject", "merge", "close", "deny_extension", "suspend"}})
     return forms
 
@@ -253,32 +270,22 @@ def case_page(request, number: str):
     try:
         case = selectors.case_for_staff(actor, number)
     except GridgovError as exc:
-        message = _("No case has this number.") if exc.status == 404 else _("This case is outside your grids and units.")
-        return _refuse(request, message, exc.status)
+        return _refuse(request, case_refusal(exc), exc.status)
 
     if request.method != "POST":
         return render(request, "web/console/case.html", _case_context(request, actor, case))
 
-    action = request.POST.get("action", "")
-    payload = _payload(action, request.POST)
-    try:
-        body = parse_action_body(action, payload)
-        if action == "evaluate":
-            body.pop("tracking_code", None)
-        services.perform(action, actor=actor, number=number, **body)
-    except GridgovError as exc:
-        case = selectors.case_for_staff(actor, number)
-        posted = {"action": action, "values": {k: (", ".join(v) if isinstance(v, list) else v)
-                                               for k, v in payload.items()}, "error": exc.message}
-        context = _case_context(request, actor, case, posted)
-        if action not in context["view"]["actions"]:
-            context["general_error"] = exc.message
-        return render(request, "web/console/case.html", context, status=exc.status)
-
-    messages.success(request, _("%(action)s done for case %(number)s.") % {"action": LABELS.get(action, action),
-                                                                            "number": number})
-    try:
-        selectors.case_for_staff(actor, number)
-    except Forbidden:
-        return redirect("web:console")
-    return redirect("web:console-case", number=number)
+    outcome = handle_posted_action(
+        request, actor=actor, number=number, page_actions=ACTION_FIELDS, payload=_payload,
+        done=lambda action: _("%(action)s done for case %(number)s.") % {"action": ACTION_WORDS.get(action, action),
+                                                                          "number": number},
+        case_page="web:console-case", queue_page="web:console")
+    if not isinstance(outcome, Refusal):
+        return outcome
+    case = selectors.case_for_staff(actor, number)
+    values = {k: (", ".join(v) if isinstance(v, list) else v) for k, v in _payload(request, outcome.action).items()}
+    posted = {"action": outcome.action, "values": values, "error": outcome.message, "lead": outcome.lead}
+    context = _case_context(request, actor, case, posted)
+    if outcome.action not in context["view"]["actions"]:
+        context["general_error"] = outcome
+    return render(request, "web/console/case.html", context, status=outcome.status)

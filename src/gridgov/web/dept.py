@@ -7,22 +7,19 @@ forms shown are exactly the actions `staff_view` says this actor may take now.
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from gridgov.cases import selectors as case_selectors
-from gridgov.cases import services as case_services
-from gridgov.cases.api import parse_action_body
 from gridgov.cases.models import Upload
-from gridgov.cases.uploads import store_upload
-from gridgov.core.errors import BadInput, GridgovError
+from gridgov.core.errors import GridgovError
 from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor
 from gridgov.people.models import Unit
+from gridgov.web.actions import MAX_PHOTOS, Refusal, case_refusal, handle_posted_action
 
 UNIT_ROLES = ("department_handler", "grid_worker", "grid_leader")  # posts whose scope can lead a case
 QUEUE_STATUSES = "dispatched,in_progress,suspended,resolved"
@@ -53,7 +50,6 @@ STATUS_WORDS = {
     "rejected": gettext_lazy("Rejected"), "merged": gettext_lazy("Merged"),
 }
 LIGHT_WORDS = {"green": gettext_lazy("On time"), "yellow": gettext_lazy("Due soon"), "red": gettext_lazy("Overdue")}
-MAX_PHOTOS = 9
 
 
 def _unit_scopes(actor: Actor) -> list[str]:
@@ -61,11 +57,11 @@ def _unit_scopes(actor: Actor) -> list[str]:
     return list(dict.fromkeys(scope for role, scope in actor.posts if role in UNIT_ROLES and scope))
 
 
-def _forbidden(request, message: str | None = None):
+def _forbidden(request, message: str | None = None, status: int = 403):
     return render(request, "web/dept/forbidden.html",
                   {"message": message or _("This page is for the handlers of departments and units, "
                                            "and for grid staff. Your account holds no such post.")},
-                  status=403)
+                  status=status)
 
 
 def _unit_names(codes) -> dict[str, str]:
@@ -145,22 +141,6 @@ def _payload(request, action: str) -> dict:
     return {}
 
 
-def _run(request, actor: Actor, number: str, action: str) -> None:
-    """Parse, store the photos, perform. Raises GridgovError with the refusal."""
-    if action not in PAGE_ACTIONS:
-        raise BadInput(_("This page cannot take that action."))
-    body = parse_action_body(action, _payload(request, action))
-    if action == "resolve":
-        files = [f for f in request.FILES.getlist("photos") if f.size]
-        if len(files) > MAX_PHOTOS:
-            raise BadInput(_("Attach at most %(count)d photos.") % {"count": MAX_PHOTOS})
-        # the result is required: check before keeping photos that would then belong to nothing
-        if not body["result"]:
-            raise BadInput(_("Describe the result."))
-        body["photos"] = [store_upload(data=f.read(), uploaded_by=request.user).id for f in files]
-    case_services.perform(action, actor=actor, number=number, **body)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_page(request, number: str):
@@ -172,25 +152,18 @@ def case_page(request, number: str):
     try:
         case = case_selectors.case_for_staff(actor, number)
     except GridgovError as exc:
-        return _forbidden(request, exc.message) if exc.status == 403 else render(
-            request, "web/dept/forbidden.html", {"message": exc.message}, status=exc.status)
+        return _forbidden(request, case_refusal(exc), exc.status)
 
-    error, status, posted, failed_action = None, 200, {}, None
+    refusal = None
     if request.method == "POST":
-        action = request.POST.get("action", "")
-        try:
-            _run(request, actor, number, action)
-        except GridgovError as exc:
-            error, status, failed_action = exc.message, exc.status, action
-            posted = {k: request.POST.get(k, "") for k in ("reason", "days", "result")}
-            case.refresh_from_db()
-        else:
-            messages.success(request, DONE_WORDS[action])
-            try:
-                case_selectors.case_for_staff(actor, number)
-            except GridgovError:  # the action took the case out of sight
-                return redirect("web:dept")
-            return redirect("web:dept-case", number=number)
+        outcome = handle_posted_action(request, actor=actor, number=number, page_actions=PAGE_ACTIONS,
+                                       payload=_payload, done=lambda action: str(DONE_WORDS[action]),
+                                       case_page="web:dept-case", queue_page="web:dept")
+        if not isinstance(outcome, Refusal):
+            return outcome
+        refusal = outcome
+        refusal.posted = {k: request.POST.get(k, "") for k in ("reason", "days", "result")}
+        case.refresh_from_db()
 
     view = case_selectors.staff_view(case, actor)
     names = _unit_names([view["lead_unit"], *view["assisting_units"], *scopes])
@@ -209,9 +182,9 @@ def case_page(request, number: str):
         "case": view, "status_word": STATUS_WORDS.get(view["status"], view["status"]),
         "deadlines": _deadlines(view["deadlines"]), "role": role, "events": events,
         "units": _units(view["lead_unit"], view["assisting_units"], names),
-        "forms": forms, "error": error, "failed_action": failed_action, "posted": posted,
-        "max_photos": MAX_PHOTOS,
+        "forms": forms, "refusal": refusal, "failed_action": refusal.action if refusal else None,
+        "posted": refusal.posted if refusal else {}, "max_photos": MAX_PHOTOS,
         "case_photos": [{"id": p, "url": urls.get(p)} for p in (view["photos"] or [])],
     }
-    return render(request, "web/dept/case.html", context, status=status)
+    return render(request, "web/dept/case.html", context, status=refusal.status if refusal else 200)
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -23,13 +22,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from gridgov.cases import selectors as case_selectors
-from gridgov.cases import services as case_services
-from gridgov.cases.api import parse_action_body
 from gridgov.cases.models import Upload
-from gridgov.cases.uploads import store_upload
 from gridgov.core.errors import BadInput, GridgovError
 from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor
+from gridgov.web.actions import MAX_PHOTOS, Refusal, case_refusal, handle_posted_action
 from gridgov.web.dept import STATUS_WORDS, _deadlines, _unit_names, _when
 from gridgov.web.views import _report_strings as report_strings
 
@@ -50,7 +47,6 @@ DONE_WORDS = {
     "escalate": gettext_lazy("The case was escalated to the level above."),
     "return": gettext_lazy("The case was returned to the dispatcher."),
 }
-MAX_PHOTOS = 9
 
 
 def _grid_scopes(actor: Actor) -> list[str]:
@@ -119,26 +115,6 @@ def _payload(request, action: str) -> dict:
     return {}
 
 
-def _photos(request) -> list[str]:
-    files = [f for f in request.FILES.getlist("photos") if f.size]
-    if len(files) > MAX_PHOTOS:
-        raise BadInput(_("Attach at most %(count)d photos.") % {"count": MAX_PHOTOS})
-    return [store_upload(data=f.read(), uploaded_by=request.user).id for f in files]
-
-
-def _run(request, actor: Actor, number: str, action: str) -> None:
-    if action not in PAGE_ACTIONS:
-        raise BadInput(_("This page cannot take that action."))
-    body = parse_action_body(action, _payload(request, action))
-    if action == "resolve":
-        if not body["result"]:  # check before keeping photos that would belong to nothing
-            raise BadInput(_("Describe the result."))
-        body["photos"] = _photos(request)
-    elif action == "verify":
-        body["photos"] = _photos(request)
-    case_services.perform(action, actor=actor, number=number, **body)
-
-
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -149,24 +125,18 @@ def case_page(request, number: str):
     try:
         case = case_selectors.case_for_staff(actor, number)
     except GridgovError as exc:
-        return _forbidden(request, exc.message, exc.status)
+        return _forbidden(request, case_refusal(exc), exc.status)
 
-    error, status, posted, failed_action = None, 200, {}, None
+    refusal = None
     if request.method == "POST":
-        action = request.POST.get("action", "")
-        try:
-            _run(request, actor, number, action)
-        except GridgovError as exc:
-            error, status, failed_action = exc.message, exc.status, action
-            posted = {k: request.POST.get(k, "") for k in ("reason", "note", "result", "passed")}
-            case.refresh_from_db()
-        else:
-            messages.success(request, DONE_WORDS[action])
-            try:
-                case_selectors.case_for_staff(actor, number)
-            except GridgovError:  # the action took the case out of sight
-                return redirect("web:m")
-            return redirect("web:m-case", number=number)
+        outcome = handle_posted_action(request, actor=actor, number=number, page_actions=PAGE_ACTIONS,
+                                       payload=_payload, done=lambda action: str(DONE_WORDS[action]),
+                                       case_page="web:m-case", queue_page="web:m")
+        if not isinstance(outcome, Refusal):
+            return outcome
+        refusal = outcome
+        refusal.posted = {k: request.POST.get(k, "") for k in ("reason", "note", "result", "passed")}
+        case.refresh_from_db()
 
     view = case_selectors.staff_view(case, actor)
     names = _unit_names([view["lead_unit"], *view["assisting_units"]])
@@ -180,10 +150,11 @@ def case_page(request, number: str):
         "deadlines": _deadlines(view["deadlines"]), "events": list(reversed(events)),
         "lead_name": names.get(view["lead_unit"], view["lead_unit"]) if view["lead_unit"] else "",
         "forms": [{"action": a, "heading": ACTION_WORDS[a]} for a in PAGE_ACTIONS if a in view["actions"]],
-        "error": error, "failed_action": failed_action, "posted": posted, "max_photos": MAX_PHOTOS,
+        "refusal": refusal, "failed_action": refusal.action if refusal else None,
+        "posted": refusal.posted if refusal else {}, "max_photos": MAX_PHOTOS,
         "case_photos": [{"id": p, "url": urls.get(p)} for p in (view["photos"] or [])],
     }
-    return render(request, "web/m/case.html", context, status=status)
+    return render(request, "web/m/case.html", context, status=refusal.status if refusal else 200)
 
 
 def _report_strings() -> dict[str, str]:
@@ -222,8 +193,9 @@ def report(request):
 @require_GET
 def service_worker(request):
     """The service worker, served under /m/ so that its scope may be /m/."""
-    shell = [reverse("web:m"), reverse("web:m-report"), static("web/m.css"), static("web/m.js"),
-             static("web/pages.css"), static("vendor/leaflet/leaflet.css"), static("vendor/leaflet/leaflet.js")]
+    shell = [reverse("web:m"), reverse("web:m-report"), static("web/m.css"), static("web/pages.css"),
+             static("web/report-form.js"), static("web/m.js"),
+             static("vendor/leaflet/leaflet.css"), static("vendor/leaflet/leaflet.js")]
     text = (STATIC_DIR / "sw.js").read_text(encoding="utf-8").replace('"__SHELL__"', json.dumps(shell))
     response = HttpResponse(text, content_type="text/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = reverse("web:m")

@@ -1,4 +1,3 @@
-import secrets
 from datetime import timedelta
 
 from django.http import Http404, JsonResponse
@@ -61,20 +60,6 @@ def grid_map(request):
 # Residents (群众): report a problem, follow it, rate it. The pages call the same services and
 # selectors as the API; they hold no rules of their own.
 
-# The public status in plain words; the Chinese translations are the selector's PUBLIC_STATUS_WORDS.
-STATUS_WORDS = {
-    "reported": gettext_lazy("Received, waiting to be registered"),
-    "registered": gettext_lazy("Registered, waiting to be dispatched"),
-    "dispatched": gettext_lazy("Dispatched to the responsible unit"),
-    "in_progress": gettext_lazy("Being handled"),
-    "suspended": gettext_lazy("On hold"),
-    "resolved": gettext_lazy("Handled, waiting to be checked"),
-    "verified": gettext_lazy("Checked, waiting to be closed"),
-    "closed": gettext_lazy("Finished: please rate the result"),
-    "evaluated": gettext_lazy("Finished and rated"),
-    "rejected": gettext_lazy("Not accepted as a case"),
-    "merged": gettext_lazy("Merged with a report of the same problem"),
-}
 SATISFACTION_CHOICES = [(Satisfaction.SATISFIED, gettext_lazy("Satisfied")),
                         (Satisfaction.BASICALLY, gettext_lazy("Basically satisfied")),
                         (Satisfaction.DISSATISFIED, gettext_lazy("Dissatisfied"))]
@@ -123,23 +108,23 @@ def categories(request):
     return JsonResponse({"items": items}, json_dumps_params={"ensure_ascii": False})
 
 
-def _case_for_reporter(number: str, code: str) -> tuple[Case | None, bool]:
-    """The case when `code` is its tracking code (True) or the last 4 digits of the reporter's
-    phone (False); (None, False) otherwise — the same answer whether or not the number exists."""
+def _case_for_reporter(number: str, code: str) -> tuple[Case | None, str | None]:
+    """The case and how the reporter proved it is them: "tracking_code", or "phone_last4" when `code`
+    is the last 4 digits of the phone number they gave; (None, None) otherwise — the same answer
+    whether or not the number exists."""
     case = Case.objects.select_related("grid", "category", "master").filter(number=number).first() if number else None
     if case is None or not code:
-        return None, False
+        return None, None
     if case_services.tracking_code_matches(case, code):
-        return case, True
-    phone = case.reporter_phone or ""
-    if len(phone) >= 4 and len(code) == 4 and code.isdigit() and secrets.compare_digest(phone[-4:], code):
-        return case, False
-    return None, False
+        return case, "tracking_code"
+    if case_services.phone_last4_matches(case, code):
+        return case, "phone_last4"
+    return None, None
 
 
 @require_http_methods(["GET", "POST"])
 def track(request):
-    """查询: a case by number and tracking code (POST, so the code stays out of URLs and logs)."""
+    """查询: a case by number and tracking code or phone digits (POST, so they stay out of URLs and logs)."""
     context = {"satisfaction_choices": SATISFACTION_CHOICES}
     if request.method == "GET":
         context["number"] = request.GET.get("number", "").strip()
@@ -148,40 +133,37 @@ def track(request):
     number = request.POST.get("number", "").strip()
     code = request.POST.get("code", "").strip()
     context.update(number=number, code=code)
-    case, by_tracking_code = _case_for_reporter(number, code)
+    case, proof = _case_for_reporter(number, code)
     if case is None:
         context["error"] = _("No case matches this number and code. Check both against your receipt.")
         return render(request, "web/track.html", context, status=200)
 
     if request.POST.get("action") == "evaluate":
-        if not by_tracking_code:
-            context["error"] = _("To rate the result, enter the tracking code (not the phone digits).")
+        solved = request.POST.get("solved")
+        try:
+            case_services.evaluate_case(
+                actor=Actor.anonymous("reporter"), number=case.number,
+                satisfaction=request.POST.get("satisfaction", ""),
+                solved={"yes": True, "no": False}.get(solved, solved),  # anything else: the service says no
+                note=request.POST.get("note", ""), **{proof: code})
+        except GridgovError as exc:
+            context["error"] = _rating_error(exc)
         else:
-            solved = request.POST.get("solved")
-            try:
-                case_services.evaluate_case(
-                    actor=Actor.anonymous("reporter"), number=case.number,
-                    satisfaction=request.POST.get("satisfaction", ""),
-                    solved={"yes": True, "no": False}.get(solved, solved),  # anything else: the service says no
-                    note=request.POST.get("note", ""), tracking_code=code)
-            except GridgovError as exc:
-                context["error"] = _rating_error(exc)
-            else:
-                context["notice"] = _("Thank you. Your rating has been recorded.")
-            case.refresh_from_db()
+            context["notice"] = _("Thank you. Your rating has been recorded.")
+        case.refresh_from_db()
 
     view = case_selectors.public_view(case)
-    view["status_words"] = STATUS_WORDS.get(view["status"], view["status_text"])
     for event in view["timeline"]:
         event["when"] = event["at"][:16].replace("T", " ")  # local time, to the minute
-    context.update(case=view, can_rate=view["can_evaluate"] and by_tracking_code,
-                   by_phone=not by_tracking_code)
+    context.update(case=view, can_rate=view["can_evaluate"])
     return render(request, "web/track.html", context)
 
 
 def _rating_error(exc: GridgovError) -> str:
     if exc.status == 409:
         return _("This case cannot be rated now (it may have been rated already).")
+    if exc.status == 403:
+        return _("The number and code do not prove that you reported this case. Check them against your receipt.")
     return _("Choose how satisfied you are and whether the problem was solved.")
 
 

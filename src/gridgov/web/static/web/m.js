@@ -1,6 +1,7 @@
 /* The grid worker's report form (/m/report/): a point from the phone's position or the map, an
    optional "resolved on the spot" (就地解决) with photos, one POST /api/v1/cases with an
-   Idempotency-Key and the session's CSRF token. Without network the report waits in localStorage
+   Idempotency-Key and the session's CSRF token (the map, position, categories and photo uploads
+   are report-form.js, shared with /report/). Without network the report waits in localStorage
    with its key and is sent once when the network is back (the `online` event or the next visit);
    the key makes a repeated send replay the same case instead of filing a second one.
    No language of its own: words come from #i18n. */
@@ -84,113 +85,18 @@
   }
   window.addEventListener("online", flush);
 
-  // --- the map: the district's level-1 grids as the only background (no tiles)
-  const map = L.map("report-map", { zoomControl: true, attributionControl: false, zoomSnap: 0.25 });
-  map.setView([34.75, 113.6], 11);
-  let marker = null;
-  function setPoint(lat, lon, crs) {
-    state.point = { lat, lon, crs };
-    if (marker) marker.setLatLng([lat, lon]);
-    else marker = L.circleMarker([lat, lon], { radius: 8, color: "#d62728", weight: 3, fillOpacity: 0.6, className: "report-marker" }).addTo(map);
-    $("point-text").textContent = fmt(T.pointAt, { lon: lon.toFixed(6), lat: lat.toFixed(6) });
-    showError("");
-  }
-  fetch(config.geojson, { headers: { Accept: "application/json" } })
-    .then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.status))))
-    .then((data) => {
-      const layer = L.geoJSON(data, {
-        style: { color: "#1f6fb2", weight: 1.5, fillColor: "#1f6fb2", fillOpacity: 0.08 },
-        onEachFeature: (f, l) => l.bindTooltip(f.properties.name, { sticky: true }),
-      }).addTo(map);
-      map.fitBounds(layer.getBounds(), { animate: false });
-      $("report-map").dataset.ready = "1";
-    })
-    .catch(() => { $("report-map").dataset.ready = "0"; });
-  map.on("click", (e) => setPoint(e.latlng.lat, e.latlng.lng, "wgs84"));  // the grids are drawn in WGS-84
-
-  $("use-position").addEventListener("click", () => {
-    if (!navigator.geolocation) { showError(T.geoUnsupported); return; }
-    $("point-text").textContent = T.locating;
-    navigator.geolocation.getCurrentPosition(
-      (pos) => {  // browsers give WGS-84
-        setPoint(pos.coords.latitude, pos.coords.longitude, "wgs84");
-        map.setView([pos.coords.latitude, pos.coords.longitude], Math.max(map.getZoom(), 16));
-      },
-      (err) => { $("point-text").textContent = ""; showError(fmt(T.geoFailed, { detail: err.message })); },
-      { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
+  // the map and the phone's position, the category picker, the photos: shared with /report/
+  GridgovReportForm({
+    config, T, state, showError,
+    onMapFailed: () => { $("report-map").dataset.ready = "0"; },
+    positionZoom: 16, positionOptions: { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 },
+    uploadHeaders: () => ({ "X-CSRFToken": csrfToken() }),
+    onUploaded: () => { state.key = null; },  // the body changes with each photo: a new key
   });
-
-  // --- category picker
   const categoryInput = $("category");
-  let searchTimer = null;
-  categoryInput.addEventListener("input", () => {
-    clearTimeout(searchTimer);
-    const q = categoryInput.value.trim();
-    if (!q || state.categories.has(q)) return;
-    searchTimer = setTimeout(() => {
-      fetch(config.categories + "?q=" + encodeURIComponent(q))
-        .then((r) => r.json())
-        .then((data) => {
-          const list = $("category-options");
-          list.replaceChildren();
-          for (const c of data.items) {
-            const label = c.parent ? `${c.name}（${c.parent}）` : c.name;
-            state.categories.set(label, c.code);
-            const opt = document.createElement("option");
-            opt.value = label;
-            list.appendChild(opt);
-          }
-          if (!data.items.length) {
-            const opt = document.createElement("option");
-            opt.value = ""; opt.label = T.noCategory;
-            list.appendChild(opt);
-          }
-        })
-        .catch(() => {});
-    }, 200);
-  });
 
   // --- resolved on the spot: the result and photos of the fix
   $("on-spot").addEventListener("change", (e) => { $("on-spot-fields").hidden = !e.target.checked; });
-  $("photos").addEventListener("change", (e) => { for (const file of e.target.files) upload(file); });
-  function upload(file) {
-    const item = document.createElement("li");
-    const bar = document.createElement("progress");
-    const text = document.createElement("span");
-    bar.max = 100; bar.value = 0;
-    item.append(bar, text);
-    $("upload-list").appendChild(item);
-    text.textContent = fmt(T.uploading, { name: file.name, percent: 0 });
-    const body = new FormData();
-    body.append("file", file);
-    const xhr = new XMLHttpRequest();
-    state.pending += 1;
-    xhr.open("POST", config.uploads);
-    xhr.setRequestHeader("X-CSRFToken", csrfToken());
-    xhr.upload.addEventListener("progress", (ev) => {
-      if (!ev.lengthComputable) return;
-      const percent = Math.round((ev.loaded / ev.total) * 100);
-      bar.value = percent;
-      text.textContent = fmt(T.uploading, { name: file.name, percent });
-    });
-    xhr.addEventListener("loadend", () => {
-      state.pending -= 1;
-      let data = {};
-      try { data = JSON.parse(xhr.responseText || "{}"); } catch (err) { data = {}; }
-      if (xhr.status === 201) {
-        state.uploads.push(data.id);
-        state.key = null;
-        bar.value = 100;
-        text.textContent = fmt(T.uploaded, { name: file.name });
-      } else {
-        bar.remove();
-        item.classList.add("error");
-        text.textContent = fmt(T.uploadFailed, { name: file.name, detail: data.detail || T.network });
-      }
-    });
-    xhr.send(body);
-  }
-
   function resetForm() {
     form.reset();
     state.uploads = []; state.key = null;

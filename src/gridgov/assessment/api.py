@@ -1,0 +1,70 @@
+"""Statistics over JSON: `GET /api/v1/stats/…` (DESIGN.md §4) — what the dashboard draws."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router
+
+from gridgov.api.auth import actor_from_request
+from gridgov.assessment import scoring, selectors
+from gridgov.assessment.indicators import LEVELS, RATE_BY_NAME
+from gridgov.core.errors import BadInput
+
+router = Router(tags=["statistics"])
+INDICATOR_NAMES = (*RATE_BY_NAME, "received", "registered", "closed", "closed_on_time",
+                   *(f"level_{lv}" for lv in LEVELS))
+
+
+def _subject(request: HttpRequest, region, department, person) -> tuple[str, str]:
+    actor = actor_from_request(request, required=True)
+    kind, code = selectors.subject_of(region=region, department=department, person=person)
+    selectors.check_may_read(actor, kind, code)
+    return kind, code
+
+
+@router.get("/indicators", summary="Indicators of a region, department or person (考核指标)")
+def indicators(request, region: str | None = None, department: str | None = None, person: str | None = None,
+               start: str | None = None, end: str | None = None, source: str = "rollups"):
+    """Cases reported between `start` and `end` (local dates, `end` inclusive; default: this month).
+    Rates are exact fractions, null when nothing to divide by; `fractions` gives the integers."""
+    kind, code = _subject(request, region, department, person)
+    first, last = selectors.parse_range(start, end)
+    if source not in ("rollups", "events"):
+        raise BadInput("source must be rollups (the default) or events (recomputed from the event log, slow)")
+    out = selectors.indicators(kind=kind, code=code, start=first, end=last, source=source)
+    return {"subject": {"kind": kind, "code": region or department or person}, "start": first.isoformat(),
+            "end": last.isoformat(), **out}
+
+
+@router.get("/series", summary="Received and closed per day")
+def series(request, region: str | None = None, department: str | None = None, person: str | None = None,
+           start: str | None = None, end: str | None = None):
+    kind, code = _subject(request, region, department, person)
+    first, last = selectors.parse_range(start, end)
+    return {"items": selectors.daily_series(kind, code, first, last)}
+
+
+@router.get("/map", summary="One indicator for each child grid of a region (the map's colours)")
+def grid_map(request, region: str, indicator: str = "closure_rate", start: str | None = None, end: str | None = None):
+    kind, code = _subject(request, region, None, None)
+    if indicator not in INDICATOR_NAMES:
+        raise BadInput(f"unknown indicator {indicator!r}; known: {', '.join(INDICATOR_NAMES)}")
+    first, last = selectors.parse_range(start, end)
+    return {"indicator": indicator, "items": selectors.children_values(code, first, last, indicator)}
+
+
+@router.get("/overview", summary="The dashboard's figures for a region in one call")
+def overview(request, region: str, start: str | None = None, end: str | None = None):
+    kind, code = _subject(request, region, None, None)
+    first, last = selectors.parse_range(start, end)
+    return {"region": code, "start": first.isoformat(), "end": last.isoformat(),
+            "indicators": selectors.indicators(kind=kind, code=code, start=first, end=last),
+            "lights": selectors.lights(code),
+            "categories": selectors.category_breakdown(code, first, last),
+            "hot_spots": selectors.hot_spots(code, first, last)}
+
+
+@router.get("/scores/{scheme}", summary="Scores of a scheme's subjects for a month, with their inputs")
+def scores(request, scheme: str, month: str, region: str | None = None):
+    actor = actor_from_request(request, required=True)
+    return scoring.scores_for_actor(actor, scheme_code=scheme, month=month, region=region)
