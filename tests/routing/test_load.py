@@ -119,5 +119,5 @@ def test_a_malformed_limit_is_refused(monkeypatch):
         return rows
 
     monkeypatch.setattr(services, "_read", read)
-    with pytest.raises(RoutingDataError, match="positive"):
+    with pytest.raises(RoutingDataError, match="social.csv:3"):  # the message itself is translated
         category_rows()

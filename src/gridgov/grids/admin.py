@@ -1,6 +1,29 @@
-from django.contrib import admin
+import tempfile
+from pathlib import Path
 
+from django.contrib import admin
+from django.utils.translation import gettext, gettext_lazy as _
+
+from gridgov.core.admin_io import XLSX_TYPE, Column, ImportExportMixin, attachment
+from gridgov.core.rows import RowErrors
+from gridgov.grids import formats
 from gridgov.grids.models import Grid, GridBoundary
+from gridgov.grids.services import GridImportError, import_grids
+
+# The roster columns of grids/formats.py (the same Chinese headers), for the import page.
+GRID_COLUMNS = (
+    Column("code", _("code"), required=True, help=_("6, 9, 12, 15 or 18 digits (GB/T 30428.1)")),
+    Column("name", _("name")),
+    Column("level", _("level"), help=_("0–4; follows from the code, checked when given")),
+    Column("parent", _("parent code"), help=_("the code's prefix; checked when given")),
+    Column("households", _("households")),
+    Column("population", _("population")),
+    Column("kind", _("kind"), help=_("综合/comprehensive or 专属/dedicated")),
+    Column("geometry", _("boundary"), help=_("the polygon as WKT in WGS84 (Excel); a row without one keeps the "
+                                             "grid's polygon. GeoJSON and zipped Shapefiles carry polygons too.")),
+)
+EXPORTS = {"csv": ("text/csv; charset=utf-8", formats.write_csv), "xlsx": (XLSX_TYPE, formats.write_excel),
+           "geojson": ("application/geo+json", formats.write_geojson)}
 
 
 class BoundaryInline(admin.TabularInline):
@@ -11,21 +34,74 @@ class BoundaryInline(admin.TabularInline):
     can_delete = False
 
 
+class StreetFilter(admin.SimpleListFilter):
+    """A street (一级网格) and everything under it: codes nest, so a prefix is a subtree."""
+
+    title = _("street")
+    parameter_name = "street"
+
+    def lookups(self, request, model_admin):
+        return list(Grid.objects.filter(level=1, valid_to__isnull=True).order_by("code").values_list("code", "name"))
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(code__startswith=self.value())
+        return queryset
+
+
 @admin.register(Grid)
-class GridAdmin(admin.ModelAdmin):
-    """Attributes only: polygons change through `gridgov grids import`, which checks and versions them."""
+class GridAdmin(ImportExportMixin, admin.ModelAdmin):
+    """Attributes only: polygons change through the import (here or `gridgov grids import`), which checks
+    and versions them. Exports hold the current grids of the filtered list, in the formats of grids/formats.py."""
 
     list_display = ("code", "name", "level", "parent", "kind", "households", "population", "valid_to")
-    list_filter = ("level", "kind", ("valid_to", admin.EmptyFieldListFilter))
-    search_fields = ("code", "name")
+    list_filter = ("level", StreetFilter, "kind", ("valid_to", admin.EmptyFieldListFilter))
+    search_fields = ("code", "name", "parent__code", "parent__name")
     readonly_fields = ("code", "level", "parent", "valid_from", "valid_to")
     fields = ("code", "name", "level", "parent", "kind", "households", "population", "valid_from", "valid_to")
     inlines = [BoundaryInline]
     list_select_related = ("parent",)
     list_per_page = 100
+    io_columns = GRID_COLUMNS
+    io_import_suffixes = (".xlsx", ".csv", ".geojson", ".json", ".zip")
+    io_import_help = _("Excel or CSV rosters, GeoJSON, or a Shapefile in a .zip, in WGS84. Retired grids are not "
+                       "exported; importing a retired code brings it back.")
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False  # grids are retired, never deleted: cases keep pointing at them
+
+    def has_import_permission(self, request):
+        return self.has_change_permission(request)  # new grids come from files, never from a form
+
+    def export_formats(self):
+        return [*super().export_formats(), ("geojson", gettext("Export GeoJSON"))]
+
+    def export_response(self, request, queryset, fmt):
+        content_type, write = EXPORTS[fmt]
+        with tempfile.TemporaryDirectory() as tmp:
+            target = Path(tmp) / f"grids.{fmt}"
+            write(target, grids=queryset)
+            return attachment(target.read_bytes(), content_type, self.export_filename(fmt))
+
+    def read_upload(self, request, data, filename):
+        suffix = Path(filename).suffix.lower()
+        with tempfile.TemporaryDirectory() as tmp:
+            source = Path(tmp) / f"upload{suffix}"
+            source.write_bytes(data)
+            try:
+                return formats.read_file(source)
+            except GridImportError as exc:
+                raise RowErrors(exc.errors) from exc
+
+    def import_rows(self, request, rows, source):
+        try:
+            return import_grids(items=rows, actor=request.user, source=source).as_dict()
+        except GridImportError as exc:
+            raise RowErrors(exc.errors) from exc
+
+    def import_message(self, result, dry_run):
+        message = super().import_message(result, dry_run)
+        return message + " " + gettext("Boundaries changed: %(count)d.") % {"count": result["boundaries_changed"]}

@@ -7,6 +7,8 @@ file in one pass; the import service then validates the tree itself.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import tempfile
 import zipfile
@@ -25,13 +27,14 @@ COLUMNS = ["code", "name", "level", "parent", "households", "population", "kind"
 CHINESE_HEADERS = {"编码": "code", "名称": "name", "层级": "level", "上级编码": "parent", "户数": "households",
                    "人口": "population", "类型": "kind", "边界": "geometry"}
 HEADERS_ZH = ["编码", "名称", "层级", "上级编码", "户数", "人口", "类型"]
-FORMATS = {".geojson": "geojson", ".json": "geojson", ".shp": "shapefile", ".zip": "shapefile", ".xlsx": "excel"}
+FORMATS = {".geojson": "geojson", ".json": "geojson", ".shp": "shapefile", ".zip": "shapefile", ".xlsx": "excel",
+           ".csv": "csv"}
 
 
 def format_of(path: str | Path) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        raise GridImportError([RowError(0, "", f"unknown file type {suffix or '(none)'}: use .geojson, .shp, .zip (Shapefile) or .xlsx")])
+        raise GridImportError([RowError(0, "", f"unknown file type {suffix or '(none)'}: use .geojson, .shp, .zip (Shapefile), .xlsx or .csv")])
     return FORMATS[suffix]
 
 
@@ -144,15 +147,10 @@ def _shapefile_encoding(path: Path) -> str:
     return "utf-8"  # GIS tools in China also write GBK; they then write a .cpg saying so
 
 
-def read_excel(path: Path) -> list[GridInput]:
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors
-        raise GridImportError([RowError(0, "", f"cannot read the Excel file: {exc}")]) from exc
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
+def _read_table(rows) -> list[GridInput]:
+    """A roster's rows (the first is the header; Chinese headers accepted), geometry as WKT in 边界/geometry."""
     header = next(rows, None)
-    if not header:
+    if not header or not any(_text(h) for h in header):
         raise GridImportError([RowError(0, "", "the first sheet is empty")])
     names = [CHINESE_HEADERS.get(_text(h), _text(h).lower()) for h in header]
     if "code" not in names:
@@ -172,10 +170,32 @@ def read_excel(path: Path) -> list[GridInput]:
         item = _item(number, props, geometry, errors)
         if item:
             items.append(item)
-    book.close()
     if errors:
         raise GridImportError(errors)
     return items
+
+
+def read_excel(path: Path) -> list[GridInput]:
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors
+        raise GridImportError([RowError(0, "", f"cannot read the Excel file: {exc}")]) from exc
+    try:
+        return _read_table(book.worksheets[0].iter_rows(values_only=True))
+    finally:
+        book.close()
+
+
+def read_csv(data: bytes) -> list[GridInput]:
+    """The roster as CSV: UTF-8 (with or without a BOM), or GB18030 as Chinese Excel saves it."""
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            content = data.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            raise GridImportError([RowError(0, "", "the CSV file is neither UTF-8 nor GB18030 text")]) from exc
+    return _read_table(iter(csv.reader(io.StringIO(content))))
 
 
 def read_file(path: str | Path) -> list[GridInput]:
@@ -187,15 +207,19 @@ def read_file(path: str | Path) -> list[GridInput]:
         return read_geojson(path.read_bytes())
     if kind == "shapefile":
         return read_shapefile(path)
+    if kind == "csv":
+        return read_csv(path.read_bytes())
     return read_excel(path)
 
 
 # ---- export -------------------------------------------------------------------------------------
 
-def _rows(root: str | None, crs: str):
+def _rows(root: str | None, crs: str, grids=None):
+    """(grid, polygon in `crs`) for the active grids under root, or for the grids given (a queryset)."""
     from gridgov.grids.selectors import subtree
 
-    grids = list(subtree(root).select_related("parent").order_by("code"))
+    qs = subtree(root) if grids is None else grids.filter(valid_to__isnull=True)
+    grids = list(qs.select_related("parent").order_by("code"))
     geoms = current_geometries([g.code for g in grids])
     for grid in grids:
         geom = geoms.get(grid.code)
@@ -204,19 +228,19 @@ def _rows(root: str | None, crs: str):
         yield grid, geom
 
 
-def write_geojson(path: Path, root: str | None = None, crs: str = "wgs84") -> int:
+def write_geojson(path: Path, root: str | None = None, crs: str = "wgs84", grids=None) -> int:
     features = [{"type": "Feature", "properties": grid_properties(g), "geometry": mapping(geom) if geom else None}
-                for g, geom in _rows(root, crs)]
+                for g, geom in _rows(root, crs, grids)]
     doc = {"type": "FeatureCollection", "crs_name": crs, "features": features}
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     return len(features)
 
 
-def write_shapefile(path: Path, root: str | None = None, crs: str = "wgs84") -> int:
+def write_shapefile(path: Path, root: str | None = None, crs: str = "wgs84", grids=None) -> int:
     """Writes PATH.shp/.shx/.dbf/.prj/.cpg, or a .zip holding them when PATH ends in .zip."""
     if path.suffix.lower() == ".zip":
         with tempfile.TemporaryDirectory() as tmp:
-            count = write_shapefile(Path(tmp) / (path.stem + ".shp"), root, crs)
+            count = write_shapefile(Path(tmp) / (path.stem + ".shp"), root, crs, grids)
             with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
                 for part in sorted(Path(tmp).iterdir()):
                     archive.write(part, part.name)
@@ -230,7 +254,7 @@ def write_shapefile(path: Path, root: str | None = None, crs: str = "wgs84") -> 
         writer.field("households", "N", size=10)
         writer.field("population", "N", size=10)
         writer.field("kind", "C", size=16)
-        for grid, geom in _rows(root, crs):
+        for grid, geom in _rows(root, crs, grids):
             props = grid_properties(grid)
             if geom is None:
                 writer.null()
@@ -246,14 +270,14 @@ def write_shapefile(path: Path, root: str | None = None, crs: str = "wgs84") -> 
     return count
 
 
-def write_excel(path: Path, root: str | None = None, crs: str = "wgs84") -> int:
+def write_excel(path: Path, root: str | None = None, crs: str = "wgs84", grids=None) -> int:
     """A roster with the Chinese headers; polygons as WKT in the last column when they fit a cell."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "网格"
     sheet.append(HEADERS_ZH + ["边界"])
     count = 0
-    for grid, geom in _rows(root, crs):
+    for grid, geom in _rows(root, crs, grids):
         props = grid_properties(grid)
         wkt = shapely.to_wkt(geom, rounding_precision=-1) if geom is not None else ""
         sheet.append([props[c] if props[c] is not None else "" for c in COLUMNS] + [wkt if len(wkt) < 32_000 else ""])
@@ -262,7 +286,22 @@ def write_excel(path: Path, root: str | None = None, crs: str = "wgs84") -> int:
     return count
 
 
-def write_file(path: str | Path, root: str | None = None, crs: str = "wgs84") -> int:
+def write_csv(path: Path, root: str | None = None, crs: str = "wgs84", grids=None) -> int:
+    """The roster without polygons (a CSV line per grid; reading it back keeps every grid's polygon)."""
+    count = 0
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(HEADERS_ZH)
+        for grid, _geom in _rows(root, crs, grids):
+            props = grid_properties(grid)
+            writer.writerow([props[c] if props[c] is not None else "" for c in COLUMNS])
+            count += 1
+    return count
+
+
+def write_file(path: str | Path, root: str | None = None, crs: str = "wgs84", grids=None) -> int:
+    """Export to the format the file name says; `grids` (a queryset) limits it to those grids' active ones."""
     path = Path(path)
     kind = format_of(path)
-    return {"geojson": write_geojson, "shapefile": write_shapefile, "excel": write_excel}[kind](path, root, crs)
+    writer = {"geojson": write_geojson, "shapefile": write_shapefile, "excel": write_excel, "csv": write_csv}[kind]
+    return writer(path, root, crs, grids)

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from gridgov.core import audit, geo
+from gridgov.core.rows import RowError
 from gridgov.grids.models import CODE_LENGTH, LEVEL_OF_LENGTH, Grid, GridBoundary, Kind, TreeVersion
 
 KIND_ALIASES = {"综合": Kind.COMPREHENSIVE, "综合网格": Kind.COMPREHENSIVE, "专属": Kind.DEDICATED,
@@ -31,16 +32,6 @@ class GridInput:
     population: int | None = None
     kind: str | None = None
     geometry: shapely.Geometry | None = None
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    code: str
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "code": self.code, "message": self.message}
 
 
 class GridImportError(ValueError):

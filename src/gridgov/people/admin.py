@@ -1,22 +1,107 @@
 from django.contrib import admin
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce, Length
+from django.utils.translation import gettext, gettext_lazy as _
 
-from gridgov.people.models import Post, Unit
+from gridgov.core.admin_io import Column, ImportExportMixin, choice_label
+from gridgov.grids.models import Grid
+from gridgov.people.models import Post, Role, Unit
+from gridgov.people.services import import_people, import_units
+
+UNIT_COLUMNS = (
+    Column("code", _("code"), required=True, help=_("D + the district code + 3 digits: D410102001")),
+    Column("name", _("name")),
+    Column("kind", _("kind"), choice_label("kind"), help=_("by name or value: 政府职能部门 / department")),
+    Column("district", _("district code"), help=_("follows from the code; checked when given")),
+    Column("phone", _("public phone")),
+    Column("active", _("active"), help=_("是/否")),
+)
+ROSTER_COLUMNS = (
+    Column("username", _("username"), "user.username", required=True,
+           help=_("the sign-in name; a new one creates an account without a password")),
+    Column("full_name", _("full name"), "user.first_name", aliases=("姓名", "name")),
+    Column("phone", _("phone"), help=_("the post's work phone, shown on the public board")),
+    Column("role", _("role"), choice_label("role"), required=True, help=_("by name or value: 网格员 / grid_worker")),
+    Column("scope", _("scope code"), help=_("a grid code; a unit code for a department handler")),
+    Column("unit", _("unit"), "scope_name",
+           help=_("the name of the scope's grid or unit, checked against the scope code; a department handler's "
+                  "row may give the unit instead of the scope code")),
+    Column("title", _("post title")),
+    Column("public", _("public"), help=_("是/否: shown on the grid's public board")),
+    Column("active", _("active"), help=_("是/否")),
+)
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(ImportExportMixin, admin.ModelAdmin):
     list_display = ("code", "name", "kind", "district", "phone", "active")
     list_filter = ("kind", "active", "district")
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "phone")
+    list_per_page = 100
+    io_columns = UNIT_COLUMNS
+    io_import = staticmethod(import_units)
+
+
+class ScopeFilter(admin.SimpleListFilter):
+    """Posts by what their scope is: the district, a street, a community, a grid, a micro grid or a unit."""
+
+    title = _("scope level")
+    parameter_name = "scope_level"
+    LENGTHS = {"0": 6, "1": 9, "2": 12, "3": 15, "4": 18}
+
+    def lookups(self, request, model_admin):
+        return [("0", _("district")), ("1", _("street")), ("2", _("community")), ("3", _("level-3 grid")),
+                ("4", _("micro grid")), ("unit", _("unit"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unit":
+            return queryset.filter(scope__startswith="D")
+        if self.value() in self.LENGTHS:
+            return (queryset.exclude(scope__startswith="D").alias(scope_length=Length("scope"))
+                    .filter(scope_length=self.LENGTHS[self.value()]))
+        return queryset
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
-    """Posts are the permissions: a role over a scope (grid subtree or unit)."""
+class PostAdmin(ImportExportMixin, admin.ModelAdmin):
+    """Posts are the permissions: a role over a scope (grid subtree or unit). The roster (花名册) is this list."""
 
-    list_display = ("user", "role", "scope", "title", "phone", "public", "active")
-    list_filter = ("role", "active", "public")
-    search_fields = ("user__username", "user__first_name", "scope", "title")
+    list_display = ("user", "full_name", "role", "scope", "scope_name", "title", "phone", "public", "active")
+    list_filter = ("role", ScopeFilter, "active", "public")
+    search_fields = ("user__username", "user__first_name", "scope", "title", "phone")
     autocomplete_fields = ("user",)
     list_select_related = ("user",)
     list_per_page = 100
+    io_columns = ROSTER_COLUMNS
+    io_import = staticmethod(import_people)
+    io_import_help = _("One row per post: a person with two posts has two rows.")
+
+    def get_queryset(self, request):
+        # The scope's name in the same query: scope is a code, of a grid or of a unit.
+        grid = Grid.objects.filter(code=OuterRef("scope")).values("name")[:1]
+        unit = Unit.objects.filter(code=OuterRef("scope")).values("name")[:1]
+        return super().get_queryset(request).annotate(scope_name=Coalesce(Subquery(grid), Subquery(unit)))
+
+    def get_search_results(self, request, queryset, search_term):
+        # A role's name finds its posts too: 网格员 lists the grid workers.
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = (search_term or "").strip()
+        roles = [value for value, label in Role.choices if term and term in str(label)]
+        if roles:
+            found = found | queryset.filter(role__in=roles)
+        return found, may_have_duplicates
+
+    @admin.display(description=_("full name"), ordering="user__first_name")
+    def full_name(self, obj):
+        return obj.user.first_name
+
+    @admin.display(description=_("unit"), ordering="scope_name")
+    def scope_name(self, obj):
+        return obj.scope_name or "—"
+
+    def import_message(self, result, dry_run):
+        message = super().import_message(result, dry_run)
+        if result.get("users_created"):
+            message += " " + gettext("%(count)d new accounts have no password yet: set one under Users.") % {
+                "count": result["users_created"]}
+        return message

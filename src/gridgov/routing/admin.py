@@ -1,45 +1,43 @@
-import csv
-from io import StringIO
-
 from django.contrib import admin
 from django.db.models import OuterRef, Subquery
-from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.admin_io import Column, ImportExportMixin, choice_label
 from gridgov.people.models import Unit
 from gridgov.routing.models import Category, DispatchRule
-from gridgov.routing.services import refresh_tree
+from gridgov.routing.services import import_categories, import_dispatch_rules, refresh_tree
 
-
-@admin.action(description=_("Export selected rows as CSV"))
-def export_csv(modeladmin, request, queryset):
-    """The selected rows with the admin's `csv_fields`; UTF-8 with a BOM so that Excel reads the Chinese."""
-    fields = modeladmin.csv_fields
-    out = StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(fields)
-    for obj in queryset:
-        writer.writerow([modeladmin.csv_value(obj, f) for f in fields])
-    name = f"{queryset.model._meta.model_name}-{timezone.localdate():%Y%m%d}.csv"
-    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-class CsvExportMixin:
-    actions = [export_csv]
-    csv_fields: tuple[str, ...] = ()
-
-    def csv_value(self, obj, name: str):
-        value = getattr(obj, name)
-        if hasattr(value, "code"):  # a foreign key: its code is what a file needs
-            return value.code
-        return "" if value is None else value
+CATEGORY_COLUMNS = (
+    Column("code", _("code"), required=True),
+    Column("name", _("name")),
+    Column("tree", _("tree"), choice_label("tree"), help=_("by name or value: 数字城管事件 / event")),
+    Column("parent", _("parent code"), "parent.code", help=_("empty for a top-level class")),
+    Column("depth", _("depth"), imported=False, help=_("follows from the parents")),
+    Column("is_leaf", _("leaf"), imported=False, help=_("follows from the parents")),
+    Column("complexity", _("default complexity"), choice_label("complexity")),
+    Column("sign_hours", _("hours to sign (working)")),
+    Column("resolve_days", _("days to resolve (working)")),
+    Column("urgent", _("urgent (clock hours)"), help=_("是/否")),
+    Column("resolve_hours", _("hours to resolve when urgent (clock)"), help=_("only for urgent classes")),
+    Column("unit_kind", _("default responsible unit"), choice_label("unit_kind")),
+    Column("keywords", _("keywords")),
+    Column("active", _("active"), help=_("是/否")),
+)
+RULE_COLUMNS = (
+    Column("category", _("category code"), "category.code", required=True),
+    Column("category_name", _("category name"), "category.name", imported=False),
+    Column("grid_level", _("grid level"), help=_("0–4; empty: any level")),
+    Column("district", _("district code"), help=_("empty: every district")),
+    Column("unit", _("unit code"), help=_("a unit code, a grid code, @1…@4 (the grid's street, community …), or "
+                                          "empty for the grid itself")),
+    Column("unit_name", _("unit name"), lambda rule: DispatchRuleAdmin.unit_name(None, rule), imported=False),
+    Column("assisting", _("assisting unit codes"), help=_("separated by commas")),
+    Column("note", _("note")),
+)
 
 
 @admin.register(Category)
-class CategoryAdmin(CsvExportMixin, admin.ModelAdmin):
+class CategoryAdmin(ImportExportMixin, admin.ModelAdmin):
     """Classes and their limits. `gridgov routing load` restores the shipped values of shipped classes."""
 
     list_display = ("code", "name", "tree", "depth", "is_leaf", "complexity", "sign_hours", "resolve_days",
@@ -49,8 +47,8 @@ class CategoryAdmin(CsvExportMixin, admin.ModelAdmin):
     autocomplete_fields = ("parent",)
     readonly_fields = ("depth", "is_leaf")  # follow from the parent links (services.refresh_tree)
     list_per_page = 100
-    csv_fields = ("code", "name", "tree", "parent", "depth", "is_leaf", "complexity", "sign_hours",
-                  "resolve_days", "urgent", "resolve_hours", "unit_kind", "keywords", "active")
+    io_columns = CATEGORY_COLUMNS
+    io_import = staticmethod(import_categories)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("parent")
@@ -70,7 +68,7 @@ class CategoryAdmin(CsvExportMixin, admin.ModelAdmin):
 
 
 @admin.register(DispatchRule)
-class DispatchRuleAdmin(CsvExportMixin, admin.ModelAdmin):
+class DispatchRuleAdmin(ImportExportMixin, admin.ModelAdmin):
     """The dispatch catalogue (派单目录), edited in place in the list."""
 
     list_display = ("category", "grid_level", "district", "unit", "unit_name", "assisting", "note")
@@ -81,7 +79,8 @@ class DispatchRuleAdmin(CsvExportMixin, admin.ModelAdmin):
     autocomplete_fields = ("category",)
     list_select_related = ("category",)
     list_per_page = 100
-    csv_fields = ("category", "grid_level", "district", "unit", "assisting", "note")
+    io_columns = RULE_COLUMNS
+    io_import = staticmethod(import_dispatch_rules)
 
     def get_queryset(self, request):
         # The unit's name in the same query: unit is a code, not a foreign key (it may be a grid or @N).

@@ -4,23 +4,29 @@ Each loader reads the files shipped in `routing/data/` (see its README for prove
 key in one transaction and writes one audit event when something changed: loading twice changes nothing.
 Values the files carry are restored on a reload (they are the shipped defaults); a category's `active` flag,
 a unit's phone and rows the files do not name are local configuration and are left alone.
+
+`import_categories` and `import_dispatch_rules` take the same kind of rows from a file an administrator
+uploads (admin import), with the same checks, reporting every wrong row before writing anything.
 """
 
 from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from gridgov.core import audit
+from gridgov.core.rows import RowError, RowErrors, choice, duplicates, labels, parse_bool, parse_int, row_number, text
 from gridgov.grids.models import Grid
 from gridgov.people.models import Unit
 from gridgov.people.models import UnitKind as PeopleUnitKind
-from gridgov.routing.models import Category, Complexity, DispatchRule, Tree, UnitKind
+from gridgov.routing.models import UNIT_TOKEN, Category, Complexity, DispatchRule, Tree, UnitKind
 
 DATA = Path(__file__).parent / "data"
 CATEGORY_FILES = {
@@ -54,6 +60,7 @@ class CategoryRow:
     resolve_hours: int | None = None
     unit_kind: str = UnitKind.DEPARTMENT
     keywords: str = ""
+    active: bool | None = None  # None: leave the class's flag alone (the shipped files never set it)
 
 
 def _read(name: str) -> list[dict[str, str]]:
@@ -61,7 +68,7 @@ def _read(name: str) -> list[dict[str, str]]:
         return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(f)]
 
 
-def _limits(row: dict[str, str], where: str) -> dict[str, Any]:
+def _limit_values(row: dict[str, str]) -> dict[str, Any]:
     """The limit columns of one row, checked: a bad file must fail loudly, not load zero-day deadlines."""
     try:
         values = {
@@ -72,15 +79,24 @@ def _limits(row: dict[str, str], where: str) -> dict[str, Any]:
             "resolve_hours": int(row["resolve_hours"]) if row.get("resolve_hours") else None,
             "unit_kind": row["unit_kind"] or UnitKind.DEPARTMENT,
         }
-    except (KeyError, ValueError) as exc:
-        raise RoutingDataError(f"{where}: {exc}") from exc
+    except KeyError as exc:
+        raise RoutingDataError(gettext("the column %(column)s is missing") % {"column": exc.args[0]}) from exc
+    except ValueError as exc:
+        raise RoutingDataError(gettext("hours and days must be whole numbers (%(error)s)") % {"error": exc}) from exc
     if values["complexity"] not in Complexity.values or values["unit_kind"] not in UnitKind.values:
-        raise RoutingDataError(f"{where}: unknown complexity or unit kind")
+        raise RoutingDataError(gettext("unknown complexity or unit kind"))
     if values["sign_hours"] < 1 or values["resolve_days"] < 1:
-        raise RoutingDataError(f"{where}: limits must be positive")
+        raise RoutingDataError(gettext("limits must be positive"))
     if values["urgent"] != (values["resolve_hours"] is not None) or (values["resolve_hours"] or 1) < 1:
-        raise RoutingDataError(f"{where}: an urgent class needs positive resolve_hours, and only it")
+        raise RoutingDataError(gettext("an urgent class needs positive resolve_hours, and only it"))
     return values
+
+
+def _limits(row: dict[str, str], where: str) -> dict[str, Any]:
+    try:
+        return _limit_values(row)
+    except RoutingDataError as exc:
+        raise RoutingDataError(f"{where}: {exc}") from exc
 
 
 def _file_rows(tree: str, name: str) -> list[CategoryRow]:
@@ -150,15 +166,13 @@ def _counts(created: int, updated: int, total: int) -> dict[str, int]:
     return {"created": created, "updated": updated, "unchanged": max(0, total - created - updated)}
 
 
-@transaction.atomic
-def load_categories(*, actor=None) -> dict[str, Any]:
-    """Load the category trees (数字城管 部件/事件, 台账/社情, 12345) from the data files, by code.
+def _upsert_categories(rows: list[CategoryRow], branches: set[str]) -> tuple[int, set[str]]:
+    """Create or update categories by code, parents before children; returns (created, codes changed).
 
-    Returns `{created, updated, unchanged, trees: {tree: {branches, leaves}}}`.
+    New classes in `branches` start as branches; `refresh_tree` settles depths and leaf flags afterwards.
+    `active` is written only when a row says it.
     """
-    rows = category_rows()
     existing = {c.code: c for c in Category.objects.all()}
-    parents_in_files = {r.parent for r in rows if r.parent}
     created, touched = 0, set()
     for depth in sorted({r.depth for r in rows}):
         new: list[Category] = []
@@ -167,9 +181,11 @@ def load_categories(*, actor=None) -> dict[str, Any]:
         for r in (r for r in rows if r.depth == depth):
             values = {"name": r.name, "tree": r.tree, "parent_id": existing[r.parent].pk if r.parent else None,
                       "depth": r.depth, "keywords": r.keywords, **{f: getattr(r, f) for f in LIMIT_FIELDS}}
+            if r.active is not None:
+                values["active"] = r.active
             obj = existing.get(r.code)
             if obj is None:
-                new.append(Category(code=r.code, is_leaf=r.code not in parents_in_files, **values))
+                new.append(Category(code=r.code, is_leaf=r.code not in branches, **values))
                 continue
             diff = [f for f, v in values.items() if getattr(obj, f) != v]
             if diff:
@@ -184,6 +200,17 @@ def load_categories(*, actor=None) -> dict[str, Any]:
         touched.update(c.code for c in changed)
         # Re-read the new rows: their primary keys are the next depth's parents on every backend.
         existing.update({c.code: c for c in Category.objects.filter(code__in=[n.code for n in new])})
+    return created, touched
+
+
+@transaction.atomic
+def load_categories(*, actor=None) -> dict[str, Any]:
+    """Load the category trees (数字城管 部件/事件, 台账/社情, 12345) from the data files, by code.
+
+    Returns `{created, updated, unchanged, trees: {tree: {branches, leaves}}}`.
+    """
+    rows = category_rows()
+    created, touched = _upsert_categories(rows, {r.parent for r in rows if r.parent})
     touched.update(refresh_tree())
     updated = len(touched)
     counts: dict[str, Any] = _counts(created, updated, len(rows))
@@ -268,12 +295,17 @@ def load_units(*, district: str, actor=None, name_prefix: str | None = None) -> 
 
 
 def _token(value: str, district: str, where: str) -> str:
-    """A catalogue file's unit: a 3-digit unit number becomes the district's unit code; @N and blank stay."""
+    """A unit in a file: a 3-digit unit number becomes the district's unit code; unit codes, grid codes,
+    @N and blank stay as they are."""
     if re.fullmatch(r"\d{3}", value):
+        if not district:
+            raise RoutingDataError(gettext("%(where)sunit number %(unit)s needs a district code") % {"where": where,
+                                                                                                   "unit": value})
         return f"D{district}{value}"
-    if value == "" or re.fullmatch(r"@[0-4]", value):
+    if value == "" or re.fullmatch(UNIT_TOKEN, value):
         return value
-    raise RoutingDataError(f"{where}: unit {value!r} is neither a 3-digit unit number nor @0…@4")
+    raise RoutingDataError(gettext("%(where)sunit %(unit)s is neither a unit code, a grid code, a 3-digit unit "
+                                   "number nor @0…@4") % {"where": where, "unit": value})
 
 
 @transaction.atomic
@@ -295,8 +327,9 @@ def load_dispatch_catalogue(*, district: str = "410102", actor=None) -> dict[str
         total += 1
         key = (categories[row["category"]], int(row["grid_level"]) if row["grid_level"] else None)
         values = {
-            "unit": _token(row["unit"], district, where),
-            "assisting": ",".join(_token(t.strip(), district, where) for t in row["assisting"].split(";") if t.strip()),
+            "unit": _token(row["unit"], district, f"{where}: "),
+            "assisting": ",".join(_token(t.strip(), district, f"{where}: ") for t in row["assisting"].split(";")
+                                  if t.strip()),
             "note": row["note"],
         }
         rule = existing.get(key)
@@ -323,3 +356,223 @@ def load_all(*, district: str = "410102", actor=None) -> dict[str, Any]:
         "units": load_units(district=district, actor=actor),
         "catalogue": load_dispatch_catalogue(district=district, actor=actor),
     }
+
+
+# ---- imports from the admin (分类与派单目录导入) -------------------------------------------------------
+# Unlike the loaders, an import always writes its audit event: who brought in which file is worth keeping
+# even when the file changed nothing.
+
+def _limit_text(obj: Category | None) -> dict[str, str]:
+    """A class's limits as the loader's text columns (the defaults for a new class)."""
+    if obj is None:
+        return {"complexity": "", "sign_hours": "", "resolve_days": "", "urgent": "0", "resolve_hours": "",
+                "unit_kind": ""}
+    return {"complexity": obj.complexity, "sign_hours": str(obj.sign_hours), "resolve_days": str(obj.resolve_days),
+            "urgent": "1" if obj.urgent else "0",
+            "resolve_hours": "" if obj.resolve_hours is None else str(obj.resolve_hours), "unit_kind": obj.unit_kind}
+
+
+def _category_row(row: Mapping[str, Any], obj: Category | None, fail) -> CategoryRow | None:
+    """One import row as the loader's CategoryRow (depth 0 until the tree is known); None when it is wrong.
+
+    Columns the file lacks keep the class's values; blank limit cells take the loader's defaults.
+    """
+    code = text(row.get("code"))
+    name = text(row.get("name")) or (obj.name if obj else "")
+    raw_tree = text(row.get("tree"))
+    tree = choice(raw_tree, Tree) or (obj.tree if obj and not raw_tree else "")
+    if not code:
+        fail(gettext("code is missing"))
+    elif len(code) > 24:
+        fail(gettext("code %(code)s is longer than 24 characters") % {"code": code})
+    if not name:
+        fail(gettext("name is missing"))
+    if not tree:
+        fail(gettext("unknown tree %(tree)s: use one of %(trees)s") % {"tree": raw_tree or "—", "trees": labels(Tree)}
+             if raw_tree else gettext("tree is missing"))
+    parent = text(row["parent"]) if "parent" in row else (obj.parent.code if obj and obj.parent_id else "")
+    limits = _limit_text(obj)
+    for column in LIMIT_FIELDS:
+        if column in row:
+            limits[column] = text(row[column])
+    for column, choices in (("complexity", Complexity), ("unit_kind", UnitKind)):
+        if limits[column]:
+            limits[column] = choice(limits[column], choices) or limits[column]
+    urgent = parse_bool(limits["urgent"]) if limits["urgent"] else False
+    if urgent is None:
+        fail(gettext("urgent must be 是/yes or 否/no, not %(value)s") % {"value": limits["urgent"]})
+    limits["urgent"] = "1" if urgent else "0"
+    try:
+        values = _limit_values(limits)
+    except RoutingDataError as exc:
+        fail(str(exc))
+        return None
+    active = parse_bool(row["active"]) if text(row.get("active")) else None
+    if text(row.get("active")) and active is None:
+        fail(gettext("active must be 是/yes or 否/no, not %(value)s") % {"value": text(row["active"])})
+    keywords = text(row["keywords"]) if "keywords" in row else (obj.keywords if obj else "")
+    if len(keywords) > 300:
+        fail(gettext("keywords are longer than 300 characters"))
+    if not (code and name and tree):
+        return None
+    return CategoryRow(code=code, name=name[:100], tree=tree, parent=parent or None, depth=0, keywords=keywords,
+                       active=active, **values)
+
+
+@transaction.atomic
+def import_categories(*, rows: Sequence[Mapping[str, Any]], actor=None, source: str = "") -> dict[str, int]:
+    """Create or update classes of the category trees from rows (问题分类导入), by code, all or nothing.
+
+    Columns as the data files, plus tree and active: code, name, tree, parent, complexity, sign_hours,
+    resolve_days, urgent, resolve_hours, unit_kind, keywords, active (choices by value or label). Depth and
+    leaf are not read: they follow from the parents. Returns `{created, updated, unchanged}`.
+    """
+    existing = {c.code: c for c in Category.objects.select_related("parent")}
+    errors: list[RowError] = []
+    parsed: list[tuple[int, CategoryRow]] = []
+    numbers = [row_number(r, i) for i, r in enumerate(rows)]
+    for number, row in zip(numbers, rows):
+        problems: list[str] = []
+        item = _category_row(row, existing.get(text(row.get("code"))), problems.append)
+        errors.extend(RowError(number, text(row.get("code")), p) for p in problems)
+        if item is not None and not problems:
+            parsed.append((number, item))
+    for number, first in duplicates([(n, text(r.get("code"))) for n, r in zip(numbers, rows)]).items():
+        message = gettext("code appears twice (rows %(first)d and %(row)d)") % {"first": first, "row": number}
+        errors.append(RowError(number, text(rows[numbers.index(number)].get("code")), message))
+    # The tree after the import: the database's links with the file's on top.
+    parent_of = {code: (c.parent.code if c.parent_id else None) for code, c in existing.items()}
+    tree_of = {code: c.tree for code, c in existing.items()}
+    for _, r in parsed:
+        parent_of[r.code], tree_of[r.code] = r.parent, r.tree
+    depth: dict[str, int] = {}
+    for number, r in parsed:
+        if r.parent and r.parent not in parent_of:
+            errors.append(RowError(number, r.code, gettext("parent %(parent)s is neither in this file nor in the "
+                                                           "database") % {"parent": r.parent}))
+            continue
+        if r.parent and tree_of[r.parent] != r.tree:
+            errors.append(RowError(number, r.code, gettext("parent %(parent)s belongs to another tree (%(tree)s)")
+                                   % {"parent": r.parent, "tree": Tree(tree_of[r.parent]).label}))
+        chain, node = [r.code], r.parent
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = parent_of.get(node)
+        if node is not None:
+            errors.append(RowError(number, r.code, gettext("parent %(parent)s makes a circle: %(chain)s")
+                                   % {"parent": r.parent, "chain": " → ".join([*chain, node])}))
+            continue
+        depth[r.code] = len(chain)
+    children: dict[str, list[str]] = {}
+    for code, parent in parent_of.items():
+        if parent:
+            children.setdefault(parent, []).append(code)
+    for number, r in parsed:  # a class moved to another tree takes its subtree along, or is refused
+        strays = sorted(c for c in children.get(r.code, []) if tree_of[c] != r.tree)
+        if strays:
+            errors.append(RowError(number, r.code, gettext("classes under %(code)s stay in another tree: %(codes)s; "
+                                                           "move them in the same file")
+                                   % {"code": r.code, "codes": ", ".join(strays[:10])}))
+    if errors:
+        raise RowErrors(sorted(errors, key=lambda e: e.row))
+    items = [CategoryRow(**{**asdict(r), "depth": depth[r.code]}) for _, r in parsed]
+    created, touched = _upsert_categories(items, {p for p in parent_of.values() if p})
+    touched.update(refresh_tree())
+    updated = len(touched & {r.code for r in items})
+    result = _counts(created, updated, len(items))
+    audit.record(actor=actor, action="routing.import_categories", object_type="category_tree",
+                 data={"source": source, **result})
+    return result
+
+
+def _rule_values(row: Mapping[str, Any], categories: dict[str, int],
+                 fail) -> tuple[tuple[int, int | None, str], dict[str, str]] | None:
+    """One catalogue row → its natural key (category, grid level, district) and the values it gives (those of
+    the columns it has); None when it is wrong. Whether its unit and grid codes exist is checked afterwards."""
+    code = text(row.get("category"))
+    if not code:
+        fail(gettext("category is missing"))
+    elif code not in categories:
+        fail(gettext("unknown category %(code)s") % {"code": code})
+    raw_level = text(row.get("grid_level"))
+    level = parse_int(raw_level) if raw_level else None
+    if raw_level and (level is None or not 0 <= level <= 4):
+        fail(gettext("grid level must be 0–4 or empty, not %(level)s") % {"level": raw_level})
+    district = text(row.get("district"))
+    if district and not DISTRICT_RE.match(district):
+        fail(gettext("district must be a 6-digit code, not %(district)s") % {"district": district})
+    try:
+        unit = _token(text(row.get("unit")), district, "")
+        assisting = [_token(t, district, "") for t in re.split(r"[,;，；、\s]+", text(row.get("assisting"))) if t]
+    except RoutingDataError as exc:
+        fail(str(exc))
+        return None
+    values = {"unit": unit, "assisting": ",".join(assisting), "note": text(row.get("note"))}
+    for column, limit in (("assisting", 200), ("note", 200)):
+        if len(values[column]) > limit:
+            fail(gettext("%(column)s is longer than %(limit)d characters") % {"column": column, "limit": limit})
+    if code not in categories or (raw_level and level is None):
+        return None
+    return (categories[code], level, district), {column: v for column, v in values.items() if column in row}
+
+
+def _missing_units(tokens: set[str]) -> set[str]:
+    """The unit and grid codes among `tokens` that do not exist (@N and blanks always do)."""
+    units = {t for t in tokens if t.startswith("D")}
+    grids = {t for t in tokens if t[:1].isdigit()}
+    return ((units - set(Unit.objects.filter(code__in=units).values_list("code", flat=True)))
+            | (grids - set(Grid.objects.filter(code__in=grids).values_list("code", flat=True))))
+
+
+@transaction.atomic
+def import_dispatch_rules(*, rows: Sequence[Mapping[str, Any]], actor=None, source: str = "") -> dict[str, int]:
+    """Create or update rows of the dispatch catalogue (派单目录导入) by (category, grid level, district).
+
+    Columns: category (code), grid_level (blank: any), district (blank: every district), unit, assisting
+    (separated by commas or semicolons), note. A unit is a unit code, a grid code, @0…@4, blank for the grid
+    itself, or — as in the shipped file — a 3-digit unit number of the row's district. Unit and grid codes must
+    exist. Columns the file lacks keep their values, and rules it does not name are kept.
+    Returns `{created, updated, unchanged}`.
+    """
+    categories = dict(Category.objects.values_list("code", "pk"))
+    errors: list[RowError] = []
+    keyed: list[tuple[int, tuple[int, int | None, str], dict[str, str]]] = []
+    for index, row in enumerate(rows):
+        number, problems = row_number(row, index), []
+        parsed = _rule_values(row, categories, problems.append)
+        errors.extend(RowError(number, text(row.get("category")), p) for p in problems)
+        if parsed is not None and not problems:
+            keyed.append((number, *parsed))
+    categories_of = {row_number(r, i): text(r.get("category")) for i, r in enumerate(rows)}
+    missing = _missing_units({t for _, _, values in keyed
+                              for t in [values.get("unit", ""), *values.get("assisting", "").split(",")] if t})
+    for number, _, values in keyed:
+        code = categories_of[number]
+        for token in [values.get("unit", ""), *values.get("assisting", "").split(",")]:
+            if token in missing:
+                message = (gettext("unknown unit %(unit)s") % {"unit": token} if token.startswith("D")
+                           else gettext("unknown grid %(grid)s") % {"grid": token})
+                errors.append(RowError(number, code, message))
+    for number, first in duplicates([(n, key) for n, key, _ in keyed]).items():
+        message = gettext("the same category, grid level and district as row %(first)d") % {"first": first}
+        errors.append(RowError(number, categories_of[number], message))
+    if errors:
+        raise RowErrors(sorted(errors, key=lambda e: e.row))
+    existing = {(r.category_id, r.grid_level, r.district): r
+                for r in DispatchRule.objects.filter(category_id__in={key[0] for _, key, _ in keyed})}
+    new, changed = [], []
+    for _, key, values in keyed:
+        rule = existing.get(key)
+        if rule is None:
+            new.append(DispatchRule(category_id=key[0], grid_level=key[1], district=key[2],
+                                    **{"unit": "", "assisting": "", "note": "", **values}))
+        elif any(getattr(rule, f) != v for f, v in values.items()):
+            for f, v in values.items():
+                setattr(rule, f, v)
+            changed.append(rule)
+    DispatchRule.objects.bulk_create(new)
+    DispatchRule.objects.bulk_update(changed, ["unit", "assisting", "note"])
+    result = _counts(len(new), len(changed), len(keyed))
+    audit.record(actor=actor, action="routing.import_dispatch_catalogue", object_type="dispatch_catalogue",
+                 data={"source": source, **result})
+    return result

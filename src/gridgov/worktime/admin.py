@@ -2,9 +2,17 @@ from django.contrib import admin
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.admin_io import Column, ImportExportMixin
 from gridgov.worktime.calendar import statutory_workday
 from gridgov.worktime.models import WorkdayOverride
-from gridgov.worktime.services import delete_override, set_override
+from gridgov.worktime.services import delete_override, import_overrides, set_override
+
+OVERRIDE_COLUMNS = (
+    Column("date", _("date"), required=True, help=_("2027-01-01 (2027/1/1 and spreadsheet dates work too)")),
+    Column("weekday", _("weekday"), lambda o: formats.date_format(o.date, "l"), imported=False),
+    Column("is_workday", _("workday"), required=True, help=_("是: a workday (上班); 否: a day off (休息)")),
+    Column("note", _("note")),
+)
 
 
 class YearFilter(admin.SimpleListFilter):
@@ -22,8 +30,8 @@ class YearFilter(admin.SimpleListFilter):
 
 
 @admin.register(WorkdayOverride)
-class WorkdayOverrideAdmin(admin.ModelAdmin):
-    """Every save and delete goes through the services: audited, and the calendar snapshot refreshed."""
+class WorkdayOverrideAdmin(ImportExportMixin, admin.ModelAdmin):
+    """Every save, delete and import goes through the services: audited, and the calendar snapshot refreshed."""
 
     list_display = ("date", "weekday", "is_workday", "statutory", "note", "updated_at")
     list_filter = (YearFilter, "is_workday")
@@ -31,6 +39,8 @@ class WorkdayOverrideAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     fields = ("date", "is_workday", "note")
     list_per_page = 100
+    io_columns = OVERRIDE_COLUMNS
+    io_import = staticmethod(import_overrides)
 
     def get_readonly_fields(self, request, obj=None):
         # Moving an override to another day would be a delete and a create: make that explicit.
