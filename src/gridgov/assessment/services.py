@@ -25,19 +25,29 @@ from gridgov.core.errors import BadInput
 Delta = dict[tuple[str, str, int, date], dict[str, int]]
 
 
-def category_roots() -> dict[int, str]:
-    """category id → the code of its top class (for the category breakdown)."""
+def category_roots(ids=None) -> dict[int, str]:
+    """category id → the code of its top class (for the category breakdown); all, or just `ids`."""
     from gridgov.routing.models import Category
 
-    rows = {pk: (code, parent) for pk, code, parent in Category.objects.values_list("id", "code", "parent_id")}
+    rows: dict[int, tuple[str, int | None]] = {}
+    wanted = None if ids is None else set(ids) - {None}
+    query = Category.objects.all() if wanted is None else Category.objects.filter(pk__in=wanted)
+    while True:  # fetch the parents still missing, one level per query (trees are a few levels deep)
+        rows.update({pk: (code, parent) for pk, code, parent in query.values_list("id", "code", "parent_id")})
+        missing = {parent for _, parent in rows.values() if parent is not None and parent not in rows}
+        if not missing:
+            break
+        query = Category.objects.filter(pk__in=missing)
 
     def root(pk: int) -> str:
-        seen = 0
-        while rows[pk][1] is not None and seen < 20:
-            pk, seen = rows[pk][1], seen + 1
+        for _ in range(20):
+            parent = rows[pk][1]
+            if parent is None:
+                break
+            pk = parent
         return rows[pk][0]
 
-    return {pk: root(pk) for pk in rows}
+    return {pk: root(pk) for pk in (rows if wanted is None else wanted & rows.keys())}
 
 
 def keys_of(case: Case, grid_code: str, roots: dict[int, str]) -> Keys:
@@ -78,10 +88,10 @@ def _apply(delta: Delta) -> None:
 @transaction.atomic
 def refresh_cases(*, numbers: list[str], roots: dict[int, str] | None = None) -> int:
     """Bring these cases' facts and their rollups up to date with their events; returns how many changed."""
-    roots = roots if roots is not None else category_roots()
     cases = list(Case.objects.select_for_update().filter(number__in=numbers).order_by("pk"))
     if not cases:
         return 0
+    roots = roots if roots is not None else category_roots({c.category_id for c in cases})
     # select_related cannot be combined with the lock on PostgreSQL for nullable joins: fetch grids apart
     grid_codes = dict(Case.objects.filter(pk__in=[c.pk for c in cases]).values_list("pk", "grid__code"))
     facts = CaseFact.objects.select_for_update().in_bulk([c.pk for c in cases])
