@@ -85,3 +85,17 @@ def test_bad_month_is_a_clear_error():
     with pytest.raises(BadInput, match="2026-11"):
         scoring.month_range("November")
     assert scoring.previous_month("2026-01") == "2025-12"
+
+
+def test_evidence_through_the_api_lists_the_cases_behind_a_figure(demo_city, api):
+    made = bring("in_progress_rework", at=NOV)
+    services.catch_up()
+    leader = api("leader")
+    r = leader.get("/stats/evidence", {"counter": "reworked", "region": helpers.STREET,
+                                       "start": "2026-11-01", "end": "2026-11-30"})
+    assert r.status_code == 200 and r.json()["items"] == [made.number]
+    r = leader.get("/stats/evidence", {"counter": "happiness", "region": helpers.STREET})
+    assert r.status_code == 400 and "unknown counter" in r.json()["detail"]
+    outsider = api(f"dispatcher-{helpers.OTHER_STREET}").get("/stats/evidence", {"counter": "reworked",
+                                                                               "region": helpers.STREET})
+    assert outsider.status_code == 403

@@ -68,3 +68,13 @@ def overview(request, region: str, start: str | None = None, end: str | None = N
 def scores(request, scheme: str, month: str, region: str | None = None):
     actor = actor_from_request(request, required=True)
     return scoring.scores_for_actor(actor, scheme_code=scheme, month=month, region=region)
+
+
+@router.get("/evidence", summary="The cases behind one counter of a subject's figures (每个分数可追溯到案件)")
+def evidence(request, counter: str, region: str | None = None, department: str | None = None,
+             person: str | None = None, start: str | None = None, end: str | None = None):
+    """E.g. `counter=reworked&region=410102001&start=2026-11-01&end=2026-11-30`: the case numbers whose
+    counter made up the figure (at most 500); each case's file shows its events."""
+    kind, code = _subject(request, region, department, person)
+    first, last = selectors.parse_range(start, end)
+    return {"counter": counter, "items": scoring.evidence(kind, code, first, last, counter)}
