@@ -118,7 +118,8 @@ STATIC_ROOT = Path(os.environ.get("GRIDGOV_STATIC_ROOT", PROJECT_DIR / "var" / "
 # Front-end libraries come from the npm registry (package.json); `make` installs them here.
 NODE_MODULES = Path(os.environ.get("GRIDGOV_NODE_MODULES", PROJECT_DIR / "node_modules"))
 STATICFILES_DIRS = [("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
-                    ("vendor/echarts", NODE_MODULES / "echarts" / "dist")]
+                    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+                    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist")]
 # Served straight from the finders: no collectstatic step between a checkout and a running server.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -65,9 +65,19 @@ def case_for_staff(actor: Actor, number: str) -> Case:
     return case
 
 
+def overdue(now: datetime) -> Q:
+    """Running cases past a deadline now: late to resolve, or (dispatched, not yet signed for) late to
+    sign — the moments `deadlines.light_of` turns red. Suspended and finished cases are not overdue."""
+    late_to_sign = Q(status="dispatched", accepted_at__isnull=True, sign_by__lt=now)
+    return Q(status__in=deadlines.RUNNING) & (Q(resolve_by__lt=now) | late_to_sign)
+
+
 def case_list(actor: Actor, *, status: str | None = None, light: str | None = None, grid: str | None = None,
-              category: str | None = None, channel: str | None = None, unit: str | None = None) -> QuerySet[Case]:
+              category: str | None = None, channel: str | None = None, unit: str | None = None,
+              overdue_only: bool = False, now: datetime | None = None) -> QuerySet[Case]:
     qs = visible_cases(actor)
+    if overdue_only:
+        qs = qs.filter(overdue(now or timezone.now()))
     if status:
         qs = qs.filter(status__in=status.split(","))
     if light:

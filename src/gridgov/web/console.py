@@ -7,6 +7,7 @@ over the API, then `services.perform`).
 
 from __future__ import annotations
 
+import json
 import math
 
 from django.contrib.auth.decorators import login_required
@@ -23,6 +24,7 @@ from gridgov.core.errors import GridgovError
 from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor
 from gridgov.people.models import Unit
+from gridgov.web import partials
 from gridgov.web.actions import Refusal, case_refusal, handle_posted_action
 
 CONSOLE_ROLES = frozenset({"dispatcher", "leader", "supervisor", "admin"})
@@ -111,23 +113,32 @@ def _not_console(request):
 
 # ---- the queue -----------------------------------------------------------------------------------
 
-FILTERS = ("status", "category", "grid", "channel", "light")
+FILTERS = ("status", "category", "grid", "channel", "light", "overdue")
+QUEUE_POLL_ID = "queue-results"  # the element that refreshes the queue every minute (see _queue.html)
 
 
-@login_required
+def _queue_filters(params) -> dict[str, str]:
+    """The queue's filters from the query string; values outside their choices are dropped."""
+    filters = {k: params.get(k, "").strip() for k in FILTERS}
+    for key, names in (("status", STATUS_NAMES), ("channel", CHANNEL_NAMES), ("light", LIGHT_NAMES)):
+        if filters[key] and filters[key] not in names:
+            filters[key] = ""
+    filters["overdue"] = "1" if filters["overdue"] in {"1", "true", "on"} else ""
+    return filters
+
+
+@partials.staff_login_required
 def queue(request):
-    """指挥中心: the cases the actor may see, filtered, 50 a page, with a map of the page's cases."""
+    """指挥中心: the cases the actor may see, filtered, 50 a page, with a map of the page's cases.
+
+    For htmx (the filter form, the pager, the refresh every minute) only the list is sent: the same
+    context, the partial template."""
     actor = _console_actor(request)
     if actor is None:
         return _not_console(request)
-    filters = {k: request.GET.get(k, "").strip() for k in FILTERS}
-    if filters["status"] and filters["status"] not in STATUS_NAMES:
-        filters["status"] = ""
-    if filters["channel"] and filters["channel"] not in CHANNEL_NAMES:
-        filters["channel"] = ""
-    if filters["light"] and filters["light"] not in LIGHT_NAMES:
-        filters["light"] = ""
-    qs = selectors.case_list(actor, **{k: v or None for k, v in filters.items()})
+    filters = _queue_filters(request.GET)
+    qs = selectors.case_list(actor, overdue_only=bool(filters["overdue"]),
+                             **{k: v or None for k, v in filters.items() if k != "overdue"})
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
     points = []
@@ -138,16 +149,23 @@ def queue(request):
                      "light_name": LIGHT_NAMES.get(case.light, "") if case.light else ""})
         points.append({"number": case.number, "title": case.title, "lon": case.lon, "lat": case.lat,
                        "light": case.light or "", "url": url})
-    kept = urlencode({k: v for k, v in filters.items() if v})
+    shown = {k: v for k, v in filters.items() if v}
+    kept = urlencode(shown)
+    here = urlencode({**shown, "page": page.number} if page.number > 1 else shown)
+    here = reverse("web:console") + (f"?{here}" if here else "")
+    polled = partials.triggered_by(request) == QUEUE_POLL_ID
     config = {"geojson": reverse("api-v1:grid_geojson") + "?level=1", "lang": get_language()}
     context = {
-        "filters": filters, "page": page, "rows": rows, "kept": kept,
+        "filters": filters, "page": page, "rows": rows, "kept": kept, "here": here, "poll_id": QUEUE_POLL_ID,
+        "announce": not polled,
         "status_choices": Status.choices, "channel_choices": Channel.choices, "light_choices": Light.choices,
-        "points": points, "map_config": config,
+        "points_json": json.dumps(points, ensure_ascii=False), "map_config": config,
         "map_strings": {"loadFailed": _("Could not load the grids. The cases are still listed."),
                         "open": _("Open case {number}")},
     }
-    return render(request, "web/console/queue.html", context)
+    # The minute's refresh leaves the address (and the browser's history) alone; filters and pages move it.
+    return partials.render_page(request, "web/console/queue.html", "web/console/_queue.html", context,
+                                push_url=None if polled else here)
 
 
 # ---- one case ------------------------------------------------------------------------------------

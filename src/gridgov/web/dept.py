@@ -19,6 +19,7 @@ from gridgov.core.errors import GridgovError
 from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor
 from gridgov.people.models import Unit
+from gridgov.web import partials
 from gridgov.web.actions import MAX_PHOTOS, Refusal, case_refusal, handle_posted_action
 
 UNIT_ROLES = ("department_handler", "grid_worker", "grid_leader")  # posts whose scope can lead a case
@@ -90,9 +91,10 @@ def _units(lead: str | None, assisting: list[str], names: dict[str, str]) -> dic
             "assisting": [{"code": c, "name": names.get(c, c)} for c in assisting]}
 
 
-@login_required
+@partials.staff_login_required
 def queue(request):
-    """待办: the cases the user's units lead or assist, by what they wait for."""
+    """待办: the cases the user's units lead or assist, by what they wait for. The groups refresh
+    every minute through htmx: then only they are sent (the same context, the partial template)."""
     actor = Actor.of(request.user)
     scopes = _unit_scopes(actor)
     if not scopes:
@@ -127,7 +129,7 @@ def queue(request):
         groups.append({"key": key, "heading": heading, "items": items})
     context = {"groups": groups, "my_units": [{"code": s, "name": names.get(s, s)} for s in scopes],
                "total": sum(len(g["items"]) for g in groups)}
-    return render(request, "web/dept/queue.html", context)
+    return partials.render_page(request, "web/dept/queue.html", "web/dept/_groups.html", context)
 
 
 def _payload(request, action: str) -> dict:
