@@ -21,6 +21,7 @@ from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor, covers
 from gridgov.people.models import Unit
 
+REGION_LEVELS = {6: 0, 9: 1, 12: 2, 15: 3, 18: 4}  # code length → grid level
 STATS_ROLES = {"leader", "admin", "dispatcher", "supervisor", "grid_leader"}
 MAX_DAYS = 3 * 366
 
@@ -195,7 +196,13 @@ def category_breakdown(region: str, start: date, end: date) -> list[dict]:
     """Cases by top category within a district, street or community."""
     from gridgov.routing.models import Category
 
-    rows = (Rollup.objects.filter(kind="category", code__startswith=f"{region}:", day__gte=start, day__lte=end)
+    level = REGION_LEVELS.get(len(region))
+    if level is None or level > 2:
+        return []  # the breakdown is kept for the district, streets and communities
+    # `level` and the days narrow the rows through the (kind, level, day) index; a LIKE on the code
+    # alone cannot use an index under most collations and read every category row (docs/benchmarks.md)
+    rows = (Rollup.objects.filter(kind="category", level=level, day__gte=start, day__lte=end,
+                                  code__startswith=f"{region}:")
             .values("code").annotate(received=Sum("received"), closed=Sum("closed")).order_by("-received"))
     rows = [r for r in rows if r["code"].split(":", 1)[0] == region and r["received"]]
     names = dict(Category.objects.filter(code__in=[r["code"].split(":", 1)[1] for r in rows]).values_list("code", "name"))
@@ -213,7 +220,9 @@ def hot_spots(region: str, start: date, end: date, limit: int = 10) -> list[dict
 
 def lights(region: str) -> dict[str, int]:
     """Open cases of a region by traffic light now (红黄绿灯)."""
-    rows = (Case.objects.filter(status__in=OPEN_STATUSES, grid__code__startswith=region)
+    # grids as a subquery rather than a join: open cases are few and the status index finds them
+    grids = Grid.objects.filter(code__startswith=region).values("pk")
+    rows = (Case.objects.filter(status__in=OPEN_STATUSES, grid_id__in=grids)
             .values("light").annotate(n=Count("pk")))
     out = {"green": 0, "yellow": 0, "red": 0, "none": 0}
     for r in rows:
