@@ -24,6 +24,7 @@ Benchmark = Callable[[float, Progress], dict]
 # name → "module:function", in the order `gridgov bench` without names runs them
 BENCHMARKS: dict[str, str] = {
     "locate": "gridgov.bench.locate:run",
+    "dashboard": "gridgov.bench.dashboard:run",
 }
 
 
