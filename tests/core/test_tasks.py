@@ -183,3 +183,52 @@ def test_enqueue_sends_to_celery_after_commit_and_twice_is_safe(celery_worker):
     enqueue(touch, key="after")
     wait_for(lambda: "after" in runs, what="the last task")
     assert "never-sent" not in runs and touched("never-sent") == 0
+
+
+@task(name="tests.core.collect")
+def collect(*, keys: list) -> None:
+    with runs_lock:
+        runs.append(",".join(keys))
+
+
+@pytest.mark.django_db
+def test_enqueue_batched_makes_one_call_per_transaction(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            for key in ("a", "b", "a", "c"):
+                with transaction.atomic():  # a savepoint per step, as the services make
+                    tasks.enqueue_batched(collect, key="keys", item=key)
+    assert runs == ["a,b,c"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enqueue_batched_outside_a_transaction_runs_at_once():
+    tasks.enqueue_batched(collect, key="keys", item="d")
+    assert runs == ["d"]
+
+
+@pytest.mark.django_db
+def test_enqueue_batched_loses_no_item_to_a_rolled_back_step(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            with transaction.atomic():
+                tasks.enqueue_batched(collect, key="keys", item="kept")
+            with pytest.raises(ValueError), transaction.atomic():
+                tasks.enqueue_batched(collect, key="keys", item="rolled-back")  # joins the first call …
+                raise ValueError  # … and may stay there: the task reads the state, an extra item is harmless
+            with pytest.raises(ValueError), transaction.atomic():
+                with transaction.atomic():
+                    tasks.enqueue_batched(collect, key="keys2", item="x")  # noqa: the call itself is dropped
+                raise ValueError
+    assert runs == ["kept,rolled-back"]
+
+
+@pytest.mark.django_db
+def test_enqueue_batched_after_a_dropped_call_makes_a_new_one(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            with pytest.raises(ValueError), transaction.atomic():
+                tasks.enqueue_batched(collect, key="keys", item="gone")
+                raise ValueError
+            tasks.enqueue_batched(collect, key="keys", item="after")  # the first call was dropped: a new one
+    assert runs == ["after"]

@@ -123,10 +123,9 @@ def refresh_cases(*, numbers: list[str], roots: dict[int, str] | None = None) ->
             setattr(fact, name, value)
         (to_update if old is not None else to_create).append(fact)
         changed += 1
-    CaseFact.objects.bulk_create(to_create)
-    if to_update:
-        CaseFact.objects.bulk_update(to_update, ["day", "event_count", "grid", "unit", "person", "category_root",
-                                                 *COUNTERS])
+    if to_update:  # rewritten rather than bulk_update: its CASE per column is far slower for 20 columns
+        CaseFact.objects.filter(pk__in=[f.pk for f in to_update]).delete()
+    CaseFact.objects.bulk_create(to_create + to_update)
     _apply(delta)
     return changed
 

@@ -22,7 +22,7 @@ from gridgov.cases.models import (Case, CaseCounter, CaseEvent, Channel, Consult
                                   ResolvedLevel, Satisfaction, Status, Upload)
 from gridgov.cases.transitions import GRID_STAFF, OPEN_STATUSES, TABLE, Transition
 from gridgov.core.errors import BadInput, Conflict, Forbidden, NotFound
-from gridgov.core.tasks import enqueue
+from gridgov.core.tasks import enqueue, enqueue_batched
 from gridgov.core.geo import point_to_wgs84
 from gridgov.core.timefmt import iso
 from gridgov.grids.locator import current_locator
@@ -81,7 +81,7 @@ def _record(case: Case, *, actor: Actor, action: str, from_status: str, role: st
     case.light = deadlines.case_light(case, at) or ""
     case.save()
     enqueue("gridgov.cases.notify_case_event", event_id=event.pk)  # runs after commit
-    enqueue("gridgov.assessment.refresh_case", number=case.number)  # its indicators (rollups)
+    enqueue_batched("gridgov.assessment.refresh_cases", key="numbers", item=case.number)  # its indicators
     return event
 
 

@@ -130,6 +130,29 @@ def enqueue(fn_or_name: Callable[..., Any] | str, /, **kwargs: Any) -> None:
         transaction.on_commit(partial(run_inline, spec.name, payload))
 
 
+def enqueue_batched(fn_or_name: Callable[..., Any] | str, /, *, key: str, item: Any) -> None:
+    """Run the task once per transaction with `key=[every item asked for]` (each item once).
+
+    For tasks that read the state when they run (a refresh), where one run for many items is much
+    cheaper than one each. The items join the call already waiting for the commit; that call can
+    only be dropped together with a savepoint around the step that adds to it (the waiting call's
+    savepoints that are still open enclose the current one), so no item is ever lost on its own.
+    """
+    from django.db import connection
+
+    item = json.loads(json.dumps(item))
+    if connection.in_atomic_block:
+        name = _resolve(fn_or_name).name
+        for _sids, func, *_ in connection.run_on_commit:
+            args = getattr(func, "args", ())
+            if getattr(func, "func", None) in (run_inline, _send) and len(args) == 2 \
+                    and getattr(args[0], "name", args[0]) == name and isinstance(args[1].get(key), list):
+                if item not in args[1][key]:
+                    args[1][key].append(item)  # the payload is sent or run only after the commit
+                return
+    enqueue(fn_or_name, **{key: [item]})
+
+
 def _send(spec: Task, kwargs: dict[str, Any]) -> None:
     try:
         spec.celery.apply_async(kwargs=kwargs)
