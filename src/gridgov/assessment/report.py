@@ -36,7 +36,7 @@ from gridgov.cases.models import CaseEvent, Channel, ResolvedLevel, Satisfaction
 from gridgov.core.errors import BadInput, NotFound
 from gridgov.core.privacy import mask_name, mask_phone
 from gridgov.grids.models import Grid
-from gridgov.people.models import Unit
+from gridgov.people.selectors import unit_names
 
 SHEETS = ("指标", "排名", "案件台账")
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # for a download response
@@ -314,12 +314,6 @@ def safe_title(title: str, reporter_name: str = "") -> str:
     return title
 
 
-def _unit_names(codes: set[str]) -> dict[str, str]:
-    names = dict(Unit.objects.filter(code__in={c for c in codes if c.startswith("D")}).values_list("code", "name"))
-    names.update(Grid.objects.filter(code__in={c for c in codes if not c.startswith("D")}).values_list("code", "name"))
-    return names
-
-
 def _on_time_from_events(case_ids: list[int]) -> dict[int, int]:
     """closed_on_time from the events, for cases whose fact lags behind their events (a refresh still
     queued): the same definition the rollups use."""
@@ -338,7 +332,7 @@ def ledger_rows(region: str, start: date, end: date):
     recomputed = {}
     for i in range(0, len(stale), 2000):
         recomputed.update(_on_time_from_events(stale[i:i + 2000]))
-    units = _unit_names({c["lead_unit"] for c in cases if c["lead_unit"]})
+    units = unit_names({c["lead_unit"] for c in cases if c["lead_unit"]})
     channels, statuses = dict(Channel.choices), dict(Status.choices)
     levels, ratings = dict(ResolvedLevel.choices), dict(Satisfaction.choices)
     for c in cases:

@@ -19,7 +19,7 @@ from gridgov.cases.transitions import OPEN_STATUSES
 from gridgov.core.errors import BadInput, Forbidden, NotFound
 from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor, covers
-from gridgov.people.models import Unit
+from gridgov.people.models import Post, Unit
 
 REGION_LEVELS = {6: 0, 9: 1, 12: 2, 15: 3, 18: 4}  # code length → grid level
 STATS_ROLES = {"leader", "admin", "dispatcher", "supervisor", "grid_leader"}
@@ -86,8 +86,6 @@ def check_may_read(actor: Actor, kind: str, code: str) -> None:
             return
         user = get_user_model().objects.get(pk=code)
         scopes = [s for r, s in actor.posts if r in STATS_ROLES]
-        from gridgov.people.models import Post
-
         theirs = Post.objects.filter(user=user, active=True).values_list("scope", flat=True)
         if any(covers(s, t) for s in scopes for t in theirs if not t.startswith("D")):
             return

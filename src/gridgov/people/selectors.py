@@ -1,4 +1,7 @@
-from gridgov.people.models import Post
+from collections.abc import Iterable
+
+from gridgov.grids.models import Grid
+from gridgov.people.models import Post, Unit
 
 
 def grid_people(code: str) -> list[dict]:
@@ -6,3 +9,11 @@ def grid_people(code: str) -> list[dict]:
     posts = Post.objects.filter(scope=code, active=True, public=True).select_related("user").order_by("role", "id")
     return [{"name": p.user.first_name or p.user.get_username(), "role": p.role, "title": p.title, "phone": p.phone}
             for p in posts]
+
+
+def unit_names(codes: Iterable[str]) -> dict[str, str]:
+    """code → name for unit codes (D…) and grid codes (codes are unique, retired grids included)."""
+    codes = {c for c in codes if c}
+    names = dict(Unit.objects.filter(code__in=[c for c in codes if c.startswith("D")]).values_list("code", "name"))
+    names.update(Grid.objects.filter(code__in=[c for c in codes if not c.startswith("D")]).values_list("code", "name"))
+    return names

@@ -23,8 +23,8 @@ from gridgov.cases.transitions import OPEN_STATUSES
 from gridgov.core.errors import GridgovError
 from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor
-from gridgov.people.models import Unit
 from gridgov.web import partials
+from gridgov.people.selectors import unit_names
 from gridgov.web.actions import Refusal, case_refusal, handle_posted_action
 
 CONSOLE_ROLES = frozenset({"dispatcher", "leader", "supervisor", "admin"})
@@ -179,13 +179,6 @@ def _grid_chain(grid: Grid) -> list[Grid]:
     return list(reversed(chain))
 
 
-def _unit_names(codes: list[str]) -> dict[str, str]:
-    codes = [c for c in codes if c]
-    names = {u.code: u.name for u in Unit.objects.filter(code__in=codes)}
-    names.update({g.code: g.name for g in Grid.objects.filter(code__in=codes, valid_to__isnull=True)})
-    return names
-
-
 def nearby_open_cases(case: Case, actor: Actor, metres: float = NEARBY_METRES) -> list[dict]:
     """A first duplicate hint: open cases of the same category within `metres` (bounding box, then distance)."""
     if case.category_id is None:
@@ -254,7 +247,7 @@ def _case_context(request, actor: Actor, case: Case, posted: dict | None = None)
     view = selectors.staff_view(case, actor)
     chain = _grid_chain(case.grid)
     platform = Grid.objects.filter(code=case.platform, valid_to__isnull=True).first()
-    names = _unit_names([case.lead_unit, *case.assisting_units, *[e["unit"] or "" for e in view["events"]]])
+    names = unit_names([case.lead_unit, *case.assisting_units, *[e["unit"] or "" for e in view["events"]]])
     for event in view["events"]:
         event["when"] = event["at"][:19].replace("T", " ") if event["at"] else ""
         event["from_name"] = STATUS_NAMES.get(event["from_status"], event["from_status"] or "")

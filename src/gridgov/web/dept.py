@@ -14,12 +14,11 @@ from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from gridgov.cases import selectors as case_selectors
-from gridgov.cases.models import Upload
 from gridgov.core.errors import GridgovError
-from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor
-from gridgov.people.models import Unit
 from gridgov.web import partials
+from gridgov.people.selectors import unit_names
+from gridgov.web.casefile import timeline, when
 from gridgov.web.actions import MAX_PHOTOS, Refusal, case_refusal, handle_posted_action
 
 UNIT_ROLES = ("department_handler", "grid_worker", "grid_leader")  # posts whose scope can lead a case
@@ -65,24 +64,11 @@ def _forbidden(request, message: str | None = None, status: int = 403):
                   status=status)
 
 
-def _unit_names(codes) -> dict[str, str]:
-    codes = {c for c in codes if c}
-    names = dict(Unit.objects.filter(code__in=[c for c in codes if c.startswith("D")]).values_list("code", "name"))
-    names.update(Grid.objects.filter(code__in=[c for c in codes if not c.startswith("D")], valid_to__isnull=True)
-                 .values_list("code", "name"))
-    return names
-
-
-def _when(value: str | None) -> str:
-    """An ISO time (local, with offset) to the minute, for reading."""
-    return value[:16].replace("T", " ") if value else ""
-
-
 def _deadlines(info: dict | None) -> dict | None:
     if not info:
         return None
     light = info.get("light") or ""
-    return {"sign_by": _when(info.get("sign_by")), "resolve_by": _when(info.get("resolve_by")),
+    return {"sign_by": when(info.get("sign_by")), "resolve_by": when(info.get("resolve_by")),
             "light": light, "light_word": LIGHT_WORDS.get(light, "")}
 
 
@@ -107,7 +93,7 @@ def queue(request):
             if row is None:
                 row = rows[case.number] = {"case": case, "summary": case_selectors.summary(case, now), "mine": []}
             row["mine"].append({"code": scope, "leads": case.lead_unit == scope})
-    names = _unit_names({c for r in rows.values() for c in [r["case"].lead_unit, *r["case"].assisting_units]}
+    names = unit_names({c for r in rows.values() for c in [r["case"].lead_unit, *r["case"].assisting_units]}
                         | set(scopes))
     groups = []
     for key, statuses, heading in GROUPS:
@@ -168,17 +154,13 @@ def case_page(request, number: str):
         case.refresh_from_db()
 
     view = case_selectors.staff_view(case, actor)
-    names = _unit_names([view["lead_unit"], *view["assisting_units"], *scopes])
+    names = unit_names([view["lead_unit"], *view["assisting_units"], *scopes])
     role = None
     if view["lead_unit"] in scopes:
         role = "lead"
     elif any(s in view["assisting_units"] for s in scopes):
         role = "assist"
-    photo_ids = {p for e in view["events"] for p in ((e["data"] or {}).get("photos") or [])} | set(view["photos"] or [])
-    urls = {u.id: u.file.url for u in Upload.objects.filter(id__in=photo_ids)}
-    events = [{**e, "when": _when(e["at"]), "unit_name": names.get(e["unit"], e["unit"]) if e["unit"] else "",
-               "photos": [{"id": p, "url": urls.get(p)} for p in ((e["data"] or {}).get("photos") or [])]}
-              for e in view["events"]]
+    events, case_photos = timeline(view, names)
     forms = [{"action": a, "heading": ACTION_WORDS[a]} for a in PAGE_ACTIONS if a in view["actions"]]
     context = {
         "case": view, "status_word": STATUS_WORDS.get(view["status"], view["status"]),
@@ -186,7 +168,7 @@ def case_page(request, number: str):
         "units": _units(view["lead_unit"], view["assisting_units"], names),
         "forms": forms, "refusal": refusal, "failed_action": refusal.action if refusal else None,
         "posted": refusal.posted if refusal else {}, "max_photos": MAX_PHOTOS,
-        "case_photos": [{"id": p, "url": urls.get(p)} for p in (view["photos"] or [])],
+        "case_photos": case_photos,
     }
     return render(request, "web/dept/case.html", context, status=refusal.status if refusal else 200)
 

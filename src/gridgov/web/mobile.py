@@ -22,12 +22,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from gridgov.cases import selectors as case_selectors
-from gridgov.cases.models import Upload
 from gridgov.core.errors import BadInput, GridgovError
 from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor
+from gridgov.people.selectors import unit_names
+from gridgov.web.casefile import timeline
 from gridgov.web.actions import MAX_PHOTOS, Refusal, case_refusal, handle_posted_action
-from gridgov.web.dept import STATUS_WORDS, _deadlines, _unit_names, _when
+from gridgov.web.dept import STATUS_WORDS, _deadlines
 from gridgov.web.views import _report_strings as report_strings
 
 GRID_ROLES = ("grid_worker", "grid_leader")
@@ -139,12 +140,8 @@ def case_page(request, number: str):
         case.refresh_from_db()
 
     view = case_selectors.staff_view(case, actor)
-    names = _unit_names([view["lead_unit"], *view["assisting_units"]])
-    photo_ids = {p for e in view["events"] for p in ((e["data"] or {}).get("photos") or [])} | set(view["photos"] or [])
-    urls = {u.id: u.file.url for u in Upload.objects.filter(id__in=photo_ids)}
-    events = [{**e, "when": _when(e["at"]), "unit_name": names.get(e["unit"], e["unit"]) if e["unit"] else "",
-               "photos": [{"id": p, "url": urls.get(p)} for p in ((e["data"] or {}).get("photos") or [])]}
-              for e in view["events"]]
+    names = unit_names([view["lead_unit"], *view["assisting_units"]])
+    events, case_photos = timeline(view, names)
     context = {
         "case": view, "status_word": STATUS_WORDS.get(view["status"], view["status"]),
         "deadlines": _deadlines(view["deadlines"]), "events": list(reversed(events)),
@@ -152,7 +149,7 @@ def case_page(request, number: str):
         "forms": [{"action": a, "heading": ACTION_WORDS[a]} for a in PAGE_ACTIONS if a in view["actions"]],
         "refusal": refusal, "failed_action": refusal.action if refusal else None,
         "posted": refusal.posted if refusal else {}, "max_photos": MAX_PHOTOS,
-        "case_photos": [{"id": p, "url": urls.get(p)} for p in (view["photos"] or [])],
+        "case_photos": case_photos,
     }
     return render(request, "web/m/case.html", context, status=refusal.status if refusal else 200)
 

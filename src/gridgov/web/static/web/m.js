@@ -86,14 +86,13 @@
   window.addEventListener("online", flush);
 
   // the map and the phone's position, the category picker, the photos: shared with /report/
-  GridgovReportForm({
+  const { check } = GridgovReportForm({
     config, T, state, showError,
     onMapFailed: () => { $("report-map").dataset.ready = "0"; },
     positionZoom: 16, positionOptions: { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 },
     uploadHeaders: () => ({ "X-CSRFToken": csrfToken() }),
     onUploaded: () => { state.key = null; },  // the body changes with each photo: a new key
   });
-  const categoryInput = $("category");
 
   // --- resolved on the spot: the result and photos of the fix
   $("on-spot").addEventListener("change", (e) => { $("on-spot-fields").hidden = !e.target.checked; });
@@ -108,13 +107,8 @@
   // --- submit
   form.addEventListener("submit", (e) => {
     e.preventDefault();
-    const title = $("title").value.trim();
-    if (!title) { showError(T.needTitle); $("title").focus(); return; }
-    if (!state.point) { showError(T.needPoint); $("use-position").focus(); return; }
-    if (state.pending) { showError(T.waitUploads); return; }
-    const catText = categoryInput.value.trim();
-    const category = catText ? state.categories.get(catText) : null;
-    if (catText && !category) { showError(T.unknownCategory); categoryInput.focus(); return; }
+    const { ok, title, category } = check();
+    if (!ok) return;
     const body = { title, description: $("description").value.trim(), lon: state.point.lon, lat: state.point.lat,
                    crs: state.point.crs, channel: "patrol", photos: [] };
     if (category) body.category = category;

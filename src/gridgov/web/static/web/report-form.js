@@ -132,6 +132,19 @@
     const map = mapPicker(o);
     categoryPicker(o);
     photoUploads(o);
-    return { map, fmt };
+    return { map, fmt, check: () => check(o) };
   };
+
+  // What both forms need before sending: a title, a point, no upload under way, a known category.
+  // Returns {ok, category} (category null when none was typed), having shown the problem if not ok.
+  function check({ T, state, showError }) {
+    const title = $("title").value.trim();
+    if (!title) { showError(T.needTitle); $("title").focus(); return { ok: false }; }
+    if (!state.point) { showError(T.needPoint); $("use-position").focus(); return { ok: false }; }
+    if (state.pending) { showError(T.waitUploads); return { ok: false }; }
+    const catText = $("category").value.trim();
+    const category = catText ? state.categories.get(catText) : null;
+    if (catText && !category) { showError(T.unknownCategory); $("category").focus(); return { ok: false }; }
+    return { ok: true, title, category };
+  }
 })();

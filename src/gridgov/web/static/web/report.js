@@ -17,8 +17,7 @@
   }
 
   // the map and the phone's position, the category picker, the photos: shared with /m/report/
-  const { fmt } = GridgovReportForm({ config, T, state, showError });
-  const categoryInput = $("category");
+  const { fmt, check } = GridgovReportForm({ config, T, state, showError });
 
   // --- anonymous: hide and never send name and phone
   $("anonymous").addEventListener("change", (e) => { $("contact-fields").hidden = e.target.checked; });
@@ -26,13 +25,8 @@
   // --- submit
   form.addEventListener("submit", (e) => {
     e.preventDefault();
-    const title = $("title").value.trim();
-    if (!title) { showError(T.needTitle); $("title").focus(); return; }
-    if (!state.point) { showError(T.needPoint); $("use-position").focus(); return; }
-    if (state.pending) { showError(T.waitUploads); return; }
-    const catText = categoryInput.value.trim();
-    const category = catText ? state.categories.get(catText) : null;
-    if (catText && !category) { showError(T.unknownCategory); categoryInput.focus(); return; }
+    const { ok, title, category } = check();
+    if (!ok) return;
     const body = {
       title, description: $("description").value.trim(), lon: state.point.lon, lat: state.point.lat,
       crs: state.point.crs, photos: state.uploads, channel: "resident",
