@@ -103,9 +103,17 @@ def test_report_field_refused(api, spot, field, value, status, words):
 
 
 def test_dispatcher_may_use_hotline(api, spot):
-    r = api("dispatcher").post("/cases", report_body(spot, channel="hotline"))
+    r = api("dispatcher").post("/cases", report_body(spot, channel="hotline", address="建设路12号院门口"))
     assert r.status_code == 201, r.content
     assert r.json()["channel"] == "hotline"
+    assert r.json()["address"] == "建设路12号院门口"
+
+
+def test_hotline_case_needs_a_location_description(api, spot):
+    before = Case.objects.count()
+    message = problem(api("dispatcher").post("/cases", report_body(spot, channel="hotline")), 400)
+    assert "location description" in message or "位置描述" in message
+    assert Case.objects.count() == before
 
 
 # ---- authentication ------------------------------------------------------------------------------

@@ -21,12 +21,13 @@ def handler_for(unit: str) -> str:
 def test_full_loop_for_each_channel(api, spot, channel):
     reporter = api(CHANNEL_REPORTER[channel])
     body = {"title": "路灯不亮", "description": "小区门口路灯连续三晚不亮", "lon": spot["lon"], "lat": spot["lat"],
-            "channel": channel, "reporter": {"name": "张三", "phone": "13812345678"}}
+            "channel": channel, "reporter": {"name": "张三", "phone": "13812345678"}, "address": "建设路12号院门口"}
     r = reporter.post("/cases", body)
     assert r.status_code == 201, r.content
     made = r.json()
     number, code = made["number"], made["tracking_code"]
     assert made["status"] == "reported" and made["grid"]["code"] == spot["grid"] and made["deadlines"] is None
+    assert made["address"] == "建设路12号院门口"
     assert len(number) == 14 and number[:8].isdigit() and code
 
     case = Case.objects.get(number=number)

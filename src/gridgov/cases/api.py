@@ -38,6 +38,7 @@ class OnSpot(Schema):
 class CaseIn(Schema):
     title: str = Field(max_length=200)
     description: str = ""
+    address: str = Field("", max_length=200, description="位置描述: the place in words; required for hotline cases")
     lon: float
     lat: float
     crs: Literal["wgs84", "gcj02"] = "wgs84"
@@ -70,7 +71,8 @@ def report(request: HttpRequest, body: CaseIn = Body(...),
         category=body.category, channel=body.channel, photos=body.photos,
         reporter_name=body.reporter.name if body.reporter else "",
         reporter_phone=body.reporter.phone if body.reporter else "",
-        resolved=body.resolved.dict() if body.resolved else None, idempotency_key=idempotency_key)
+        resolved=body.resolved.dict() if body.resolved else None, address=body.address,
+        idempotency_key=idempotency_key)
     case = Case.objects.select_related("grid", "category").get(pk=intake.case.pk)
     return Status(201, {**selectors.summary(case), "tracking_code": intake.tracking_code, "replayed": not intake.created})
 

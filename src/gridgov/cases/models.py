@@ -59,6 +59,8 @@ class Case(models.Model):
     description = models.TextField(_("description"), blank=True)
     lon = models.FloatField()
     lat = models.FloatField()
+    # 位置描述: the place in words (street, building, landmark), as people say it; required for hotline cases.
+    address = models.CharField(_("location description"), max_length=200, blank=True)
     grid = models.ForeignKey("grids.Grid", on_delete=models.PROTECT, related_name="cases", verbose_name=_("grid"))
     platform = models.CharField(_("platform"), max_length=18, db_index=True,
                                 help_text=_("grid code of the platform holding the case"))
@@ -131,6 +133,8 @@ class CaseEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     actor_label = models.CharField(max_length=150, blank=True)
     actor_role = models.CharField(max_length=24, blank=True)
+    # The actor's own unit or grid for that role (城管执法局, 网格 …), not the case's lead unit.
+    actor_unit = models.CharField(max_length=18, blank=True)
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12)
     unit = models.CharField(max_length=18, blank=True)
@@ -169,6 +173,8 @@ class Upload(models.Model):
 
     id = models.CharField(primary_key=True, max_length=32)
     file = models.FileField(upload_to="uploads/%Y/%m/")
+    # a small JPEG for lists and timelines; the full image on click
+    thumbnail = models.FileField(upload_to="uploads/%Y/%m/", blank=True)
     content_type = models.CharField(max_length=40)
     size = models.PositiveIntegerField()
     width = models.PositiveIntegerField()

@@ -108,7 +108,7 @@ def summary(case: Case, now: datetime | None = None) -> dict:
         "number": case.number, "title": case.title, "status": case.status, "grid": _grid_ref(case),
         "category": _category(case), "complexity": case.complexity, "channel": case.channel,
         "deadlines": deadlines.as_dict(case, now), "reported_at": iso(case.reported_at),
-        "lon": case.lon, "lat": case.lat,
+        "lon": case.lon, "lat": case.lat, "address": case.address,
     }
 
 

@@ -72,7 +72,7 @@ def _record(case: Case, *, actor: Actor, action: str, from_status: str, role: st
                           prev_hash=case.last_hash)
     event = CaseEvent.objects.create(
         case=case, seq=seq, action=action, actor=actor.user, actor_label=actor.label, actor_role=role,
-        from_status=from_status, to_status=case.status, unit=unit, note=note, data=data, at=at,
+        actor_unit=_actor_unit(actor, role, case), from_status=from_status, to_status=case.status, unit=unit, note=note, data=data, at=at,
         prev_hash=case.last_hash, hash=digest)
     case.event_count = seq
     case.last_hash = digest
@@ -83,6 +83,17 @@ def _record(case: Case, *, actor: Actor, action: str, from_status: str, role: st
     enqueue("gridgov.cases.notify_case_event", event_id=event.pk)  # runs after commit
     enqueue_batched("gridgov.assessment.refresh_cases", key="numbers", item=case.number)  # its indicators
     return event
+
+
+def _actor_unit(actor: Actor, role: str, case: Case) -> str:
+    """The actor's own unit or grid in the role they acted in (shown in timelines beside their name):
+    the scope of that role nearest to the case, else their first one."""
+    scopes = actor.scopes(role)
+    related = [c for c in (case.lead_unit, *case.assisting_units, case.grid.code, case.platform) if c]
+    for scope in sorted(scopes, key=len, reverse=True):
+        if any(covers(scope, code) for code in related):
+            return scope
+    return scopes[0] if scopes else ""
 
 
 # ---- helpers -------------------------------------------------------------------------------------
@@ -257,7 +268,7 @@ def _channel_for(actor: Actor, channel: str | None) -> str:
 def report_case(*, actor: Actor, title: str, description: str = "", lon: float, lat: float, crs: str = "wgs84",
                 category: str | None = None, channel: str | None = None, photos: list[str] | None = None,
                 reporter_name: str = "", reporter_phone: str = "", resolved: dict | None = None,
-                idempotency_key: str | None = None, at: datetime | None = None) -> Intake:
+                address: str = "", idempotency_key: str | None = None, at: datetime | None = None) -> Intake:
     """上报: a new case from any channel; with `resolved`, a problem fixed on the spot (就地解决).
 
     Idempotent by key: the same key and body give the same case; the same key with another body
@@ -265,7 +276,8 @@ def report_case(*, actor: Actor, title: str, description: str = "", lon: float, 
     """
     payload = {"title": title, "description": description, "lon": lon, "lat": lat, "crs": crs, "category": category,
                "channel": channel, "photos": photos, "reporter_name": reporter_name,
-               "reporter_phone": reporter_phone, "resolved": resolved, "actor": actor.label}
+               "reporter_phone": reporter_phone, "resolved": resolved, "actor": actor.label,
+               **({"address": address} if address else {})}
     if idempotency_key is not None:
         idempotency_key = _text(idempotency_key, "Idempotency-Key", required=True, limit=128)
         replay = _replay(idempotency_key, _fingerprint(payload))
@@ -275,7 +287,7 @@ def report_case(*, actor: Actor, title: str, description: str = "", lon: float, 
         with transaction.atomic():
             intake = _create_case(actor=actor, title=title, description=description, lon=lon, lat=lat, crs=crs,
                                   category=category, channel=channel, photos=photos, reporter_name=reporter_name,
-                                  reporter_phone=reporter_phone, resolved=resolved, at=_now(at))
+                                  reporter_phone=reporter_phone, resolved=resolved, address=address, at=_now(at))
             if idempotency_key is not None:
                 IdempotencyKey.objects.create(key=idempotency_key, fingerprint=_fingerprint(payload),
                                               case=intake.case, tracking_code=intake.tracking_code or "")
@@ -299,9 +311,10 @@ def _replay(key: str, fingerprint: str) -> Intake | None:
 
 
 def _create_case(*, actor, title, description, lon, lat, crs, category, channel, photos, reporter_name,
-                 reporter_phone, resolved, at) -> Intake:
+                 reporter_phone, resolved, address, at) -> Intake:
     title = _text(title, "title", required=True, limit=200)
     description = _text(description, "description", limit=5000)
+    address = _text(address, "location description", limit=200)
     try:
         x, y = point_to_wgs84(float(lon), float(lat), crs)
     except (TypeError, ValueError) as exc:
@@ -317,6 +330,8 @@ def _create_case(*, actor, title, description, lon, lat, crs, category, channel,
         if cat is None or not cat.is_leaf or not cat.active:
             raise BadInput(f"unknown category {category!r}: pick a leaf of the category tree (GET /open311/v2/services)")
     channel = _channel_for(actor, channel)
+    if channel == Channel.HOTLINE and not address:
+        raise BadInput("a hotline case needs the location description (位置描述) the caller gave")
     photos = _check_photos(photos)
     reporter_name = _text(reporter_name, "reporter name", limit=50)
     reporter_phone = _text(reporter_phone, "reporter phone", limit=20)
@@ -325,7 +340,7 @@ def _create_case(*, actor, title, description, lon, lat, crs, category, channel,
     code = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
     number = _next_number(at)
     case = Case(number=number, tracking_hash=_tracking_hash(number, code), title=title, description=description,
-                lon=x, lat=y, grid=grid, platform=_platform_of(grid.code), category=cat,
+                lon=x, lat=y, address=address, grid=grid, platform=_platform_of(grid.code), category=cat,
                 complexity=cat.complexity if cat else "general", channel=channel, status=Status.REPORTED,
                 reporter=actor.user, reporter_name=reporter_name, reporter_phone=reporter_phone, photos=photos,
                 reported_at=at, updated_at=at)

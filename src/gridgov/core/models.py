@@ -18,3 +18,17 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+
+class Attempt(models.Model):
+    """A failed attempt at something guessable (a tracking code, a password), kept to throttle guessing.
+
+    In the database so that every web process sees the same count. `scope` names what is guarded
+    (e.g. "track"), `key` who or what is counted (a case number, a client address)."""
+
+    scope = models.CharField(max_length=32)
+    key = models.CharField(max_length=128)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "at"])]

@@ -268,6 +268,9 @@ class CitySimulation:
         self.days, self.now = days, now
         self.start = now - timedelta(days=days)
         self.rng = random.Random(seed)
+        # places in words (位置描述) draw from their own stream, so that adding them left the rest of
+        # the simulated history as it was
+        self.address_rng = random.Random(seed + 1)
         self.say = progress or (lambda message: None)
         self.cal = current_calendar()
         self.people = People()
@@ -522,6 +525,9 @@ class CitySimulation:
                       "reporter_name": "", "reporter_phone": ""}
         else:
             fields = self._texts(sc)
+        template = self.address_rng.choice(PLACES)
+        fields["address"] = template.format(c=sc.grid.community or sc.grid.name, n=self.address_rng.randint(1, 60),
+                                            u=self.address_rng.randint(1, 6))
         lon, lat = self._point(sc.grid)
         actor = self._reporter(sc)
         on_spot = sc.channel == "patrol" and sc.on_spot_ok and self.rng.random() < ON_SPOT
