@@ -15,6 +15,13 @@ if os.environ.get("CI"):
 DATA = Path(__file__).parent / "data"
 
 
+def pytest_report_header(config):
+    from tests.clock import ENV, hold_process_clock, requested
+
+    moment = hold_process_clock()  # held since `tests` was imported (before any fixture); this reads it
+    return f"{ENV}={requested().isoformat()}: the process clock reads {moment.isoformat()}" if moment else None
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     from gridgov.sim.services import build_demo_city
@@ -37,3 +44,17 @@ def demo_city(db):
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+@pytest.fixture
+def tomorrow_at_ten():
+    """The clock held (ticking) at 10:00 of the next local day: a test that files cases now and then
+    reads "today" or "the month so far" cannot straddle a midnight or a month's end, whatever the hour."""
+    from datetime import datetime, time, timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    moment = datetime.combine(timezone.localdate() + timedelta(days=1), time(10), timezone.get_default_timezone())
+    with time_machine.travel(moment.timestamp(), tick=True):  # a timestamp: leave the process's TZ alone
+        yield moment

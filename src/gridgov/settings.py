@@ -72,6 +72,9 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "gridgov.web.basemap.basemap",
+                "gridgov.notifications.context_processors.inbox",
+                "gridgov.web.signin.signed_in",
             ],
         },
     },
@@ -82,6 +85,11 @@ GRIDGOV_REDIS_URL = os.environ.get("GRIDGOV_REDIS_URL", "")
 # Working hours for deadlines (worktime app); days off come from chinese-calendar and local overrides.
 GRIDGOV_WORKING_HOURS = [("08:30", "12:00"), ("13:30", "17:30")]
 GRIDGOV_NOTIFY_SENDERS = ["gridgov.notifications.senders.LogSender"]
+# The maps' base layer (web/basemap.py): none works without internet; tianditu needs its key; the
+# 审图号 of a Chinese provider is shown when set (never invented).
+GRIDGOV_BASEMAP = os.environ.get("GRIDGOV_BASEMAP", "none").strip().lower()
+GRIDGOV_TIANDITU_KEY = os.environ.get("GRIDGOV_TIANDITU_KEY", "").strip()
+GRIDGOV_BASEMAP_REVIEW_NUMBER = os.environ.get("GRIDGOV_BASEMAP_REVIEW_NUMBER", "").strip()
 
 DATABASE_URL = os.environ.get("GRIDGOV_DATABASE_URL") or "sqlite:///./gridgov.sqlite3"
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=60)
@@ -103,7 +111,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "web:login"
-LOGIN_REDIRECT_URL = "/console/"
+# After signing in, each person lands on their role's page (web/signin.py home_page_for), not here.
+LOGIN_REDIRECT_URL = "/"
+# A stale form (CSRF check failed) gets a page in words with the way back, not Django's raw 403.
+CSRF_FAILURE_VIEW = "gridgov.web.signin.csrf_failure"
 LOGOUT_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "zh-hans"
@@ -119,13 +130,21 @@ STATIC_ROOT = Path(os.environ.get("GRIDGOV_STATIC_ROOT", PROJECT_DIR / "var" / "
 NODE_MODULES = Path(os.environ.get("GRIDGOV_NODE_MODULES", PROJECT_DIR / "node_modules"))
 STATICFILES_DIRS = [("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
                     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
-                    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist")]
+                    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+                    ("vendor/geoman", NODE_MODULES / "@geoman-io" / "leaflet-geoman-free" / "dist")]
 # Served straight from the finders: no collectstatic step between a checkout and a running server.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 MEDIA_ROOT = Path(os.environ.get("GRIDGOV_MEDIA_ROOT", PROJECT_DIR / "var" / "media"))
 MEDIA_URL = "/media/"
+# Photos are served only through an authorizing view (web/media.py). Behind nginx, set this to an
+# `internal` location aliased to MEDIA_ROOT (e.g. /protected-media/): the view then answers with
+# X-Accel-Redirect and nginx sends the file (README: Deploying behind nginx).
+GRIDGOV_MEDIA_ACCEL_REDIRECT = os.environ.get("GRIDGOV_MEDIA_ACCEL_REDIRECT", "").strip()
+# The header a trusted reverse proxy puts the client's address in (e.g. X-Real-IP); unset: REMOTE_ADDR.
+# Guessing of tracking codes is limited per client address, so behind a proxy this must be set.
+GRIDGOV_CLIENT_IP_HEADER = os.environ.get("GRIDGOV_CLIENT_IP_HEADER", "").strip()
 
 LOGGING = {
     "version": 1,

@@ -4,11 +4,15 @@ The seeds print 办结率 99.22 % for 647 social cases with 642 closed (642/647 
 59 ledger cases with 58 closed: the API must return those exact fractions.
 """
 
+import pytest
 import shapely
 from django.utils import timezone
 
 from gridgov.assessment import selectors, services
 from gridgov.grids.selectors import current_geometries
+
+# Cases are filed now and counted over "today" or the month so far: neither may change mid-test.
+pytestmark = pytest.mark.usefixtures("tomorrow_at_ten")
 
 SOCIAL_COMMUNITY_GRID = "410102001002001"  # 社情 cases found and fixed by this grid's worker
 LEDGER_GRID = "410102002001001"  # 台账 cases in another street
@@ -75,20 +79,20 @@ def test_indicators_per_department_and_per_person(api, spot):
     # the returned case left the department: it is counted where it is now (its lead unit)
     assert dept["received"] == 2 and dept["fractions"]["response_rate"] == [1, 1]
     assert dept["fractions"]["rework_rate"] == [1, 1] and dept["closure_rate"] == 0.0
-    other = api("handler-D410102001").get("/stats/indicators", {"department": "D410102004"})
+    other = api("handler-D410102001", language="en").get("/stats/indicators", {"department": "D410102004"})
     assert other.status_code == 403 and "outside your scope" in other.json()["detail"]
     assert api("leader").get("/stats/indicators", {"department": "D410102004"}).json() == dept
 
 
 def test_scope_and_bad_input(api, spot):
-    street_dispatcher = api(f"dispatcher-{spot['street']}")
+    street_dispatcher = api(f"dispatcher-{spot['street']}", language="en")
     assert street_dispatcher.get("/stats/indicators", {"region": spot["street"]}).status_code == 200
     r = street_dispatcher.get("/stats/indicators", {"region": "410102002"})
     assert r.status_code == 403 and "outside your scope" in r.json()["detail"]
     assert api().get("/stats/indicators", {"region": "410102"}).status_code == 401
-    r = api("leader").get("/stats/indicators", {"region": "410102", "start": "2026-13-01"})
+    r = api("leader", language="en").get("/stats/indicators", {"region": "410102", "start": "2026-13-01"})
     assert r.status_code == 400 and "date" in r.json()["detail"]
-    r = api("leader").get("/stats/indicators", {"region": "410102", "department": "D410102001"})
+    r = api("leader", language="en").get("/stats/indicators", {"region": "410102", "department": "D410102001"})
     assert r.status_code == 400 and "exactly one" in r.json()["detail"]
     assert api("leader").get("/stats/indicators", {"region": "999999"}).status_code == 404
     r = api("leader").get("/stats/indicators", {"region": "410102", "start": "2026-11-10", "end": "2026-11-01"})

@@ -4,6 +4,7 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from django.utils import translation
 
 from gridgov.assessment import scoring, services
 from gridgov.assessment.facts import COUNTERS
@@ -43,6 +44,7 @@ def test_deductions_targets_bonus_cap_and_inputs_not_collected_yet(demo_city):
     assert got["score"] == pytest.approx(150 + 125 + 200 * 0.5 + 150 - 0.6 + 50)
 
 
+@translation.override("en")  # the English wording
 def test_a_scheme_with_an_unknown_input_is_refused(demo_city):
     with pytest.raises(BadInput, match="unknown input"):
         services.save_scheme(actor=None, code="bad", name="bad", subject="region", level=1,
@@ -81,6 +83,7 @@ def test_public_rankings_of_people_carry_no_personal_data(demo_city):
     assert "*" in row["name"] and not re.search(r"worker-4101", str(public["items"]))  # no usernames
 
 
+@translation.override("en")
 def test_bad_month_is_a_clear_error():
     with pytest.raises(BadInput, match="2026-11"):
         scoring.month_range("November")
@@ -90,7 +93,7 @@ def test_bad_month_is_a_clear_error():
 def test_evidence_through_the_api_lists_the_cases_behind_a_figure(demo_city, api):
     made = bring("in_progress_rework", at=NOV)
     services.catch_up()
-    leader = api("leader")
+    leader = api("leader", language="en")
     r = leader.get("/stats/evidence", {"counter": "reworked", "region": helpers.STREET,
                                        "start": "2026-11-01", "end": "2026-11-30"})
     assert r.status_code == 200 and r.json()["items"] == [made.number]

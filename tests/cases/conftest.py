@@ -4,6 +4,7 @@ import secrets
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -18,9 +19,11 @@ from gridgov.people.services import token_hash
 class Api:
     """A JSON client for /api/v1/ that signs in as a demo account (or nobody)."""
 
-    def __init__(self, user=None):
+    def __init__(self, user=None, language=None):
         self.user = user
         self.client = Client()
+        if language:  # the language cookie, as a browser that chose ?lang=en sends it (default: Chinese)
+            self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
         self.headers = {}
         if user is not None:
             key = secrets.token_urlsafe(16)
@@ -53,8 +56,8 @@ def account(demo_city):
 
 @pytest.fixture
 def api(account):
-    def make(username=None) -> Api:
-        return Api(account(username) if username else None)
+    def make(username=None, language=None) -> Api:
+        return Api(account(username) if username else None, language=language)
 
     return make
 

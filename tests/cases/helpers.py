@@ -388,7 +388,7 @@ def bring(path: str, *, at: datetime | None = None) -> Made:
         chain.append(name)
         name = PATHS[name][0]
     chain.reverse()
-    master = report().case.number
+    master = report(at=at).case.number  # at the same moment: a window over `at` must hold both
     intake = report(on_spot=chain[0] == "resolved_on_spot", at=at)
     made = Made(number=intake.case.number, tracking_code=intake.tracking_code, master=master, history=[chain[0]])
     for name in chain[1:]:

@@ -1,9 +1,13 @@
 """Bad input through the JSON API: every refusal has the status DESIGN.md §4 names and a
-{"detail": "…"} body that says what to do; a refused request changes nothing."""
+{"detail": "…"} body that says what to do; a refused request changes nothing.
+
+These tests read the English wording, so they ask in English (the language cookie, as after ?lang=en);
+tests/cases/test_messages_zh.py checks that the default answer is Chinese."""
 
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -17,6 +21,19 @@ from gridgov.sim.models import DemoAccount
 
 STREET_DISPATCHER = "dispatcher-410102001"  # the platform of cases filed in 林山寨街道 (the `spot` grid)
 OTHER_STREET_DISPATCHER = "dispatcher-410102002"
+
+
+@pytest.fixture
+def api(api):
+    def english(username=None):
+        return api(username, language="en")
+
+    return english
+
+
+def english(client: Client) -> Client:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 def problem(response, status: int) -> str:
@@ -123,11 +140,11 @@ def test_wrong_or_expired_token_is_401(account, reported):
     user = account(STREET_DISPATCHER)
     ApiToken.objects.create(user=user, key_hash=token_hash("expired-key"), expires_at=timezone.now() - timedelta(seconds=1))
     for header in ("Bearer not-a-token", "Bearer expired-key", "Bearer ", "Basic abc"):
-        client = Client(HTTP_AUTHORIZATION=header)
+        client = english(Client(HTTP_AUTHORIZATION=header))
         assert "token" in problem(client.get(f"/api/v1/cases/{number}"), 401)
         assert "token" in problem(client.get("/api/v1/cases"), 401)
     # a bad token is refused even where no token is needed: it is not silently treated as a resident
-    r = Client(HTTP_AUTHORIZATION="Bearer not-a-token").post(
+    r = english(Client(HTTP_AUTHORIZATION="Bearer not-a-token")).post(
         "/api/v1/cases", {"title": "x", "lon": 113.6, "lat": 34.7}, content_type="application/json")
     problem(r, 401)
 
@@ -145,7 +162,7 @@ def test_no_token_on_staff_endpoints_is_401(api, reported):
 
 def test_token_endpoint(api, demo_city):
     demo = DemoAccount.objects.get(username=STREET_DISPATCHER)
-    client = Client()
+    client = english(Client())
     r = client.post("/api/v1/auth/token", {"username": demo.username, "password": demo.password},
                     content_type="application/json")
     assert r.status_code == 200, r.content
@@ -226,6 +243,7 @@ def test_request_extension_days_out_of_range(api, in_progress, days):
 
 
 @pytest.mark.parametrize("when", [-1, 0])
+@pytest.mark.usefixtures("tomorrow_at_ten")  # "tomorrow" must still be tomorrow when the server reads it
 def test_suspend_review_on_not_in_the_future(api, in_progress, when):
     before = state(in_progress)
     review_on = (timezone.localdate() + timedelta(days=when)).isoformat()

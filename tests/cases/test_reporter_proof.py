@@ -20,7 +20,7 @@ def _evaluate(number, **proof):
 
 def _refused(number, match, **proof):
     before = h.row(number), h.event_total()
-    with pytest.raises(Forbidden, match=match) as info:
+    with translation.override("en"), pytest.raises(Forbidden, match=match) as info:  # the English wording
         _evaluate(number, **proof)
     assert info.value.status == 403
     assert (h.row(number), h.event_total()) == before, "a refusal changes nothing"
@@ -80,7 +80,7 @@ def test_the_state_still_rules(demo_city):
 
 def test_api_evaluate_with_phone_last4(api, demo_city):
     made = h.bring("closed")
-    resident = api()
+    resident = api(language="en")
     r = resident.act(made.number, "evaluate", {"satisfaction": "basically_satisfied", "solved": True,
                                                "phone_last4": "9999"})
     assert r.status_code == 403 and "last 4 digits" in r.json()["detail"]

@@ -135,7 +135,7 @@ class ClosedLoop(RuleBasedStateMachine):
     def _new_report(self, *, grid, username, on_spot, title, key=None, kwargs=None):
         lon, lat = h.point_in(grid)
         kwargs = kwargs or {"title": title, "description": "随机上报", "lon": lon, "lat": lat,
-                            "reporter_name": "赵六", "reporter_phone": "13600001111"}
+                            "reporter_name": "赵六", "reporter_phone": "13600001111", "address": "建设路12号院门口"}
         if on_spot:
             kwargs = {**kwargs, "resolved": {"result": "已就地解决", "photos": []}}
         may = not on_spot or any(role == "grid_worker" and h.covers(scope, grid)

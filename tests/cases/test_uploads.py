@@ -81,7 +81,7 @@ def test_png_with_exif_is_re_encoded(api):
 ])
 def test_non_images_and_empty_files_are_400(api, data, name, words):
     before = Upload.objects.count()
-    r = upload(api(), data, name=name)
+    r = upload(api(language="en"), data, name=name)
     assert r.status_code == 400, r.content
     assert set(r.json()) == {"detail"} and words in r.json()["detail"]
     assert Upload.objects.count() == before
@@ -101,7 +101,7 @@ def test_photo_ids_in_a_report_and_in_resolve(api, account, spot):
     dispatcher = Actor.of(account("dispatcher-410102001"))
     services.register_case(actor=dispatcher, number=number)
     services.dispatch_case(actor=dispatcher, number=number, unit=spot["grid"])
-    worker = api(f"worker-{spot['grid']}")
+    worker = api(f"worker-{spot['grid']}", language="en")
     assert worker.act(number, "accept").status_code == 200
     r = worker.act(number, "resolve", {"result": "已修补", "photos": ["f" * 32]})
     assert r.status_code == 400 and "unknown photo" in r.json()["detail"]

@@ -3,6 +3,7 @@ import json
 import numpy as np
 import pytest
 import shapely
+from django.utils import translation
 from pyproj import Geod
 from shapely.geometry import box, shape
 
@@ -46,11 +47,13 @@ def test_offset_is_hundreds_of_metres_in_china_and_nothing_outside():
 @pytest.mark.parametrize("lon,lat,message", [
     (200, 34, "longitude"), (34, 113, "latitude"), (float("nan"), 1, "numbers"), (-181, 0, "longitude"),
 ])
+@translation.override("en")  # the English wording
 def test_out_of_range_coordinates_are_refused(lon, lat, message):
     with pytest.raises(geo.CoordinateError, match=message):
         geo.point_to_wgs84(lon, lat)
 
 
+@translation.override("en")
 def test_unknown_crs_is_refused():
     with pytest.raises(geo.CoordinateError, match="wgs84"):
         geo.point_to_wgs84(113.6, 34.7, "bd09")

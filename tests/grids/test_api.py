@@ -30,7 +30,7 @@ def test_locate_in_gcj02(client):
     ({"lon": 113.6, "lat": 95}, 400, "latitude"),
 ])
 def test_locate_bad_points(client, params, status, words):
-    r = client.get("/api/v1/grids/locate", params)
+    r = client.get("/api/v1/grids/locate", {**params, "lang": "en"})  # the English wording
     assert r.status_code == status
     assert words in r.json()["detail"]
 

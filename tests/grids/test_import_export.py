@@ -5,7 +5,7 @@ import openpyxl
 import pytest
 import shapely
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 from shapely.geometry import box, mapping
 
 from gridgov.core.models import AuditEvent
@@ -124,11 +124,13 @@ def geojson_bytes(*features) -> bytes:
     (b"{not json", "not valid JSON"),
     (b'{"type": "Feature"}', "FeatureCollection"),
 ])
+@translation.override("en")  # the English wording (Chinese by default)
 def test_geojson_unreadable(db, content, expected):
     errors = unchanged_database(lambda: import_grids(items=formats.read_geojson(content)))
     assert expected in errors[0].message
 
 
+@translation.override("en")  # the English wording (Chinese by default)
 def test_geojson_row_errors_are_all_reported_and_nothing_is_written(demo_city):
     bowtie = shapely.Polygon([(110, 30), (110.01, 30.01), (110.01, 30), (110, 30.01), (110, 30)])
     content = geojson_bytes(
@@ -159,12 +161,14 @@ def test_geojson_row_errors_are_all_reported_and_nothing_is_written(demo_city):
     assert "prefix" in by_row[10][0]
 
 
+@translation.override("en")  # the English wording (Chinese by default)
 def test_geojson_with_unparseable_numbers(db):
     content = geojson_bytes(feature(TEST_DISTRICT, box(110, 30, 110.1, 30.1), households="many"))
     errors = unchanged_database(lambda: import_grids(items=formats.read_geojson(content)))
     assert errors[0].row == 1 and "households" in errors[0].message
 
 
+@translation.override("en")  # the English wording (Chinese by default)
 def test_shapefile_bad_inputs(db, tmp_path):
     broken = tmp_path / "broken.shp"
     broken.write_bytes(b"this is not a shapefile")
@@ -214,6 +218,7 @@ def test_excel_bad_inputs(db, tmp_path):
     assert "Excel" in unchanged_database(lambda: formats.read_file(not_excel))[0].message
 
 
+@translation.override("en")  # the English wording (Chinese by default)
 def test_unknown_file_type_and_missing_file(db, tmp_path):
     assert "unknown file type" in unchanged_database(lambda: formats.read_file(tmp_path / "grids.kml"))[0].message
     assert "no such file" in unchanged_database(lambda: formats.read_file(tmp_path / "nope.geojson"))[0].message

@@ -122,7 +122,8 @@ def _pages(cases) -> dict[str | None, list[str]]:
     return {
         None: ["/", "/report/", "/track/", f"/board/{GRID}/", f"/board/{GRID[:9]}/", "/login/"],
         DISPATCHER: ["/console/", f"/console/cases/{cases['reported']}/", f"/console/cases/{cases['closed'].number}/",
-                     f"/console/cases/{cases['in_progress_unit']}/", "/m/"],  # /m/: refused, in words
+                     f"/console/cases/{cases['in_progress_unit']}/", "/console/hotline/",
+                     "/m/"],  # /m/: refused, in words
         HANDLER: ["/dept/", f"/dept/cases/{cases['dispatched_unit']}/", f"/dept/cases/{cases['in_progress_unit']}/",
                   f"/dept/cases/{cases['resolved_unit']}/"],
         WORKER: ["/m/", f"/m/cases/{cases['dispatched_grid']}/", f"/m/cases/{cases['resolved_unit']}/", "/m/report/",
@@ -162,7 +163,7 @@ def test_every_page_in_english(browser, live_server, cases):
             assert page.errors == [], page.errors
         finally:
             page.context.close()
-    assert visited == 21
+    assert visited == 22
     untranslated = {path: lines for path, lines in found.items() if lines}
     assert not untranslated, json.dumps(untranslated, ensure_ascii=False, indent=1)
 

@@ -181,9 +181,9 @@ def test_filter_and_pager_move_the_address_but_the_refresh_does_not(client, case
 
 
 def test_pager_keeps_the_filters_and_swaps_the_list(client, cases, monkeypatch):
-    import gridgov.web.console as console
+    import gridgov.web.console_queue as console_queue
 
-    monkeypatch.setattr(console, "PAGE_SIZE", 1)
+    monkeypatch.setattr(console_queue, "PAGE_SIZE", 1)
     _login(client)
     r = client.get("/console/", {"status": "dispatched", "page": "2"}, HTTP_HX_TRIGGER="queue-prev", **HX)
     assert r["HX-Push-Url"] == "/console/?status=dispatched&page=2"

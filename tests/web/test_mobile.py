@@ -238,8 +238,8 @@ def test_on_spot_fix_with_a_photo(page, live_server, demo_city, artifacts):
     out = BytesIO()
     Image.new("RGB", (40, 30), (10, 120, 60)).save(out, "JPEG")
     uploads = Upload.objects.count()
-    page.set_input_files("#photos", files=[{"name": "fix.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}])
-    page.wait_for_function("() => { const p = document.querySelector('#upload-list progress');"
+    page.set_input_files("#result-photos", files=[{"name": "fix.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}])
+    page.wait_for_function("() => { const p = document.querySelector('#result-upload-list progress');"
                            " return p && p.value === 100; }")
     assert Upload.objects.count() == uploads + 1
     page.click("#submit")
@@ -250,6 +250,7 @@ def test_on_spot_fix_with_a_photo(page, live_server, demo_city, artifacts):
     assert case.category is not None
     event = CaseEvent.objects.get(case=case)
     assert event.action == "resolve_on_spot" and len(event.data["result_photos"]) == 1
+    assert case.photos == [], "the fix's photo is not a photo of the problem"
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.screenshot(path=artifacts / "m-report-on-spot-375.png", full_page=True)
     assert not page.errors

@@ -139,9 +139,9 @@ def test_the_whole_loop_in_a_browser(browser, live_server, demo_city, artifacts)
         desk.wait_for_selector("#action-register")
         assert desk.inner_text("#case-status") == _status("reported")
         assert _timeline(desk) == ["report"] and _labels(desk) == ["上报"]
-        assert _forms(desk, "form.action-form") == ["action-register", "action-reject", "action-merge",
-                                                    "action-supervise"]
-        assert desk.input_value("#f-register-category") == "C0118", "the reporter's category is proposed"
+        assert _forms(desk, "form.action-form") == ["action-register_dispatch", "action-register", "action-reject",
+                                                    "action-merge", "action-supervise"]
+        assert desk.input_value("#f-register-category").endswith(" · C0118"), "the reporter's category is proposed"
         desk.select_option("#f-register-complexity", "general")
         desk.fill("#f-register-note", "现场核实属实")
         desk.click("#action-register button[type=submit]")
@@ -193,7 +193,7 @@ def test_the_whole_loop_in_a_browser(browser, live_server, demo_city, artifacts)
             stale.click("#form-accept button[type=submit]")
         assert answer.value.status == 409
         refusal = stale.inner_text("#action-error")
-        assert refusal.startswith("案件当前所处环节不允许此操作。") and "accept" in refusal and "dispatched" in refusal
+        assert refusal.startswith("案件当前所处环节不允许此操作。") and "签收" in refusal and "已派遣" in refusal
         assert _forms(stale, "form.action-form") == ["form-request_extension", "form-resolve"]
         _shot(stale, artifacts, "3b-department-signs-twice-refused")
         stale.close()
@@ -229,7 +229,7 @@ def test_the_whole_loop_in_a_browser(browser, live_server, demo_city, artifacts)
         field.wait_for_function("() => document.querySelector('#case').dataset.status === 'verified'")
         assert field.inner_text("#case .status-big") == "已核查" and field.inner_text("#messages") == "核查结果已记录。"
         assert _forms(field, "form.action-form") == []
-        assert _timeline(field)[0] == "verify", "the phone shows the newest step first"
+        assert _timeline(field)[-1] == "verify", "oldest first, as on every page"
         _shot(field, artifacts, "4-worker-verified")
 
         # refused: the check is for the case's own grid — a worker of the next grid is turned away

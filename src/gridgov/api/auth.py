@@ -3,10 +3,15 @@
 from ninja.security import HttpBearer
 
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.translation import gettext
 
 from gridgov.core.errors import Forbidden, NotAuthenticated
 from gridgov.people.actors import Actor
 from gridgov.people.services import user_for_token
+
+
+# Sent by the staff pages' scripts: without a session they are refused (401), never taken for a resident.
+STAFF_PAGE_HEADER = "X-Gridgov-Staff-Page"
 
 
 def actor_from_request(request, *, required: bool) -> Actor:
@@ -16,14 +21,18 @@ def actor_from_request(request, *, required: bool) -> Actor:
         scheme, _, key = header.partition(" ")
         user = user_for_token(key.strip()) if scheme.lower() == "bearer" and key.strip() else None
         if user is None:
-            raise NotAuthenticated("the token is missing, wrong or expired: get one with POST /api/v1/auth/token")
+            raise NotAuthenticated(gettext("the token is missing, wrong or expired: get one with POST "
+                                           "/api/v1/auth/token"))
         return Actor.of(user)
     if request.user.is_authenticated:  # pages share the API with a session: then CSRF applies
         if request.method not in ("GET", "HEAD", "OPTIONS") and _csrf_refused(request):
-            raise Forbidden("CSRF check failed: reload the page and try again")
+            raise Forbidden(gettext("CSRF check failed: reload the page and try again"))
         return Actor.of(request.user)
     if required:
-        raise NotAuthenticated("sign in: send Authorization: Bearer <token> (POST /api/v1/auth/token)")
+        raise NotAuthenticated(gettext("sign in: send Authorization: Bearer <token> (POST /api/v1/auth/token)"))
+    if request.headers.get(STAFF_PAGE_HEADER) == "1":
+        # a staff page (/m/report/) whose session ran out: it must not go on as an anonymous resident
+        raise NotAuthenticated(gettext("Your session has expired. Please sign in again."))
     return Actor.anonymous()
 
 

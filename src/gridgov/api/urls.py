@@ -1,6 +1,7 @@
 """The JSON API under /api/v1/ (Django Ninja); OpenAPI at /api/v1/openapi.json."""
 
 from django.http import Http404
+from django.utils.translation import gettext, gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as SchemaError
@@ -10,6 +11,7 @@ from gridgov.cases.api import router as cases_router
 from gridgov.cases.api import uploads_router
 from gridgov.core.errors import GridgovError
 from gridgov.core.geo import CoordinateError
+from gridgov.core.validation import describe_errors
 from gridgov.grids.api import router as grids_router
 from gridgov.people.api import router as auth_router
 from gridgov.assessment.api import router as stats_router
@@ -26,6 +28,14 @@ api = NinjaAPI(title="gridgov API", version="1", urls_namespace="api-v1", render
                description="网格化服务管理 — grids, cases, statistics. Errors come as {\"detail\": …}.")
 
 
+# The English sentences Django Ninja raises itself (ours are translated where they are raised).
+NINJA_MESSAGES = {
+    "Cannot parse request body": gettext_lazy("the request body is not valid JSON"),
+    "Unauthorized": gettext_lazy("sign in: send Authorization: Bearer <token> (POST /api/v1/auth/token)"),
+    "Forbidden": gettext_lazy("this is outside your role or scope"),
+}
+
+
 @api.exception_handler(CoordinateError)
 def coordinate_error(request, exc):
     return api.create_response(request, {"detail": str(exc)}, status=400)
@@ -33,28 +43,29 @@ def coordinate_error(request, exc):
 
 @api.exception_handler(GridgovError)
 def service_error(request, exc):
-    return api.create_response(request, {"detail": exc.message}, status=exc.status)
+    response = api.create_response(request, {"detail": exc.message}, status=exc.status)
+    if getattr(exc, "retry_after", None):  # 429 TooMany: when to try again, for programs
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(SchemaError)
 def schema_error(request, exc):
-    """422 as Django Ninja has it, but with a sentence in `detail` like every other error."""
-    parts = []
-    for error in exc.errors:
-        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "payload", "path"))
-        parts.append(f"{where or 'request'}: {error.get('msg', 'invalid')}")
-    return api.create_response(request, {"detail": "; ".join(parts) or "invalid request", "errors": exc.errors},
+    """422 as Django Ninja has it, but with a sentence in `detail` (in the reader's language) like every
+    other error; `errors` keeps pydantic's own list for programs."""
+    return api.create_response(request, {"detail": describe_errors(exc.errors), "errors": exc.errors},
                                status=422)
 
 
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    return api.create_response(request, {"detail": str(exc) or "not found"}, status=404)
+    return api.create_response(request, {"detail": str(exc) or gettext("not found")}, status=404)
 
 
 @api.exception_handler(HttpError)
 def http_error(request, exc):
-    return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+    message = NINJA_MESSAGES.get(exc.message.split(" (")[0], exc.message)
+    return api.create_response(request, {"detail": str(message)}, status=exc.status_code)
 
 
 api.add_router("/auth", auth_router)

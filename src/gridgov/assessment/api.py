@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Router
 
 from gridgov.api.auth import actor_from_request
@@ -30,7 +31,8 @@ def indicators(request, region: str | None = None, department: str | None = None
     kind, code = _subject(request, region, department, person)
     first, last = selectors.parse_range(start, end)
     if source not in ("rollups", "events"):
-        raise BadInput("source must be rollups (the default) or events (recomputed from the event log, slow)")
+        raise BadInput(gettext("source must be rollups (the default) or events (recomputed from the event log, "
+                               "slow)"))
     out = selectors.indicators(kind=kind, code=code, start=first, end=last, source=source)
     return {"subject": {"kind": kind, "code": region or department or person}, "start": first.isoformat(),
             "end": last.isoformat(), **out}
@@ -48,7 +50,8 @@ def series(request, region: str | None = None, department: str | None = None, pe
 def grid_map(request, region: str, indicator: str = "closure_rate", start: str | None = None, end: str | None = None):
     kind, code = _subject(request, region, None, None)
     if indicator not in INDICATOR_NAMES:
-        raise BadInput(f"unknown indicator {indicator!r}; known: {', '.join(INDICATOR_NAMES)}")
+        raise BadInput(gettext("unknown indicator %(indicator)r; known: %(known)s")
+                       % {"indicator": indicator, "known": ", ".join(INDICATOR_NAMES)})
     first, last = selectors.parse_range(start, end)
     return {"indicator": indicator, "items": selectors.children_values(code, first, last, indicator)}
 

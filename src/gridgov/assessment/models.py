@@ -6,9 +6,22 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.assessment.facts import COUNTERS
 
 
+# The counters' names in the admin (facts.COUNTERS says what each counts).
+COUNTER_LABELS = {
+    "received": _("cases received"), "registered": _("cases registered"), "closed": _("cases closed"),
+    "closed_on_time": _("cases closed on time"), "dispatched": _("cases dispatched"),
+    "sign_due": _("dispatches due for signing"), "signed_on_time": _("dispatches signed on time"),
+    "evaluated": _("cases rated"), "satisfied": _("cases rated satisfied"), "solved": _("cases rated solved"),
+    "checked": _("cases checked"), "reworked": _("cases reworked"), "reworks": _("failed checks"),
+    "extended": _("cases extended"), "on_spot": _("fixed on the spot"), "patrol_found": _("found on patrol"),
+    "level_grid": _("closed in the grid"), "level_community": _("closed by the community"),
+    "level_street": _("closed by the street"), "level_district": _("closed by the district"),
+}
+
+
 def _counter_fields() -> dict:
     """One integer column per counter in facts.COUNTERS (added to the class bodies below)."""
-    return {name: models.IntegerField(default=0) for name in COUNTERS}
+    return {name: models.IntegerField(COUNTER_LABELS[name], default=0) for name in COUNTERS}
 
 
 class CaseFact(models.Model):
@@ -18,14 +31,19 @@ class CaseFact(models.Model):
     rollups before adding the new one: that is what makes a rerun change nothing.
     """
 
-    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, primary_key=True, related_name="fact")
-    day = models.DateField(db_index=True)  # the local day the case was reported
-    event_count = models.PositiveIntegerField()  # the events this fact was computed from
-    grid = models.CharField(max_length=18, db_index=True)
-    unit = models.CharField(max_length=18, blank=True, db_index=True)
-    person = models.CharField(max_length=12, blank=True, db_index=True)
-    category_root = models.CharField(max_length=24, blank=True)
+    case = models.OneToOneField("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, primary_key=True,
+                                related_name="fact")
+    day = models.DateField(_("day reported"), db_index=True)  # the local day the case was reported
+    event_count = models.PositiveIntegerField(_("events"))  # the events this fact was computed from
+    grid = models.CharField(_("grid code"), max_length=18, db_index=True)
+    unit = models.CharField(_("unit code"), max_length=18, blank=True, db_index=True)
+    person = models.CharField(_("person"), max_length=12, blank=True, db_index=True)
+    category_root = models.CharField(_("top category"), max_length=24, blank=True)
     locals().update(_counter_fields())
+
+    class Meta:
+        verbose_name = _("case fact")
+        verbose_name_plural = _("case facts")
 
 
 class Rollup(models.Model):
@@ -34,13 +52,15 @@ class Rollup(models.Model):
     `day` is the day the cases were reported, as the indicators select "cases reported in the range".
     """
 
-    kind = models.CharField(max_length=10)  # region | unit | person | category
-    code = models.CharField(max_length=48)
-    level = models.PositiveSmallIntegerField(default=0)  # grid level of a region (or a category's region)
-    day = models.DateField()
+    kind = models.CharField(_("kind"), max_length=10)  # region | unit | person | category
+    code = models.CharField(_("code"), max_length=48)
+    level = models.PositiveSmallIntegerField(_("level"), default=0)  # grid level of a region (or a category's region)
+    day = models.DateField(_("day"))
     locals().update(_counter_fields())
 
     class Meta:
+        verbose_name = _("daily rollup")
+        verbose_name_plural = _("daily rollups")
         constraints = [models.UniqueConstraint(fields=["kind", "code", "day"], name="one_rollup_per_day")]
         indexes = [models.Index(fields=["kind", "level", "day"])]
 

@@ -25,6 +25,7 @@ from datetime import date, datetime
 
 import openpyxl
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -84,7 +85,7 @@ def report_filename(region: str, month: str) -> str:
 def parse_month(month: str) -> tuple[date, date]:
     """The first and last day of a "YYYY-MM" month; BadInput otherwise."""
     if not isinstance(month, str) or not MONTH.match(month.strip()):
-        raise BadInput(f"month must look like 2026-11 (YYYY-MM), not {month!r}")
+        raise BadInput(gettext("month must look like 2026-11 (YYYY-MM), not %(month)r") % {"month": month})
     return scoring.month_range(month.strip())
 
 
@@ -101,7 +102,8 @@ def monthly_report(*, region: str, month: str) -> MonthlyReport:
     region = (region or "").strip()
     grid = Grid.objects.filter(code=region).first()
     if grid is None:
-        raise NotFound(f"no grid with code {region!r}: give a region's grid code, like 410102 or 410102001")
+        raise NotFound(gettext("no grid with code %(code)r: give a region's grid code, like 410102 or 410102001")
+                       % {"code": region})
     with translation.override("zh-hans"):
         book = openpyxl.Workbook(write_only=True)
         _indicator_sheet(book, grid, start, end)

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext
+
 from gridgov.assessment import selectors
 from gridgov.assessment.facts import COUNTERS
 from gridgov.assessment.indicators import RATE_BY_NAME, fraction
@@ -70,7 +72,7 @@ def month_range(month: str) -> tuple[date, date]:
         year, mon = (int(part) for part in month.split("-"))
         first = date(year, mon, 1)
     except (ValueError, TypeError):
-        raise BadInput(f"month must look like 2026-11, not {month!r}") from None
+        raise BadInput(gettext("month must look like 2026-11, not %(month)r") % {"month": month}) from None
     return first, first.replace(day=calendar.monthrange(year, mon)[1])
 
 
@@ -82,18 +84,22 @@ def previous_month(month: str) -> str:
 def validate_items(items: list) -> None:
     """A scheme's items must name known inputs and rules (checked when the admin saves one)."""
     if not isinstance(items, list):
-        raise BadInput("items must be a list")
+        raise BadInput(gettext("items must be a list"))
     for n, item in enumerate(items, 1):
         if not isinstance(item, dict) or not item.get("key"):
-            raise BadInput(f"item {n}: each item needs a key")
+            raise BadInput(gettext("item %(n)d: each item needs a key") % {"n": n})
         if item.get("input") not in INPUTS:
-            raise BadInput(f"item {n} ({item['key']}): unknown input {item.get('input')!r}; known: {', '.join(INPUTS)}")
+            raise BadInput(gettext("item %(n)d (%(key)s): unknown input %(input)r; known: %(known)s")
+                           % {"n": n, "key": item["key"], "input": item.get("input"), "known": ", ".join(INPUTS)})
         if item.get("rule") not in RULES:
-            raise BadInput(f"item {n} ({item['key']}): rule must be one of {', '.join(RULES)}")
+            raise BadInput(gettext("item %(n)d (%(key)s): rule must be one of %(known)s")
+                           % {"n": n, "key": item["key"], "known": ", ".join(RULES)})
         if item["rule"] == "target" and not item.get("target"):
-            raise BadInput(f"item {n} ({item['key']}): a target rule needs a target above 0")
+            raise BadInput(gettext("item %(n)d (%(key)s): a target rule needs a target above 0")
+                           % {"n": n, "key": item["key"]})
         if item["rule"] in ("per_count", "bonus") and not isinstance(item.get("per"), int | float):
-            raise BadInput(f"item {n} ({item['key']}): {item['rule']} needs `per`, the points per count")
+            raise BadInput(gettext("item %(n)d (%(key)s): %(rule)s needs `per`, the points per count")
+                           % {"n": n, "key": item["key"], "rule": item["rule"]})
 
 
 def score(scheme: ScoringScheme, own: dict, area: dict | None = None) -> dict:
@@ -157,7 +163,7 @@ def subjects(scheme: ScoringScheme, region: str | None = None) -> list[Subject]:
 def scheme_by_code(code: str) -> ScoringScheme:
     scheme = ScoringScheme.objects.filter(code=code, active=True).first()
     if scheme is None:
-        raise NotFound(f"no active scoring scheme {code!r}")
+        raise NotFound(gettext("no active scoring scheme %(code)r") % {"code": code})
     return scheme
 
 
@@ -172,23 +178,34 @@ def scores(scheme: ScoringScheme, month: str, region: str | None = None) -> list
     for subject in people:
         own = owns[subject.code]
         area = areas[subject.area] if kind == "person" else own
-        rows.append({"code": subject.code, "name": subject.name, "area": subject.area, **score(scheme, own, area)})
-    rows.sort(key=lambda r: (-r["score"], r["code"]))
-    for rank, row in enumerate(rows, 1):
-        row["rank"] = rank
+        rows.append({"code": subject.code, "name": subject.name, "area": subject.area, "cases": own["received"],
+                     **score(scheme, own, area)})
+    # A subject without cases that month has nothing to be judged on: unranked (无案件), after the ranked ones,
+    # never last place with 0.
+    rows.sort(key=lambda r: (not r["cases"], -r["score"], r["code"]))
+    ranked = 0
+    for row in rows:
+        ranked += bool(row["cases"])
+        row["rank"] = ranked if row["cases"] else None
     return rows
 
 
 def ranking(scheme_code: str, month: str, region: str | None = None, *, public: bool = True) -> dict:
     """The month's ranking with the change since last month (排名及较上月变化). Public rows carry no
-    personal data: people appear by masked name and their grid, never by id."""
+    personal data: people appear by masked name and their grid, never by id.
+
+    `has_data` is False for a month without cases (本月暂无数据); the change is measured only against a
+    previous month that had cases (`compared_with`, else None and no change), and only for subjects ranked in
+    both months: a subject without cases has rank None."""
     scheme = scheme_by_code(scheme_code)
     now = scores(scheme, month, region)
-    before = {r["code"]: r for r in scores(scheme, previous_month(month), region)}
+    earlier = scores(scheme, previous_month(month), region)
+    compared = any(r["cases"] for r in earlier)
+    before = {r["code"]: r for r in earlier if r["rank"] is not None}
     area_names = dict(Grid.objects.filter(code__in={r["area"] for r in now}).values_list("code", "name"))
     rows = []
     for r in now:
-        last = before.get(r["code"])
+        last = before.get(r["code"]) if r["rank"] is not None else None
         row = {"rank": r["rank"], "name": r["name"], "area": area_names.get(r["area"], r["area"]), "score": r["score"],
                "rank_change": (last["rank"] - r["rank"]) if last else None,
                "score_change": round(r["score"] - last["score"], 4) if last else None}
@@ -198,13 +215,14 @@ def ranking(scheme_code: str, month: str, region: str | None = None, *, public: 
             row["items"] = r["items"]
         rows.append(row)
     return {"scheme": {"code": scheme.code, "name": scheme.name, "subject": scheme.subject, "total": scheme.total},
-            "month": month, "previous_month": previous_month(month), "items": rows}
+            "month": month, "previous_month": previous_month(month), "items": rows,
+            "has_data": any(r["cases"] for r in now), "compared_with": previous_month(month) if compared else None}
 
 
 def evidence(kind: str, code: str, start: date, end: date, counter: str, limit: int = 500) -> list[str]:
     """The cases whose counter `counter` made up a subject's figure (每个分数可追溯到案件)."""
     if counter not in COUNTERS:
-        raise BadInput(f"unknown counter {counter!r}")
+        raise BadInput(gettext("unknown counter %(counter)r") % {"counter": counter})
     facts = CaseFact.objects.filter(day__gte=start, day__lte=end, **{f"{counter}__gt": 0})
     if kind == "region":
         facts = facts.filter(grid__startswith=code)
@@ -219,7 +237,7 @@ def scores_for_actor(actor: Actor, *, scheme_code: str, month: str, region: str 
     """Staff see the full scores (items and their counters) of their own area."""
     area = region or next((s for r, s in actor.posts if r in selectors.STATS_ROLES and not s.startswith("D")), None)
     if area is None and not actor.is_admin:
-        raise Forbidden("scores are for leaders, dispatchers and supervisors of an area")
+        raise Forbidden(gettext("scores are for leaders, dispatchers and supervisors of an area"))
     if area:
         selectors.check_may_read(actor, "region", area)
     return ranking(scheme_code, month, area, public=False)

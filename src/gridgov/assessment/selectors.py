@@ -10,10 +10,11 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from gridgov.assessment.facts import COUNTERS, case_counters
 from gridgov.assessment.indicators import from_counters, value_of
-from gridgov.assessment.models import Rollup
+from gridgov.assessment.models import CaseFact, Rollup
 from gridgov.cases.models import Case, CaseEvent
 from gridgov.cases.transitions import OPEN_STATUSES
 from gridgov.core.errors import BadInput, Forbidden, NotFound
@@ -42,14 +43,15 @@ def parse_range(start: str | date | None, end: str | date | None, *, today: date
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise BadInput(f"{name} must be a date like 2026-11-01, not {value!r}") from None
+            raise BadInput(gettext("%(name)s must be a date like 2026-11-01, not %(value)r")
+                           % {"name": name, "value": value}) from None
 
     end_day = parse(end, "end") or today
     start_day = parse(start, "start") or end_day.replace(day=1)
     if start_day > end_day:
-        raise BadInput(f"start {start_day} is after end {end_day}: swap them")
+        raise BadInput(gettext("start %(start)s is after end %(end)s: swap them") % {"start": start_day, "end": end_day})
     if (end_day - start_day).days > MAX_DAYS:
-        raise BadInput("the range is longer than three years: ask for a shorter one")
+        raise BadInput(gettext("the range is longer than three years: ask for a shorter one"))
     return start_day, end_day
 
 
@@ -59,16 +61,16 @@ def subject_of(*, region: str | None = None, department: str | None = None, pers
     """(kind, code) of the one subject asked for; 400 unless exactly one is given, 404 if unknown."""
     given = [(k, v) for k, v in (("region", region), ("unit", department), ("person", person)) if v]
     if len(given) != 1:
-        raise BadInput("give exactly one of region=GRID_CODE, department=UNIT_CODE or person=USERNAME")
+        raise BadInput(gettext("give exactly one of region=GRID_CODE, department=UNIT_CODE or person=USERNAME"))
     kind, code = given[0]
     if kind == "region" and not Grid.objects.filter(code=code).exists():
-        raise NotFound(f"no grid with code {code}")
+        raise NotFound(gettext("no grid with code %(code)s") % {"code": code})
     if kind == "unit" and not (Unit.objects.filter(code=code).exists() or Grid.objects.filter(code=code).exists()):
-        raise NotFound(f"no department or unit with code {code}")
+        raise NotFound(gettext("no department or unit with code %(code)s") % {"code": code})
     if kind == "person":
         user = get_user_model().objects.filter(username=code).first()
         if user is None:
-            raise NotFound(f"no person with username {code}")
+            raise NotFound(gettext("no person with username %(username)s") % {"username": code})
         return kind, str(user.pk)
     return kind, code
 
@@ -78,7 +80,7 @@ def check_may_read(actor: Actor, kind: str, code: str) -> None:
     for their subtree (and the departments of their district), a handler for their own unit, anyone
     for their own figures."""
     if actor.user is None:
-        raise Forbidden("sign in to see statistics (the public rankings are at /rankings/)")
+        raise Forbidden(gettext("sign in to see statistics (the public rankings are at /rankings/)"))
     if actor.is_admin:
         return
     if kind == "person":
@@ -89,18 +91,18 @@ def check_may_read(actor: Actor, kind: str, code: str) -> None:
         theirs = Post.objects.filter(user=user, active=True).values_list("scope", flat=True)
         if any(covers(s, t) for s in scopes for t in theirs if not t.startswith("D")):
             return
-        raise Forbidden("you may see the figures of people in your own area only")
+        raise Forbidden(gettext("you may see the figures of people in your own area only"))
     if kind == "unit" and code.startswith("D"):
         if any(s == code for _, s in actor.posts):
             return
         district = code[1:7]
         if any(r in STATS_ROLES and s == district for r, s in actor.posts):
             return
-        raise Forbidden(f"unit {code} is outside your scope")
+        raise Forbidden(gettext("unit %(code)s is outside your scope") % {"code": code})
     if any(r in STATS_ROLES and covers(s, code) for r, s in actor.posts) or \
             any(r == "grid_worker" and s == code for r, s in actor.posts):
         return
-    raise Forbidden(f"{code} is outside your scope: ask for your own area")
+    raise Forbidden(gettext("%(code)s is outside your scope: ask for your own area") % {"code": code})
 
 
 # ---- sums ----------------------------------------------------------------------------------------
@@ -139,7 +141,7 @@ def cases_of(kind: str, code: str, start: date, end: date):
         return cases.filter(lead_unit=code)
     if kind == "person":
         return cases.filter(reporter_id=int(code))
-    raise BadInput(f"unknown subject kind {kind!r}")
+    raise BadInput(gettext("unknown subject kind %(kind)r") % {"kind": kind})
 
 
 def totals_from_events(kind: str, code: str, start: date, end: date) -> dict[str, int]:
@@ -253,5 +255,14 @@ def region_path(code: str) -> list[dict]:
     prefixes = [code[:n] for n in (6, 9, 12, 15, 18) if len(code) >= n]  # codes nest by prefix
     grids = {g["code"]: g for g in Grid.objects.filter(code__in=prefixes).values("code", "name", "level")}
     if code not in grids:
-        raise NotFound(f"no grid with code {code}")
+        raise NotFound(gettext("no grid with code %(code)s") % {"code": code})
     return [grids[c] for c in sorted(grids, key=len)]
+
+
+def months_with_cases(*, region: str | None, start: date, end: date) -> set[str]:
+    """The months ("2026-11") between `start` and `end` in which cases were reported in `region` (default:
+    everywhere): the months a ranking can be published for (本月暂无数据 otherwise)."""
+    facts = CaseFact.objects.filter(day__gte=start, day__lte=end)
+    if region:
+        facts = facts.filter(grid__startswith=region)
+    return {f"{d.year}-{d.month:02d}" for d in facts.dates("day", "month")}

@@ -15,6 +15,7 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from gridgov.assessment.facts import COUNTERS, Keys, case_counters
 from gridgov.assessment.models import CaseFact, Rollup, ScoringScheme, Subject
@@ -169,7 +170,7 @@ def save_scheme(*, actor, code: str, name: str, subject: str, items: list, level
 
     validate_items(items)
     if subject not in Subject.values:
-        raise BadInput(f"subject must be one of {', '.join(Subject.values)}")
+        raise BadInput(gettext("subject must be one of %(known)s") % {"known": ", ".join(Subject.values)})
     scheme, created = ScoringScheme.objects.update_or_create(
         code=code, defaults={"name": name, "subject": subject, "items": items, "level": level, "total": total,
                              "bonus_cap": bonus_cap, "active": active})

@@ -122,7 +122,15 @@ def _rank_change(change: int | None) -> dict:
 
 
 def _ranking_rows(ranking: dict) -> list[dict]:
-    return [{**row, "change": _rank_change(row["rank_change"])} for row in ranking["items"]]
+    """Rows with their change; no arrow against a month without cases, nor for a subject without cases."""
+    def change(row: dict) -> dict:
+        if row["rank"] is None:
+            return {"kind": "none", "symbol": "—", "words": _("no cases this month")}
+        if not ranking.get("compared_with"):
+            return {"kind": "none", "symbol": "—", "words": _("no data last month")}
+        return _rank_change(row["rank_change"])
+
+    return [{**row, "change": change(row)} for row in ranking["items"]]
 
 
 # ---- the dashboard -----------------------------------------------------------------------------------
@@ -160,6 +168,7 @@ def _strings() -> dict[str, str]:
         "noCategories": _("No cases with a category in this period."),
         "noHotSpots": _("No cases in this period."),
         "noRanking": _("Nobody to rank here."),
+        "noCases": _("no cases"),
         "new": _("new"),
         "notRanked": _("not ranked last month"),
         "up": _("up {n} places"),
@@ -307,13 +316,29 @@ def month_label(month: str) -> str:
     return date_format(scoring.month_range(month)[0], "YEAR_MONTH_FORMAT")
 
 
-def _month_choices(today: date) -> list[tuple[str, str]]:
+def _month_choices(today: date, with_data: set[str]) -> list[tuple[str, str]]:
     months, month = [], _month_of(today)
     for n in range(PUBLIC_MONTHS + 1):
         label = month_label(month)
-        months.append((month, _("%(month)s (so far)") % {"month": label} if n == 0 else label))
+        if n == 0:
+            label = _("%(month)s (so far)") % {"month": label}
+        if month not in with_data:
+            label = _("%(month)s (no data)") % {"month": label}
+        months.append((month, label))
         month = scoring.previous_month(month)
     return months
+
+
+def _default_month(today: date, with_data: set[str]) -> str:
+    """The latest finished month with cases; this month so far when only it has some; else last month,
+    which then says that it has no data."""
+    this = _month_of(today)
+    month = scoring.previous_month(this)
+    for _n in range(PUBLIC_MONTHS):
+        if month in with_data:
+            return month
+        month = scoring.previous_month(month)
+    return this if this in with_data else scoring.previous_month(this)
 
 
 @require_GET
@@ -321,16 +346,20 @@ def rankings(request):
     """排名公示: the month's rankings of streets, communities, departments, grid workers and deputies,
     with the change since last month. No sign-in, no personal data: people by masked name and grid."""
     today = timezone.localdate()
-    # 公示 is of a finished month: the default is last month; this month so far can be chosen.
-    month = request.GET.get("month") or scoring.previous_month(_month_of(today))
     region = request.GET.get("region") or None
     streets = list(grid_selectors.grid_list(level=1).values_list("code", "name"))
+    oldest = _month_of(today)
+    for _n in range(PUBLIC_MONTHS):
+        oldest = scoring.previous_month(oldest)
+    with_data = selectors.months_with_cases(region=region, start=scoring.month_range(oldest)[0], end=today)
+    # 公示 is of a finished month: the default is the latest one with cases; this month so far can be chosen.
+    month = request.GET.get("month") or _default_month(today, with_data)
     try:
         first, _last = scoring.month_range(month)
         if first > today:
-            raise BadInput("a month to come has no ranking yet")
+            raise BadInput(_("a month to come has no ranking yet"))
         if region and region not in {code for code, _name in streets}:
-            raise BadInput("choose a street from the list")
+            raise BadInput(_("choose a street from the list"))
     except GridgovError as exc:
         return _refuse(request, exc.status, _("Choose a month and a street from the lists."))
     month = _month_of(first)  # 2026-3 → 2026-03
@@ -341,11 +370,15 @@ def rankings(request):
             continue
         people = ranking["scheme"]["subject"] in ("worker", "deputy")
         sections.append({"code": code, "heading": heading, "scheme": ranking["scheme"], "people": people,
-                         "rows": _ranking_rows(ranking)})
-    choices = _month_choices(today)
+                         "rows": _ranking_rows(ranking), "has_data": ranking.get("has_data", True),
+                         "compared": bool(ranking.get("compared_with"))})
+    choices = _month_choices(today, with_data)
     if month not in {m for m, _label in choices}:
         choices.append((month, month_label(month)))
+    has_data = any(s["has_data"] for s in sections)
     context = {"month": month, "month_label": month_label(month),
                "previous_month_label": month_label(scoring.previous_month(month)), "month_choices": choices,
-               "region": region, "streets": streets, "sections": sections}
+               "region": region, "streets": streets, "sections": sections if has_data else [],
+               "has_data": has_data,
+               "compared": has_data and any(s["compared"] for s in sections)}
     return render(request, "assessment/rankings.html", context)

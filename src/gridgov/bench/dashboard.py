@@ -327,7 +327,7 @@ class Who:
 class CaseState:
     """A case as the services would leave it, built up step by step (the columns of cases_case)."""
 
-    FIELDS = ("id", "number", "tracking_hash", "title", "description", "lon", "lat", "grid_id", "platform",
+    FIELDS = ("id", "number", "tracking_hash", "title", "description", "lon", "lat", "address", "grid_id", "platform",
               "category_id", "complexity", "channel", "status", "reporter_id", "reporter_name", "reporter_phone",
               "photos", "lead_unit", "assisting_units", "urgent", "dispatched_at", "sign_by", "resolve_by",
               "accepted_at", "clock_start", "clock_banked", "suspended_at", "review_on", "light",
@@ -340,7 +340,7 @@ class CaseState:
         self.__dict__.update(dict.fromkeys(self.FIELDS))
         self.photos, self.assisting_units = [], []
         self.lead_unit = self.resolved_level = self.result = self.satisfaction = self.light = ""
-        self.reporter_name = self.reporter_phone = self.description = ""
+        self.reporter_name = self.reporter_phone = self.description = self.address = ""
         self.urgent = False
         self.clock_banked = 0.0
         self.return_count = self.extension_count = self.rework_count = self.escalation_count = 0
@@ -882,7 +882,8 @@ def _blocks(days: list[date], per_day, size: int) -> list[Block]:
     return out
 
 
-EVENT_FIELDS = ["case", "seq", "action", "actor", "actor_label", "actor_role", "from_status", "to_status", "unit",
+EVENT_FIELDS = ["case", "seq", "action", "actor", "actor_label", "actor_role", "actor_unit", "from_status",
+                "to_status", "unit",
                 "note", "data", "at", "prev_hash", "hash"]
 _WORK: dict = {}  # what a block needs, set before the worker processes fork
 
@@ -907,7 +908,7 @@ def _make_block(block: Block) -> dict:
             cases.append(loaders["case"].prepare(c.row()))
             for e in c.events:
                 events.append(loaders["event"].prepare([c.id, e.seq, e.action, e.actor_id, e.actor_label, e.actor_role,
-                                                        e.from_status, e.to_status, e.unit, e.note, e.data, e.at,
+                                                        "", e.from_status, e.to_status, e.unit, e.note, e.data, e.at,
                                                         e.prev_hash, e.hash]))
             counters = case_counters(c.events)
             keys = assessment.keys_of(c, c.grid, pools.roots)

@@ -1,17 +1,48 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from gridgov.cases.models import Case, CaseEvent
+from gridgov.cases.models import Case, CaseEvent, Status
+from gridgov.cases.transitions import LABELS
+from gridgov.people.models import Role
+
+
+def _status(code: str) -> str:
+    return str(Status(code).label) if code in Status.values else code or "—"
 
 
 class EventInline(admin.TabularInline):
+    """The case file (案件流转记录), in the reader's language: events say what happened, not their codes."""
+
     model = CaseEvent
-    fields = ("seq", "action", "actor_label", "from_status", "to_status", "unit", "note", "at")
+    fields = ("seq", "step", "actor_label", "role", "from_state", "to_state", "unit", "note", "at")
     readonly_fields = fields
     extra = 0
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("step"))
+    def step(self, event):
+        return str(LABELS.get(event.action, event.action))
+
+    @admin.display(description=_("role"))
+    def role(self, event):
+        return str(Role(event.actor_role).label) if event.actor_role in Role.values else event.actor_role or "—"
+
+    @admin.display(description=_("from status"))
+    def from_state(self, event):
+        return _status(event.from_status)
+
+    @admin.display(description=_("to status"))
+    def to_state(self, event):
+        return _status(event.to_status)
 
 
 @admin.register(Case)
@@ -31,6 +62,9 @@ class CaseAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # view only: the transition services write cases and their events
 
     def has_delete_permission(self, request, obj=None):
         return False

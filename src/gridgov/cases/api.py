@@ -6,15 +6,19 @@ from datetime import date
 from typing import Literal
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext
 from ninja import Body, File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gridgov.api.auth import actor_from_request
-from gridgov.cases import selectors, services
+from gridgov.cases import photos, proof, selectors, services
 from gridgov.cases.models import Case
 from gridgov.cases.uploads import store_upload
 from gridgov.core.errors import BadInput, Forbidden, NotAuthenticated, NotFound
+from gridgov.core.validation import describe_errors
+from gridgov.core.throttle import client_address
 from gridgov.core.timefmt import iso
 
 router = Router(tags=["cases"])
@@ -58,7 +62,9 @@ class UploadOut(Schema):
 def upload(request: HttpRequest, file: File[UploadedFile]):
     actor = actor_from_request(request, required=False)
     stored = store_upload(data=file.read(), uploaded_by=actor.user)
-    return Status(201, {"id": stored.id, "url": stored.file.url})
+    if actor.user is None:  # a resident's browser: its session may show the photo back (cases.photos.own_upload)
+        photos.remember(request.session, photos.SESSION_UPLOADS, stored.id)
+    return Status(201, {"id": stored.id, "url": reverse("web:own-photo", args=[stored.id])})
 
 
 @router.post("", response={201: dict, 400: Problem, 401: Problem, 403: Problem, 409: Problem},
@@ -96,24 +102,21 @@ def case_list(request: HttpRequest, filters: Query[ListFilters]):
     return {"count": qs.count(), "items": [selectors.summary(c) for c in page]}
 
 
-@router.get("/{number}", response={200: dict, 401: Problem, 403: Problem, 404: Problem},
+@router.get("/{number}", response={200: dict, 401: Problem, 403: Problem, 404: Problem, 429: Problem},
             summary="A case: the whole file for staff in scope, the public view with its tracking code")
 def case_detail(request: HttpRequest, number: str, tracking_code: str | None = None,
                 reveal: Literal["reporter"] | None = None):
     has_token = bool(request.headers.get("Authorization")) or request.user.is_authenticated
     if tracking_code is not None and not has_token:
-        case = Case.objects.select_related("grid", "category", "master").filter(number=number).first()
-        if case is None:
-            raise NotFound(f"no case numbered {number}")
-        if not services.tracking_code_matches(case, tracking_code):
-            raise Forbidden("the tracking code does not match this case: check the code on your receipt")
+        case, _ = proof.case_for_reporter(number=number, code=tracking_code, client=client_address(request),
+                                          tracking_only=True)  # throttled: 429 after repeated failures
         return selectors.public_view(case)
     if not has_token:
-        raise NotAuthenticated("sign in to see a case, or give its tracking_code")
+        raise NotAuthenticated(gettext("sign in to see a case, or give its tracking_code"))
     actor = actor_from_request(request, required=True)
     case = selectors.case_for_staff(actor, number)
     if reveal and not actor.can_any({"dispatcher", "leader", "admin"}, case.grid.code):
-        raise Forbidden("only the platform's dispatchers and leaders may see the reporter's name and phone")
+        raise Forbidden(gettext("only the platform's dispatchers and leaders may see the reporter's name and phone"))
     return selectors.staff_view(case, actor, reveal=bool(reveal))
 
 
@@ -191,16 +194,16 @@ ACTION_BODIES: dict[str, type[BaseModel]] = {
 def parse_action_body(action: str, payload: dict | None) -> dict:
     schema = ACTION_BODIES.get(action)
     if schema is None:
-        raise NotFound(f"unknown action {action!r}: one of {', '.join(ACTION_BODIES)}")
+        raise NotFound(gettext("unknown action %(action)r: one of %(known)s")
+                       % {"action": action, "known": ", ".join(ACTION_BODIES)})
     try:
         return schema.model_validate(payload or {}).model_dump()
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
-        raise BadInput(f"{action}: {problems}") from exc
+        raise BadInput(f"{action}: {describe_errors(exc.errors())}") from exc
 
 
 @router.post("/{number}/actions/{action}", response={200: dict, 400: Problem, 401: Problem, 403: Problem,
-                                                   404: Problem, 409: Problem},
+                                                   404: Problem, 409: Problem, 429: Problem},
              summary="Take an action on a case (the table in DESIGN.md §3 says who may)")
 def act(request: HttpRequest, number: str, action: str, payload: dict | None = Body(None)):
     body = parse_action_body(action, payload)
@@ -208,9 +211,11 @@ def act(request: HttpRequest, number: str, action: str, payload: dict | None = B
                           and not request.headers.get("Authorization"))
     actor = actor_from_request(request, required=not reporter_evaluates)
     if action == "evaluate":
-        for proof in ("tracking_code", "phone_last4"):  # staff evaluate as staff; an empty proof is none
-            if not reporter_evaluates or not body.get(proof):
-                body.pop(proof, None)
+        for kind in ("tracking_code", "phone_last4"):  # staff evaluate as staff; an empty proof is none
+            if not reporter_evaluates or not body.get(kind):
+                body.pop(kind, None)
+        if reporter_evaluates:
+            body["client"] = client_address(request)  # guessing is counted per client address too
     services.perform(action, actor=actor, number=number, **body)
     case = Case.objects.select_related("grid", "category", "master").get(number=number)
     if reporter_evaluates:
@@ -236,3 +241,18 @@ def consult(request: HttpRequest, number: str, body: ConsultationIn):
     meeting = services.consult_case(actor=actor, number=number, participants=body.participants, decision=body.decision)
     return Status(201, {"id": meeting.pk, "participants": meeting.participants, "decision": meeting.decision,
                         "held_at": iso(meeting.held_at)})
+
+
+class AssistIn(Schema):
+    result: str
+    photos: list[str] = []
+
+
+@router.post("/{number}/assist", response={201: dict, 400: Problem, 401: Problem, 403: Problem, 404: Problem,
+                                           409: Problem},
+             summary="An assisting unit reports its part of a joint case (协办反馈)")
+def assist(request: HttpRequest, number: str, body: AssistIn):
+    actor = actor_from_request(request, required=True)
+    event = services.report_assist_part(actor=actor, number=number, result=body.result, photos=body.photos)
+    return Status(201, {"seq": event.seq, "unit": event.unit, "result": event.note, "photos": event.data["photos"],
+                        "at": iso(event.at)})

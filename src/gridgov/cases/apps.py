@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class CasesConfig(AppConfig):
     name = "gridgov.cases"
     label = "cases"
-    verbose_name = "案件"
+    verbose_name = pgettext_lazy("app", "Cases")

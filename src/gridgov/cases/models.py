@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.routing.models import Complexity
+
 
 class Status(models.TextChoices):
     REPORTED = "reported", _("reported")  # 上报/受理
@@ -54,11 +56,11 @@ class Case(models.Model):
     """A case (案件/工单). Written only by the transition services in cases/services.py."""
 
     number = models.CharField(_("number"), max_length=14, unique=True)
-    tracking_hash = models.CharField(max_length=64)
+    tracking_hash = models.CharField(_("tracking code hash"), max_length=64)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    lon = models.FloatField()
-    lat = models.FloatField()
+    lon = models.FloatField(_("longitude"))
+    lat = models.FloatField(_("latitude"))
     # 位置描述: the place in words (street, building, landmark), as people say it; required for hotline cases.
     address = models.CharField(_("location description"), max_length=200, blank=True)
     grid = models.ForeignKey("grids.Grid", on_delete=models.PROTECT, related_name="cases", verbose_name=_("grid"))
@@ -66,53 +68,54 @@ class Case(models.Model):
                                 help_text=_("grid code of the platform holding the case"))
     category = models.ForeignKey("routing.Category", null=True, blank=True, on_delete=models.PROTECT,
                                  verbose_name=_("category"))
-    complexity = models.CharField(_("complexity"), max_length=8, default="general")
+    complexity = models.CharField(_("complexity"), max_length=8, choices=Complexity.choices, default=Complexity.GENERAL)
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, db_index=True)
 
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="reported_cases")
-    reporter_name = models.CharField(max_length=50, blank=True)
-    reporter_phone = models.CharField(max_length=20, blank=True)
-    photos = models.JSONField(default=list, blank=True)
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reporter"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="reported_cases")
+    reporter_name = models.CharField(_("reporter name"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("reporter phone"), max_length=20, blank=True)
+    photos = models.JSONField(_("photos"), default=list, blank=True)
 
     lead_unit = models.CharField(_("lead unit"), max_length=18, blank=True, db_index=True)
-    assisting_units = models.JSONField(default=list, blank=True)
-    urgent = models.BooleanField(default=False)
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-    sign_by = models.DateTimeField(null=True, blank=True)
-    resolve_by = models.DateTimeField(null=True, blank=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
+    assisting_units = models.JSONField(_("assisting units"), default=list, blank=True)
+    urgent = models.BooleanField(_("urgent"), default=False)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    sign_by = models.DateTimeField(_("sign by"), null=True, blank=True)
+    resolve_by = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("signed for at"), null=True, blank=True)
     # The clock: started at dispatch and again at each resume; time used before the last start is
     # banked, so that time spent suspended never counts towards the yellow light.
-    clock_start = models.DateTimeField(null=True, blank=True)
-    clock_banked = models.FloatField(default=0.0)
-    suspended_at = models.DateTimeField(null=True, blank=True)
-    review_on = models.DateField(null=True, blank=True)
-    light = models.CharField(max_length=8, choices=Light.choices, blank=True, db_index=True)
-    pending_extension_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    clock_start = models.DateTimeField(_("clock started at"), null=True, blank=True)
+    clock_banked = models.FloatField(_("banked time"), default=0.0)
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+    review_on = models.DateField(_("review on"), null=True, blank=True)
+    light = models.CharField(_("light"), max_length=8, choices=Light.choices, blank=True, db_index=True)
+    pending_extension_days = models.PositiveSmallIntegerField(_("extension days requested"), null=True, blank=True)
 
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
-    resolved_level = models.CharField(max_length=10, choices=ResolvedLevel.choices, blank=True)
-    result = models.TextField(blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    satisfaction = models.CharField(max_length=20, choices=Satisfaction.choices, blank=True)
-    solved = models.BooleanField(null=True, blank=True)
-    master = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates")
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("resolved by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    resolved_level = models.CharField(_("resolved at level"), max_length=10, choices=ResolvedLevel.choices, blank=True)
+    result = models.TextField(_("result"), blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)
+    solved = models.BooleanField(_("solved"), null=True, blank=True)
+    master = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="duplicates")
 
-    return_count = models.PositiveSmallIntegerField(default=0)
-    extension_count = models.PositiveSmallIntegerField(default=0)
-    rework_count = models.PositiveSmallIntegerField(default=0)
-    escalation_count = models.PositiveSmallIntegerField(default=0)
-    reopen_count = models.PositiveSmallIntegerField(default=0)
+    return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
+    extension_count = models.PositiveSmallIntegerField(_("extensions"), default=0)
+    rework_count = models.PositiveSmallIntegerField(_("reworks"), default=0)
+    escalation_count = models.PositiveSmallIntegerField(_("escalations"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("reopenings"), default=0)
 
-    version = models.PositiveIntegerField(default=0)
-    event_count = models.PositiveIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, blank=True)
-    reported_at = models.DateTimeField(db_index=True)
-    updated_at = models.DateTimeField()
+    version = models.PositiveIntegerField(_("version"), default=0)
+    event_count = models.PositiveIntegerField(_("events"), default=0)
+    last_hash = models.CharField(_("last event hash"), max_length=64, blank=True)
+    reported_at = models.DateTimeField(_("reported at"), db_index=True)
+    updated_at = models.DateTimeField(_("updated at"))
 
     class Meta:
         ordering = ["-reported_at", "-id"]
@@ -127,68 +130,92 @@ class Case(models.Model):
 class CaseEvent(models.Model):
     """One step of a case (案件流转记录), append-only, chained by hash (tamper-evident file)."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
-    seq = models.PositiveIntegerField()
-    action = models.CharField(max_length=24)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    actor_label = models.CharField(max_length=150, blank=True)
-    actor_role = models.CharField(max_length=24, blank=True)
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField(_("sequence"))
+    action = models.CharField(_("action"), max_length=24)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
+                              on_delete=models.SET_NULL)
+    actor_label = models.CharField(_("actor name"), max_length=150, blank=True)
+    actor_role = models.CharField(_("actor role"), max_length=24, blank=True)
     # The actor's own unit or grid for that role (城管执法局, 网格 …), not the case's lead unit.
-    actor_unit = models.CharField(max_length=18, blank=True)
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12)
-    unit = models.CharField(max_length=18, blank=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    at = models.DateTimeField(db_index=True)
-    prev_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64)
+    actor_unit = models.CharField(_("actor's unit"), max_length=18, blank=True)
+    from_status = models.CharField(_("from status"), max_length=12, blank=True)
+    to_status = models.CharField(_("to status"), max_length=12)
+    unit = models.CharField(_("unit"), max_length=18, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    at = models.DateTimeField(_("time"), db_index=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64)
 
     class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
         ordering = ["case", "seq"]
         constraints = [models.UniqueConstraint(fields=["case", "seq"], name="one_event_per_seq")]
         indexes = [models.Index(fields=["action", "at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq}"
 
 
 class CaseCounter(models.Model):
     """Per-day sequence for case numbers YYYYMMDD + 6 digits."""
 
-    day = models.CharField(max_length=8, primary_key=True)
-    last = models.PositiveIntegerField(default=0)
+    day = models.CharField(_("day"), max_length=8, primary_key=True)
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("case number counter")
+        verbose_name_plural = _("case number counters")
 
 
 class IdempotencyKey(models.Model):
     """An intake request already answered: a retry with the same key gets the same case."""
 
-    key = models.CharField(max_length=128, unique=True)
-    fingerprint = models.CharField(max_length=64)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(_("key"), max_length=128, unique=True)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="+")
     # kept so that a retry after a lost response still shows the reporter their code; purged after a day
-    tracking_code = models.CharField(max_length=16, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    tracking_code = models.CharField(_("tracking code"), max_length=16, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
 
 
 class Upload(models.Model):
     """A photo uploaded before the report or action that refers to it (by id)."""
 
-    id = models.CharField(primary_key=True, max_length=32)
-    file = models.FileField(upload_to="uploads/%Y/%m/")
+    id = models.CharField(_("ID"), primary_key=True, max_length=32)
+    file = models.FileField(_("file"), upload_to="uploads/%Y/%m/")
     # a small JPEG for lists and timelines; the full image on click
-    thumbnail = models.FileField(upload_to="uploads/%Y/%m/", blank=True)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveIntegerField()
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64, db_index=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(auto_now_add=True)
+    thumbnail = models.FileField(_("thumbnail"), upload_to="uploads/%Y/%m/", blank=True)
+    content_type = models.CharField(_("content type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("upload")
+        verbose_name_plural = _("uploads")
 
 
 class Consultation(models.Model):
     """集中会商: a meeting on an open case, with its participants and decision."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="consultations")
-    participants = models.JSONField(default=list)
-    decision = models.TextField()
-    held_at = models.DateTimeField()
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="consultations")
+    participants = models.JSONField(_("participants"), default=list)
+    decision = models.TextField(_("decision"))
+    held_at = models.DateTimeField(_("held at"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL)
+
+    class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case as SqlCase, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Replace
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from gridgov.cases import deadlines
+from gridgov.cases.event_actors import event_actors, public_actors
 from gridgov.cases.models import Case, CaseEvent, Status
-from gridgov.cases.transitions import LABELS, TABLE
+from gridgov.cases.transitions import LABELS, OPEN_STATUSES, TABLE
 from gridgov.core import audit
-from gridgov.core.errors import Forbidden, NotFound
+from gridgov.core.errors import BadInput, Forbidden, NotFound
 from gridgov.core.privacy import mask_name, mask_phone
 from gridgov.core.timefmt import iso
 from gridgov.people.actors import Actor
@@ -59,9 +62,9 @@ def visible_cases(actor: Actor) -> QuerySet[Case]:
 def case_for_staff(actor: Actor, number: str) -> Case:
     case = Case.objects.select_related("grid", "category", "master").filter(number=number).first()
     if case is None:
-        raise NotFound(f"no case numbered {number}")
+        raise NotFound(gettext("no case numbered %(number)s") % {"number": number})
     if not visible_cases(actor).filter(pk=case.pk).exists():
-        raise Forbidden(f"case {number} is outside your grids and units")
+        raise Forbidden(gettext("case %(number)s is outside your grids and units") % {"number": number})
     return case
 
 
@@ -72,9 +75,49 @@ def overdue(now: datetime) -> Q:
     return Q(status__in=deadlines.RUNNING) & (Q(resolve_by__lt=now) | late_to_sign)
 
 
-def case_list(actor: Actor, *, status: str | None = None, light: str | None = None, grid: str | None = None,
-              category: str | None = None, channel: str | None = None, unit: str | None = None,
-              overdue_only: bool = False, now: datetime | None = None) -> QuerySet[Case]:
+# The queue's orders: light (red first, then the nearest deadline), age (oldest first), deadline (nearest
+# first, cases without one last); the default is the newest report first.
+SORTS = ("light", "age", "deadline")
+MIN_PHONE_DIGITS = 4  # a phone search needs at least the last 4 digits (as the reporter would read them out)
+
+
+def _codes(value: str | list[str] | None) -> list[str]:
+    return [c for c in ([value] if isinstance(value, str) else (value or [])) if c]
+
+
+def _prefixes(field: str, codes: list[str]) -> Q:
+    q = Q(pk__in=[])
+    for code in codes:
+        q |= Q(**{f"{field}__startswith": code})
+    return q
+
+
+def phone_digits(phone: str | None) -> str:
+    """The digits of a phone number as typed (spaces, dashes and a leading + dropped)."""
+    return "".join(ch for ch in (phone or "") if ch.isdigit())
+
+
+def local_day_range(start: date | None, end: date | None) -> Q:
+    """Reported on local dates `start` to `end`, both included (Asia/Shanghai days)."""
+    q = Q()
+    if start:
+        q &= Q(reported_at__gte=timezone.make_aware(datetime.combine(start, time.min)))
+    if end:
+        q &= Q(reported_at__lt=timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min)))
+    return q
+
+
+def case_list(actor: Actor, *, status: str | None = None, light: str | None = None,
+              grid: str | list[str] | None = None, category: str | list[str] | None = None,
+              channel: str | None = None, unit: str | None = None, overdue_only: bool = False,
+              q: str | None = None, number: str | None = None, phone: str | None = None,
+              start: date | None = None, end: date | None = None, sort: str | None = None,
+              now: datetime | None = None) -> QuerySet[Case]:
+    """The cases an actor may see, filtered and sorted (the queue, its export, the API's list).
+
+    `grid` and `category` are codes or lists of codes (each with its subtree); `q` a keyword in the
+    title, description or location description; `number` the start of a case number; `phone` digits
+    of the reporter's phone (the caller of the search records the reveal: cases.reveals)."""
     qs = visible_cases(actor)
     if overdue_only:
         qs = qs.filter(overdue(now or timezone.now()))
@@ -83,13 +126,36 @@ def case_list(actor: Actor, *, status: str | None = None, light: str | None = No
     if light:
         qs = qs.filter(light=light)
     if grid:
-        qs = qs.filter(grid__code__startswith=grid)
+        qs = qs.filter(_prefixes("grid__code", _codes(grid)))
     if category:
-        qs = qs.filter(category__code__startswith=category)
+        qs = qs.filter(_prefixes("category__code", _codes(category)))
     if channel:
         qs = qs.filter(channel=channel)
     if unit:
         qs = qs.filter(Q(lead_unit=unit) | Q(assisting_units__icontains=f'"{unit}"'))
+    if q and q.strip():
+        word = q.strip()
+        qs = qs.filter(Q(title__icontains=word) | Q(description__icontains=word) | Q(address__icontains=word))
+    if number and number.strip():
+        qs = qs.filter(number__startswith=number.strip())
+    if phone is not None and phone.strip():
+        digits = phone_digits(phone)
+        if len(digits) < MIN_PHONE_DIGITS:
+            raise BadInput(gettext("give at least %(count)d digits of the caller's phone") % {"count": MIN_PHONE_DIGITS})
+        bare = Replace(Replace(Replace(F("reporter_phone"), Value("-"), Value("")), Value(" "), Value("")),
+                       Value("+"), Value(""))
+        qs = qs.annotate(phone_bare=bare).filter(phone_bare__contains=digits)
+    if start or end:
+        qs = qs.filter(local_day_range(start, end))
+    if sort == "light":
+        rank = SqlCase(When(light="red", then=Value(0)), When(light="yellow", then=Value(1)),
+                       When(light="green", then=Value(2)), default=Value(3), output_field=IntegerField())
+        return qs.annotate(light_rank=rank).order_by("light_rank", F("resolve_by").asc(nulls_last=True),
+                                                     "reported_at", "id")
+    if sort == "age":
+        return qs.order_by("reported_at", "id")
+    if sort == "deadline":
+        return qs.order_by(F("resolve_by").asc(nulls_last=True), "reported_at", "id")
     return qs.order_by("-reported_at", "-id")
 
 
@@ -131,8 +197,10 @@ def staff_view(case: Case, actor: Actor, *, reveal: bool = False, now: datetime 
                    "escalations": case.escalation_count, "reopens": case.reopen_count},
         "reporter": reporter, "version": case.version,
         "events": [{"seq": e.seq, "action": e.action, "label": event_label(e.action), "actor": e.actor_label,
+                    "actor_name": who["name"], "actor_unit": who["unit"] or None,
                     "role": e.actor_role, "from_status": e.from_status or None, "to_status": e.to_status,
-                    "unit": e.unit or None, "note": e.note, "data": e.data, "at": iso(e.at)} for e in events],
+                    "unit": e.unit or None, "note": e.note, "data": e.data, "at": iso(e.at)}
+                   for e, who in zip(events, event_actors(case, events))],
         "actions": available_actions(case, actor),
     }
 
@@ -143,18 +211,19 @@ def public_view(case: Case, now: datetime | None = None) -> dict:
     A merged duplicate shows the master's progress: its reporter follows the master.
     """
     followed = case.master if case.master_id else case
-    events = followed.events.order_by("seq").values("action", "to_status", "at", "note")
+    events = list(followed.events.order_by("seq"))
     public_notes = {"reject", "resolve", "resolve_on_spot", "return"}  # what the reporter should read
     return {
         "number": case.number, "title": case.title, "status": followed.status,
         "status_text": str(PUBLIC_STATUS_WORDS[followed.status]), "grid": _grid_ref(case), "category": _category(case),
+        "address": case.address,  # 位置描述: the reporter's own words for the place
         "reported_at": iso(case.reported_at), "merged_into": case.master.number if case.master_id else None,
         "result": followed.result if followed.status in (Status.RESOLVED, Status.VERIFIED, Status.CLOSED, Status.EVALUATED) else "",
         "can_evaluate": case.status == Status.CLOSED,
-        "timeline": [{"action": e["action"], "label": event_label(e["action"]),
-                      "status": e["to_status"], "at": iso(e["at"]),
-                      "note": e["note"] if e["action"] in public_notes and e["action"] != "return" else ""}
-                     for e in events],
+        "timeline": [{"action": e.action, "label": event_label(e.action),
+                      "status": e.to_status, "at": iso(e.at),
+                      "note": e.note if e.action in public_notes and e.action != "return" else "", **by}
+                     for e, by in zip(events, public_actors(followed, events))],
     }
 
 
@@ -178,3 +247,53 @@ def available_actions(case: Case, actor: Actor) -> list[str]:
             continue
         allowed.append(action)
     return allowed
+
+
+def assist_parts(case: Case) -> list[dict]:
+    """协办反馈 of a joint case (联合执法): for each of its assisting units, in order, the part it
+    reported since the case was last dispatched (its latest report; an earlier dispatch's parts
+    belong to another round), or `reported: False` when it has not reported yet."""
+    parts: dict[str, dict] = {}
+    for e in case.events.filter(action__in=("dispatch", "assist")).order_by("seq"):
+        if e.action == "dispatch":
+            parts.clear()
+        else:
+            parts[e.unit] = {"unit": e.unit, "reported": True, "result": e.note,
+                             "photos": (e.data or {}).get("photos") or [], "actor": e.actor_label, "at": iso(e.at),
+                             "seq": e.seq}
+    return [parts.get(unit) or {"unit": unit, "reported": False, "result": "", "photos": [], "actor": "", "at": None,
+                                "seq": None}
+            for unit in case.assisting_units]
+
+
+def open_cases_near(actor: Actor, *, lon: float, lat: float, metres: float, category_id: int | None = None,
+                    same_category_only: bool = False, exclude_pk: int | None = None,
+                    limit: int = 20) -> list[tuple[Case, float]]:
+    """Open cases the actor may see within `metres` of a point (重复案件提示), nearest first, those of
+    `category_id` before the others: (case, distance in metres). A bounding box first, then the distance."""
+    dlat = metres / 111_320
+    dlon = metres / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+    qs = (visible_cases(actor).filter(status__in=OPEN_STATUSES, lat__range=(lat - dlat, lat + dlat),
+                                      lon__range=(lon - dlon, lon + dlon)).order_by("-reported_at"))
+    if same_category_only:
+        if category_id is None:
+            return []
+        qs = qs.filter(category_id=category_id)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    found = []
+    for other in qs[:200]:
+        dy = (other.lat - lat) * 111_320
+        dx = (other.lon - lon) * 111_320 * math.cos(math.radians(lat))
+        distance = math.hypot(dx, dy)
+        if distance <= metres:
+            found.append((other, distance))
+    found.sort(key=lambda pair: (category_id is None or pair[0].category_id != category_id, pair[1]))
+    return found[:limit]
+
+
+def intake_key_used(key: str) -> bool:
+    """Whether a report was already made with this Idempotency-Key (a retry, or a double click)."""
+    from gridgov.cases.models import IdempotencyKey
+
+    return bool(key) and IdempotencyKey.objects.filter(key=key).exists()

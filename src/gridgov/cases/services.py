@@ -16,18 +16,21 @@ from datetime import date, datetime
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from gridgov.cases import deadlines
 from gridgov.cases.models import (Case, CaseCounter, CaseEvent, Channel, Consultation, IdempotencyKey,
                                   ResolvedLevel, Satisfaction, Status, Upload)
+from gridgov.cases.phones import normalise_phone
 from gridgov.cases.transitions import GRID_STAFF, OPEN_STATUSES, TABLE, Transition
+from gridgov.cases.wording import action_name, field_name, roles as role_names, status_name, statuses
 from gridgov.core.errors import BadInput, Conflict, Forbidden, NotFound
 from gridgov.core.tasks import enqueue, enqueue_batched
-from gridgov.core.geo import point_to_wgs84
+from gridgov.core.geo import CoordinateError, point_to_wgs84
 from gridgov.core.timefmt import iso
 from gridgov.grids.locator import current_locator
 from gridgov.grids.models import Grid
-from gridgov.people.actors import Actor, covers
+from gridgov.people.actors import Actor, covers, nearest_scope
 from gridgov.people.models import Post, Unit
 from gridgov.routing import selectors as routing
 
@@ -88,12 +91,7 @@ def _record(case: Case, *, actor: Actor, action: str, from_status: str, role: st
 def _actor_unit(actor: Actor, role: str, case: Case) -> str:
     """The actor's own unit or grid in the role they acted in (shown in timelines beside their name):
     the scope of that role nearest to the case, else their first one."""
-    scopes = actor.scopes(role)
-    related = [c for c in (case.lead_unit, *case.assisting_units, case.grid.code, case.platform) if c]
-    for scope in sorted(scopes, key=len, reverse=True):
-        if any(covers(scope, code) for code in related):
-            return scope
-    return scopes[0] if scopes else ""
+    return nearest_scope(actor.scopes(role), (case.lead_unit, *case.assisting_units, case.grid.code, case.platform))
 
 
 # ---- helpers -------------------------------------------------------------------------------------
@@ -141,7 +139,7 @@ def _lock(number: str) -> Case:
     try:
         return Case.objects.select_for_update(of=("self",)).select_related("grid", "category").get(number=number)
     except Case.DoesNotExist:
-        raise NotFound(f"no case numbered {number}") from None
+        raise NotFound(gettext("no case numbered %(number)s") % {"number": number}) from None
 
 
 def _platform_of(grid_code: str) -> str:
@@ -184,16 +182,22 @@ def authorize(actor: Actor, case: Case, t: Transition) -> str:
                 continue
             if actor.can(role, code):
                 return role
-    who = {"platform": f"the dispatcher of platform {case.platform}",
-           "lead_unit": f"the lead unit {case.lead_unit}" if case.lead_unit else "the lead unit (there is none yet)",
-           "case_grid": f"a {'/'.join(sorted(t.roles))} covering grid {case.grid.code}"}[t.relation]
-    raise Forbidden(f"{t.action} ({t.label}) on case {case.number} is for {who}")
+    if t.relation == "platform":
+        who = gettext("the dispatcher of platform %(platform)s") % {"platform": case.platform}
+    elif t.relation == "lead_unit":
+        who = (gettext("the lead unit %(unit)s") % {"unit": case.lead_unit} if case.lead_unit
+               else gettext("the lead unit (there is none yet)"))
+    else:
+        who = gettext("a %(roles)s covering grid %(grid)s") % {"roles": role_names(t.roles), "grid": case.grid.code}
+    raise Forbidden(gettext("%(action)s on case %(number)s is for %(who)s")
+                    % {"action": action_name(t.action), "number": case.number, "who": who})
 
 
 def _require_status(case: Case, t: Transition) -> None:
     if not t.allows_status(case.status):
-        allowed = ", ".join(sorted(t.sources))
-        raise Conflict(f"case {case.number} is {case.status}; {t.action} ({t.label}) needs it to be {allowed}")
+        raise Conflict(gettext("case %(number)s is %(status)s; %(action)s needs it to be %(allowed)s")
+                       % {"number": case.number, "status": status_name(case.status),
+                          "action": action_name(t.action), "allowed": statuses(t.sources)})
 
 
 def _begin(actor: Actor, number: str, action: str) -> tuple[Case, Transition, str]:
@@ -225,20 +229,21 @@ def _clear_clock(case: Case) -> None:
 def _check_photos(ids: list[str] | None) -> list[str]:
     ids = list(dict.fromkeys(ids or []))
     if len(ids) > 9:
-        raise BadInput("at most 9 photos")
+        raise BadInput(gettext("attach at most %(count)d photos") % {"count": 9})
     known = set(Upload.objects.filter(id__in=ids).values_list("id", flat=True))
     missing = [i for i in ids if i not in known]
     if missing:
-        raise BadInput(f"unknown photo id(s) {', '.join(missing)}: upload them first with POST /api/v1/uploads")
+        raise BadInput(gettext("unknown photo id(s) %(ids)s: upload them first with POST /api/v1/uploads")
+                       % {"ids": ", ".join(missing)})
     return ids
 
 
 def _text(value: str | None, label: str, *, required: bool = False, limit: int = 2000) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise BadInput(f"{label} is required")
+        raise BadInput(gettext("%(field)s is required") % {"field": field_name(label)})
     if len(value) > limit:
-        raise BadInput(f"{label} is longer than {limit} characters")
+        raise BadInput(gettext("%(field)s is longer than %(limit)d characters") % {"field": field_name(label), "limit": limit})
     return value
 
 
@@ -259,9 +264,11 @@ def _channel_for(actor: Actor, channel: str | None) -> str:
     if channel is None:
         channel = next((c for role, c in DEFAULT_CHANNEL_BY_ROLE if role in actor.roles), Channel.RESIDENT)
     if channel not in Channel.values:
-        raise BadInput(f"unknown channel {channel!r}: use one of {', '.join(Channel.values)}")
+        raise BadInput(gettext("unknown channel %(channel)r: use one of %(known)s")
+                       % {"channel": channel, "known": ", ".join(Channel.values)})
     if channel not in PUBLIC_CHANNELS and not (CHANNEL_ROLES[channel] & actor.roles):
-        raise Forbidden(f"reporting through {channel} needs the role {' or '.join(sorted(CHANNEL_ROLES[channel]))}")
+        raise Forbidden(gettext("reporting through %(channel)s needs the role %(roles)s")
+                        % {"channel": Channel(channel).label, "roles": role_names(CHANNEL_ROLES[channel])})
     return channel
 
 
@@ -306,7 +313,8 @@ def _replay(key: str, fingerprint: str) -> Intake | None:
     if seen is None:
         return None
     if seen.fingerprint != fingerprint:
-        raise Conflict(f"Idempotency-Key {key} was used for another report; use a new key for a new report")
+        raise Conflict(gettext("Idempotency-Key %(key)s was used for another report; use a new key for a new report")
+                       % {"key": key})
     return Intake(case=seen.case, tracking_code=seen.tracking_code or None, created=False)
 
 
@@ -317,26 +325,27 @@ def _create_case(*, actor, title, description, lon, lat, crs, category, channel,
     address = _text(address, "location description", limit=200)
     try:
         x, y = point_to_wgs84(float(lon), float(lat), crs)
+    except CoordinateError as exc:
+        raise BadInput(str(exc)) from exc  # already in the reader's language
     except (TypeError, ValueError) as exc:
-        raise BadInput(str(exc)) from exc
+        raise BadInput(gettext("longitude and latitude must be numbers")) from exc
     grid_code = current_locator().locate(x, y)
     if grid_code is None:
-        raise BadInput(f"({lon}, {lat}) lies outside every grid of this platform: check the place and the "
-                       "coordinate system (crs=wgs84 or gcj02)")
+        raise BadInput(gettext("(%(lon)s, %(lat)s) lies outside every grid of this platform: check the place and "
+                               "the coordinate system (crs=wgs84 or gcj02)") % {"lon": lon, "lat": lat})
     grid = Grid.objects.get(code=grid_code)
     cat = None
     if category:
         cat = routing.category(category)
         if cat is None or not cat.is_leaf or not cat.active:
-            raise BadInput(f"unknown category {category!r}: pick a leaf of the category tree (GET /open311/v2/services)")
+            raise BadInput(gettext("unknown category %(category)r: pick a leaf of the category tree "
+                                   "(GET /open311/v2/services)") % {"category": category})
     channel = _channel_for(actor, channel)
     if channel == Channel.HOTLINE and not address:
-        raise BadInput("a hotline case needs the location description (位置描述) the caller gave")
+        raise BadInput(gettext("a hotline case needs the location description the caller gave"))
     photos = _check_photos(photos)
     reporter_name = _text(reporter_name, "reporter name", limit=50)
-    reporter_phone = _text(reporter_phone, "reporter phone", limit=20)
-    if reporter_phone and not reporter_phone.replace("-", "").replace("+", "").isdigit():
-        raise BadInput("reporter phone must be digits")
+    reporter_phone = _text(normalise_phone(reporter_phone), "reporter phone", limit=20)
     code = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
     number = _next_number(at)
     case = Case(number=number, tracking_hash=_tracking_hash(number, code), title=title, description=description,
@@ -352,7 +361,8 @@ def _create_case(*, actor, title, description, lon, lat, crs, category, channel,
 
     # 就地解决: reported already resolved by the grid's own worker
     if not actor.can("grid_worker", grid.code):
-        raise Forbidden(f"only a grid worker of grid {grid.code} may report a problem as solved on the spot")
+        raise Forbidden(gettext("only a grid worker of grid %(grid)s may report a problem as solved on the spot")
+                        % {"grid": grid.code})
     result = _text((resolved or {}).get("result"), "result", required=True)
     fix_photos = _check_photos((resolved or {}).get("photos"))
     case.status = Status.RESOLVED
@@ -381,12 +391,13 @@ def register_case(*, actor: Actor, number: str, category: str | None = None, com
     if category:
         cat = routing.category(category)
         if cat is None or not cat.is_leaf:
-            raise BadInput(f"unknown category {category!r}: pick a leaf of the category tree")
+            raise BadInput(gettext("unknown category %(category)r: pick a leaf of the category tree")
+                           % {"category": category})
         case.category = cat
         case.complexity = cat.complexity
     if complexity:
         if complexity not in ("simple", "general", "complex", "legacy", "major"):
-            raise BadInput("complexity must be simple, general, complex, legacy or major")
+            raise BadInput(gettext("complexity must be simple, general, complex, legacy or major"))
         case.complexity = complexity
     before = _move(case, t)
     _record(case, actor=actor, action=t.action, from_status=before, role=role, note=_text(note, "note"),
@@ -410,12 +421,13 @@ def merge_case(*, actor: Actor, number: str, into: str, at: datetime | None = No
     """合并: a duplicate points at its master case; its reporter follows the master."""
     case, t, role = _begin(actor, number, "merge")
     if into == number:
-        raise BadInput("a case cannot be merged into itself")
+        raise BadInput(gettext("a case cannot be merged into itself"))
     master = Case.objects.filter(number=into).first()
     if master is None:
-        raise BadInput(f"no case numbered {into} to merge into")
+        raise BadInput(gettext("no case numbered %(number)s to merge into") % {"number": into})
     if master.status in (Status.MERGED, Status.REJECTED):
-        raise Conflict(f"case {into} is {master.status}: merge into the case it points at, or an open one")
+        raise Conflict(gettext("case %(number)s is %(status)s: merge into the case it points at, or an open one")
+                       % {"number": into, "status": status_name(master.status)})
     case.master = master
     before = _move(case, t)
     _record(case, actor=actor, action=t.action, from_status=before, role=role, note=f"→ {into}",
@@ -427,13 +439,15 @@ def _check_unit(case: Case, unit: str, *, lead: bool) -> str:
     unit = (unit or "").strip()
     if unit.startswith("D"):
         if not Unit.objects.filter(code=unit, active=True).exists():
-            raise BadInput(f"unknown unit {unit}: see the units of district {case.platform[:6]}")
+            raise BadInput(gettext("unknown unit %(unit)s: see the units of district %(district)s")
+                           % {"unit": unit, "district": case.platform[:6]})
         return unit
     grid = Grid.objects.filter(code=unit, valid_to__isnull=True).first()
     if grid is None:
-        raise BadInput(f"unknown unit {unit!r}: give a grid code or a unit code (D…)")
+        raise BadInput(gettext("unknown unit %(unit)r: give a grid code or a unit code (D…)") % {"unit": unit})
     if lead and not covers(case.platform, unit):
-        raise BadInput(f"grid {unit} is outside platform {case.platform}: escalate or pick a grid below it")
+        raise BadInput(gettext("grid %(grid)s is outside platform %(platform)s: escalate or pick a grid below it")
+                       % {"grid": unit, "platform": case.platform})
     return unit
 
 
@@ -460,6 +474,15 @@ def dispatch_case(*, actor: Actor, number: str, unit: str | None = None, assisti
     _record(case, actor=actor, action=t.action, from_status=before, role=role, unit=lead, note=_text(note, "note"),
             data={"assisting": helpers, "route": route.source, **_deadline_data(case)}, at=now)
     return case
+
+
+@transaction.atomic
+def register_and_dispatch(*, actor: Actor, number: str, category: str | None = None, complexity: str | None = None,
+                          note: str = "", unit: str | None = None, assisting: list[str] | None = None,
+                          at: datetime | None = None) -> Case:
+    """立案并派遣: register and dispatch in one step — both events or, if either is refused, neither."""
+    register_case(actor=actor, number=number, category=category, complexity=complexity, note=note, at=at)
+    return dispatch_case(actor=actor, number=number, unit=unit, assisting=assisting, at=at)
 
 
 @transaction.atomic
@@ -494,7 +517,8 @@ def escalate_case(*, actor: Actor, number: str, note: str, at: datetime | None =
     note = _text(note, "note", required=True)
     parent = _parent_platform(case.platform)
     if parent is None:
-        raise Conflict(f"case {case.number} is at the district platform already; there is no level above")
+        raise Conflict(gettext("case %(number)s is at the district platform already; there is no level above")
+                       % {"number": case.number})
     unit = case.lead_unit
     case.platform = parent
     case.escalation_count += 1
@@ -510,11 +534,14 @@ def request_extension(*, actor: Actor, number: str, days: int, reason: str, at: 
     """申请延期: the lead unit asks for more working days."""
     case, t, role = _begin(actor, number, "request_extension")
     if case.resolve_by is None:
-        raise Conflict(f"case {case.number} has no deadline running (it was never dispatched): nothing to extend")
+        raise Conflict(gettext("case %(number)s has no deadline running (it was never dispatched): nothing to extend")
+                       % {"number": case.number})
     if case.pending_extension_days:
-        raise Conflict(f"case {case.number} already has an extension request waiting for the dispatcher")
+        raise Conflict(gettext("case %(number)s already has an extension request waiting for the dispatcher")
+                       % {"number": case.number})
     if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
-        raise BadInput(f"days must be a whole number of working days from 1 to {MAX_EXTENSION_DAYS}")
+        raise BadInput(gettext("days must be a whole number of working days from 1 to %(max)d")
+                       % {"max": MAX_EXTENSION_DAYS})
     case.pending_extension_days = days
     _record(case, actor=actor, action=t.action, from_status=case.status, role=role, unit=case.lead_unit,
             note=_text(reason, "reason", required=True), data={"days": days}, at=_now(at))
@@ -524,13 +551,13 @@ def request_extension(*, actor: Actor, number: str, days: int, reason: str, at: 
 def _decide_extension(actor: Actor, number: str, action: str) -> tuple[Case, Transition, str]:
     case, t, role = _begin(actor, number, action)
     if not case.pending_extension_days or case.resolve_by is None:
-        raise Conflict(f"case {case.number} has no extension request to decide")
+        raise Conflict(gettext("case %(number)s has no extension request to decide") % {"number": case.number})
     platform_level = _level_of_code(case.platform)
     if case.extension_count >= 1 and platform_level > 0:
         # a second extension is for the platform above (二次延期由上级审批)
         if not any(covers(s, case.platform) and len(s) < len(case.platform) for s in actor.scopes("dispatcher")):
-            raise Forbidden(f"case {case.number} was extended once already: a second extension needs the "
-                            "dispatcher of the platform above")
+            raise Forbidden(gettext("case %(number)s was extended once already: a second extension needs the "
+                                    "dispatcher of the platform above") % {"number": case.number})
     return case, t, role
 
 
@@ -564,7 +591,7 @@ def suspend_case(*, actor: Actor, number: str, reason: str, review_on: date, at:
     case, t, role = _begin(actor, number, "suspend")
     now = _now(at)
     if not isinstance(review_on, date) or review_on <= timezone.localtime(now).date():
-        raise BadInput("review_on must be a date after today")
+        raise BadInput(gettext("review_on must be a date after today"))
     case.suspended_at = now
     case.review_on = review_on
     before = _move(case, t)
@@ -632,9 +659,10 @@ def verify_case(*, actor: Actor, number: str, passed: bool, note: str = "", phot
     """核查: a grid worker or leader checks the fix on site; a failure is rework (返工)."""
     case, t, role = _begin(actor, number, "verify")
     if actor.user is not None and case.resolved_by_id == getattr(actor.user, "pk", None):
-        raise Forbidden("the person who resolved a case cannot verify it: ask another worker or the grid leader")
+        raise Forbidden(gettext("the person who resolved a case cannot verify it: ask another worker or the grid "
+                                "leader"))
     if not isinstance(passed, bool):
-        raise BadInput("passed must be true or false")
+        raise BadInput(gettext("passed must be true or false"))
     photos = _check_photos(photos)
     now = _now(at)
     if passed:
@@ -664,22 +692,38 @@ def _prove_reporter(case: Case, *, tracking_code: str | None, phone_last4: str |
     """How the reporter proved it is them ("tracking_code" or "phone_last4"); Forbidden otherwise."""
     if tracking_code is not None:
         if not tracking_code_matches(case, tracking_code):
-            raise Forbidden("the tracking code does not match this case")
+            raise Forbidden(gettext("the tracking code does not match this case"))
         return "tracking_code"
     if not _phone_digits(case.reporter_phone):
-        raise Forbidden(f"case {case.number} was reported without a phone number: rate it with its tracking code")
+        raise Forbidden(gettext("case %(number)s was reported without a phone number: rate it with its tracking code")
+                        % {"number": case.number})
     if not phone_last4_matches(case, phone_last4):
-        raise Forbidden("phone_last4 must be the last 4 digits of the phone number the reporter gave; "
-                        "check them, or use the tracking code")
+        raise Forbidden(gettext("phone_last4 must be the last 4 digits of the phone number the reporter gave; "
+                                "check them, or use the tracking code"))
     return "phone_last4"
 
 
-@transaction.atomic
 def evaluate_case(*, actor: Actor, number: str, satisfaction: str, solved: bool, note: str = "",
-                  tracking_code: str | None = None, phone_last4: str | None = None,
+                  tracking_code: str | None = None, phone_last4: str | None = None, client: str = "",
                   at: datetime | None = None) -> Case:
     """回访评价: by the reporter — who proves it with the case's tracking code, or with the last 4
-    digits of the phone number they gave — or by a dispatcher after a call-back."""
+    digits of the phone number they gave — or by a dispatcher after a call-back.
+
+    A reporter's proof is throttled (cases.proof): failures count against the case and against
+    `client` (the caller's address, from the view), outside the refused transaction."""
+    body = {"actor": actor, "number": number, "satisfaction": satisfaction, "solved": solved, "note": note,
+            "tracking_code": tracking_code, "phone_last4": phone_last4, "at": at}
+    if tracking_code is None and phone_last4 is None:
+        return _evaluate_case(**body)
+    from gridgov.cases import proof  # proof builds on this module's code matching
+
+    with proof.guarded(number=number, client=client):
+        return _evaluate_case(**body)
+
+
+@transaction.atomic
+def _evaluate_case(*, actor: Actor, number: str, satisfaction: str, solved: bool, note: str,
+                   tracking_code: str | None, phone_last4: str | None, at: datetime | None) -> Case:
     t = TABLE["evaluate"]
     case = _lock(number)
     proof = None
@@ -690,9 +734,9 @@ def evaluate_case(*, actor: Actor, number: str, satisfaction: str, solved: bool,
         role = authorize(actor, case, t)
     _require_status(case, t)
     if satisfaction not in Satisfaction.values:
-        raise BadInput("satisfaction must be satisfied, basically_satisfied or dissatisfied")
+        raise BadInput(gettext("satisfaction must be satisfied, basically_satisfied or dissatisfied"))
     if not isinstance(solved, bool):
-        raise BadInput("solved must be true or false")
+        raise BadInput(gettext("solved must be true or false"))
     case.satisfaction = satisfaction
     case.solved = solved
     before = _move(case, t)
@@ -708,9 +752,10 @@ def reopen_case(*, actor: Actor, number: str, reason: str, at: datetime | None =
     """重新办理: once, after the reporter was dissatisfied."""
     case, t, role = _begin(actor, number, "reopen")
     if case.satisfaction != Satisfaction.DISSATISFIED:
-        raise Conflict(f"case {case.number} may be reopened only after a 不满意 (dissatisfied) evaluation")
+        raise Conflict(gettext("case %(number)s may be reopened only after a dissatisfied evaluation")
+                       % {"number": case.number})
     if case.reopen_count >= 1:
-        raise Conflict(f"case {case.number} was reopened once already")
+        raise Conflict(gettext("case %(number)s was reopened once already") % {"number": case.number})
     case.reopen_count += 1
     case.closed_at = case.resolved_at = case.resolved_by = None
     case.resolved_level = case.satisfaction = ""
@@ -729,18 +774,60 @@ def consult_case(*, actor: Actor, number: str, participants: list[str], decision
     case = _lock(number)
     if not (actor.can_any({"dispatcher", "leader", "grid_leader"}, case.grid.code)
             or (case.lead_unit and actor.can("department_handler", case.lead_unit))):
-        raise Forbidden("a consultation is recorded by the platform, a leader, the grid leader or the lead unit")
+        raise Forbidden(gettext("a consultation is recorded by the platform, a leader, the grid leader or the lead "
+                                "unit"))
     if case.status not in OPEN_STATUSES:
-        raise Conflict(f"case {case.number} is {case.status}: consultations are for open cases")
+        raise Conflict(gettext("case %(number)s is %(status)s: consultations are for open cases")
+                       % {"number": case.number, "status": status_name(case.status)})
     names = [_text(p, "participant", required=True, limit=100) for p in participants or []]
     if not names:
-        raise BadInput("name the participants")
+        raise BadInput(gettext("name the participants"))
     now = _now(at)
     meeting = Consultation.objects.create(case=case, participants=names, decision=_text(decision, "decision", required=True),
                                           held_at=now, recorded_by=actor.user)
     _record(case, actor=actor, action="consult", from_status=case.status, role=_first_role(actor),
             note=meeting.decision, data={"participants": names}, at=now)
     return meeting
+
+
+# 联合执法: an assisting unit's own part may be reported while the case is with the units.
+ASSIST_STATUSES = frozenset({Status.DISPATCHED, Status.IN_PROGRESS})
+
+
+def assisting_unit_of(actor: Actor, case: Case) -> tuple[str, str] | None:
+    """(unit, role): the first of the case's assisting units this actor answers for — as its handler,
+    or as grid staff when the unit is a grid — in the role they act in; None when they answer for none."""
+    for unit in case.assisting_units:
+        roles = ("department_handler",) if unit.startswith("D") else sorted(GRID_STAFF)
+        for role in roles:
+            if actor.can(role, unit):
+                return unit, role
+    return None
+
+
+@transaction.atomic
+def report_assist_part(*, actor: Actor, number: str, result: str, photos: list[str] | None = None,
+                       at: datetime | None = None) -> CaseEvent:
+    """协办反馈: an assisting unit of a joint case (联合执法) reports its own part (result, photos) for
+    the lead unit to see before it reports the whole result. The status does not change; a unit may
+    report again (the latest counts), until the lead unit has resolved the case."""
+    case = _lock(number)
+    stands = assisting_unit_of(actor, case)
+    if stands is None and not case.assisting_units:
+        raise Forbidden(gettext("case %(number)s has no assisting units: its lead unit reports the result")
+                        % {"number": case.number})
+    if stands is None:
+        raise Forbidden(gettext("an assisting part of case %(number)s is reported by a handler of its assisting "
+                                "units (%(units)s)") % {"number": case.number, "units": ", ".join(case.assisting_units)})
+    if case.status not in ASSIST_STATUSES:
+        raise Conflict(gettext("case %(number)s is %(status)s; an assisting unit reports its part while the case is "
+                               "%(allowed)s") % {"number": case.number, "status": status_name(case.status),
+                                                 "allowed": statuses(ASSIST_STATUSES)})
+    unit, role = stands
+    result = _text(result, "result", required=True)
+    photos = _check_photos(photos)
+    return _record(case, actor=actor, action="assist", from_status=case.status, role=role, unit=unit, note=result,
+                   data={"unit": unit, "result": result, "photos": photos}, at=_now(at))
 
 
 ACTION_SERVICES = {
@@ -757,7 +844,8 @@ def perform(action: str, *, actor: Actor, number: str, **body) -> Case:
     """Run one action by name (the API and pages call this)."""
     service = ACTION_SERVICES.get(action)
     if service is None:
-        raise NotFound(f"unknown action {action!r}: one of {', '.join(ACTION_SERVICES)}")
+        raise NotFound(gettext("unknown action %(action)r: one of %(known)s")
+                       % {"action": action, "known": ", ".join(ACTION_SERVICES)})
     return service(actor=actor, number=number, **body)
 
 

@@ -14,6 +14,7 @@ AUDIENCE = {
     "request_extension": {"platform"}, "dispatch": {"lead", "assisting"}, "grant_extension": {"lead"},
     "deny_extension": {"lead"}, "supervise": {"lead", "platform"}, "resolve": {"grid"}, "verify": {"lead", "platform"},
     "close": {"reporter"}, "reopen": {"platform"}, "suspend": {"lead"}, "resume": {"lead"},
+    "assist": {"lead"},  # 协办反馈: the lead unit waits for it before reporting the whole result
 }
 
 

@@ -65,6 +65,7 @@ CREATION_ACTIONS = ("report", "resolve_on_spot")
 # The Chinese term of every event in a case file, as plain text that never changes with the reader's
 # language: for whatever is stored (notifications, messages written once for everyone).
 TERMS = {"report": "上报", "resolve_on_spot": "就地解决", "consult": "集中会商", "deadline": "超时提醒",
+         "assist": "协办反馈",
          **{a: t.label for a, t in TABLE.items()}}
 
 
@@ -77,6 +78,7 @@ def _label(english: str):
 LABELS = {
     "report": _label("Reported"), "resolve_on_spot": _label("Resolved on the spot"),
     "consult": _label("Consultation"), "deadline": _label("Deadline reminder"),
+    "assist": _label("Assisting unit's part"),
     "register": _label("Registered"), "reject": _label("Not accepted"), "merge": _label("Merged"),
     "dispatch": _label("Dispatched"), "accept": _label("Signed for"), "return": _label("Returned"),
     "escalate": _label("Escalated"), "request_extension": _label("Extension requested"),

@@ -12,6 +12,7 @@ import secrets
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from gridgov.cases.models import Upload
@@ -20,22 +21,24 @@ from gridgov.core.errors import BadInput
 
 MAX_BYTES = 15 * 1024 * 1024
 MAX_SIDE = 2048
+THUMB_SIDE = 320  # lists and timelines show ~160 px: sharp on a phone's 2x screen
 ACCEPTED = {"JPEG", "PNG", "WEBP", "MPO", "HEIF", "GIF"}
 
 
 @transaction.atomic
 def store_upload(*, data: bytes, uploaded_by=None) -> Upload:
     if not data:
-        raise BadInput("the file is empty")
+        raise BadInput(gettext("the file is empty"))
     if len(data) > MAX_BYTES:
-        raise BadInput(f"the photo is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        raise BadInput(gettext("the photo is larger than %(mb)d MB") % {"mb": MAX_BYTES // (1024 * 1024)})
     try:
         image = Image.open(io.BytesIO(data))
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise BadInput("not an image we can read: send a JPEG, PNG or WebP photo") from exc
+        raise BadInput(gettext("not an image we can read: send a JPEG, PNG or WebP photo")) from exc
     if image.format not in ACCEPTED:
-        raise BadInput(f"{image.format} images are not accepted: send a JPEG, PNG or WebP photo")
+        raise BadInput(gettext("%(format)s images are not accepted: send a JPEG, PNG or WebP photo")
+                       % {"format": image.format})
     image = ImageOps.exif_transpose(image)  # keep the orientation the EXIF asked for, then drop EXIF
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     out = io.BytesIO()
@@ -45,7 +48,17 @@ def store_upload(*, data: bytes, uploaded_by=None) -> Upload:
     upload = Upload(id=upload_id, content_type="image/jpeg", size=len(body), width=image.width, height=image.height,
                     sha256=hashlib.sha256(body).hexdigest(), uploaded_by=uploaded_by)
     upload.file.save(f"{upload_id}.jpg", ContentFile(body), save=False)
+    upload.thumbnail.save(f"{upload_id}-thumb.jpg", ContentFile(_thumbnail(image)), save=False)
     upload.save()
     audit.record(actor=uploaded_by, action="cases.upload", object_type="upload", object_id=upload_id,
                  data={"size": len(body)})
     return upload
+
+
+def _thumbnail(image: Image.Image) -> bytes:
+    """A small JPEG of the (already stripped) photo for lists and timelines; the full one on click."""
+    small = image.convert("RGB")
+    small.thumbnail((THUMB_SIDE, THUMB_SIDE))
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=75, optimize=True)
+    return out.getvalue()

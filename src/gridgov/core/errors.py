@@ -32,3 +32,13 @@ class Conflict(GridgovError):
     """The case's state does not allow this, someone else got there first, or a key was reused."""
 
     status = 409
+
+
+class TooMany(GridgovError):
+    """Too many failed attempts (a guessed tracking code): wait `retry_after` seconds, then try again."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

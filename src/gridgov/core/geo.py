@@ -14,6 +14,7 @@ from typing import Literal
 
 import numpy as np
 import shapely
+from django.utils.translation import gettext
 from pyproj import Geod
 
 CRS = Literal["wgs84", "gcj02"]
@@ -74,7 +75,7 @@ def to_wgs84(coords: np.ndarray, crs: str) -> np.ndarray:
         return np.asarray(coords, dtype=float)
     if crs == "gcj02":
         return gcj02_to_wgs84(coords)
-    raise CoordinateError(f"unknown coordinate system {crs!r}: use one of {', '.join(CRS_CHOICES)}")
+    raise _unknown_crs(crs)
 
 
 def from_wgs84(coords: np.ndarray, crs: str) -> np.ndarray:
@@ -82,7 +83,12 @@ def from_wgs84(coords: np.ndarray, crs: str) -> np.ndarray:
         return np.asarray(coords, dtype=float)
     if crs == "gcj02":
         return wgs84_to_gcj02(coords)
-    raise CoordinateError(f"unknown coordinate system {crs!r}: use one of {', '.join(CRS_CHOICES)}")
+    raise _unknown_crs(crs)
+
+
+def _unknown_crs(crs: str) -> CoordinateError:
+    return CoordinateError(gettext("unknown coordinate system %(crs)r: use one of %(known)s")
+                           % {"crs": crs, "known": ", ".join(CRS_CHOICES)})
 
 
 def geometry_to_wgs84(geom: shapely.Geometry, crs: str) -> shapely.Geometry:
@@ -96,11 +102,13 @@ def geometry_from_wgs84(geom: shapely.Geometry, crs: str) -> shapely.Geometry:
 def check_lon_lat(lon: float, lat: float) -> None:
     """Refuse what cannot be a coordinate; raises CoordinateError with a message for people."""
     if not (math.isfinite(lon) and math.isfinite(lat)):
-        raise CoordinateError("longitude and latitude must be numbers")
+        raise CoordinateError(gettext("longitude and latitude must be numbers"))
     if not -180.0 <= lon <= 180.0:
-        raise CoordinateError(f"longitude {lon} is outside −180…180; did you swap longitude and latitude?")
+        raise CoordinateError(gettext("longitude %(lon)s is outside −180…180; did you swap longitude and latitude?")
+                              % {"lon": lon})
     if not -90.0 <= lat <= 90.0:
-        raise CoordinateError(f"latitude {lat} is outside −90…90; did you swap longitude and latitude?")
+        raise CoordinateError(gettext("latitude %(lat)s is outside −90…90; did you swap longitude and latitude?")
+                              % {"lat": lat})
 
 
 def point_to_wgs84(lon: float, lat: float, crs: str = "wgs84") -> tuple[float, float]:

@@ -1,18 +1,22 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
     """Audit log entry (审计日志): one row for every write made by a service function."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    action = models.CharField(max_length=64)
-    object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64, blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
+                              on_delete=models.SET_NULL)
+    action = models.CharField(_("action"), max_length=64)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
@@ -26,9 +30,11 @@ class Attempt(models.Model):
     In the database so that every web process sees the same count. `scope` names what is guarded
     (e.g. "track"), `key` who or what is counted (a case number, a client address)."""
 
-    scope = models.CharField(max_length=32)
-    key = models.CharField(max_length=128)
-    at = models.DateTimeField(db_index=True)
+    scope = models.CharField(_("guarded action"), max_length=32)
+    key = models.CharField(_("counted key"), max_length=128)
+    at = models.DateTimeField(_("time"), db_index=True)
 
     class Meta:
+        verbose_name = _("failed attempt")
+        verbose_name_plural = _("failed attempts")
         indexes = [models.Index(fields=["scope", "key", "at"])]

@@ -1,14 +1,20 @@
+import json
 import tempfile
 from pathlib import Path
 
+import shapely
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext, gettext_lazy as _
 
+from gridgov.core.admin_forms import ServiceAdminMixin, ServiceForm
 from gridgov.core.admin_io import XLSX_TYPE, Column, ImportExportMixin, attachment
 from gridgov.core.rows import RowErrors
 from gridgov.grids import formats
 from gridgov.grids.models import Grid, GridBoundary
-from gridgov.grids.services import GridImportError, import_grids
+from gridgov.grids.selectors import current_geometries
+from gridgov.grids.services import GridImportError, edit_grid, import_grids
+from gridgov.grids.widgets import BoundaryWidget
 
 # The roster columns of grids/formats.py (the same Chinese headers), for the import page.
 GRID_COLUMNS = (
@@ -27,11 +33,68 @@ EXPORTS = {"csv": ("text/csv; charset=utf-8", formats.write_csv), "xlsx": (XLSX_
 
 
 class BoundaryInline(admin.TabularInline):
+    """The boundary history, read-only: a polygon changes through the map above (grids.services.edit_grid)."""
+
     model = GridBoundary
     fields = ("valid_from", "valid_to", "area_m2", "min_lon", "min_lat", "max_lon", "max_lat")
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class GridForm(ServiceForm):
+    """Name, kind, households and population, and the polygon drawn on the map; saved by edit_grid."""
+
+    service_errors = (*ServiceForm.service_errors, GridImportError)
+
+    boundary = forms.CharField(label=_("boundary"), required=False, widget=BoundaryWidget,
+                               help_text=_("GeoJSON in WGS84; left as it is, the polygon is kept"))
+
+    class Meta:
+        model = Grid
+        fields = ("name", "kind", "households", "population")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        grid = self.instance
+        if grid.pk is None or "boundary" not in self.fields:
+            return
+        codes = [grid.code] + ([grid.parent.code] if grid.parent_id else [])
+        siblings = list(Grid.objects.filter(parent_id=grid.parent_id, valid_to__isnull=True)
+                        .exclude(pk=grid.pk).values_list("code", "name")[:200]) if grid.parent_id else []
+        names = dict(siblings)
+        geometries = current_geometries(codes + list(names))
+        if grid.code in geometries:
+            self.initial["boundary"] = shapely.to_geojson(geometries[grid.code])
+        context = [{"type": "Feature", "properties": {"code": code, "name": names.get(code, "")},
+                    "geometry": json.loads(shapely.to_geojson(geom))}
+                   for code, geom in geometries.items() if code != grid.code]
+        self.fields["boundary"].widget.context_features = {"type": "FeatureCollection", "features": context}
+
+    def clean_boundary(self):
+        """None when the map was not touched (the polygon is kept); else the drawn polygon."""
+        text = (self.cleaned_data.get("boundary") or "").strip()
+        if not text or text == (self.initial.get("boundary") or "").strip():
+            return None
+        try:
+            return shapely.from_geojson(text)
+        except (shapely.errors.GEOSException, ValueError) as exc:
+            raise forms.ValidationError(gettext("the boundary is not a GeoJSON polygon: draw it again")) from exc
+
+    def apply(self, actor):
+        edit_grid(code=self.instance.code, name=self.value("name"), kind=self.value("kind"),
+                  households=self.value("households"), population=self.value("population"),
+                  geometry=self.value("boundary") if "boundary" in self.fields else None, actor=actor)
+        return self.instance
 
 
 class StreetFilter(admin.SimpleListFilter):
@@ -50,15 +113,18 @@ class StreetFilter(admin.SimpleListFilter):
 
 
 @admin.register(Grid)
-class GridAdmin(ImportExportMixin, admin.ModelAdmin):
-    """Attributes only: polygons change through the import (here or `gridgov grids import`), which checks
-    and versions them. Exports hold the current grids of the filtered list, in the formats of grids/formats.py."""
+class GridAdmin(ServiceAdminMixin, ImportExportMixin, admin.ModelAdmin):
+    """Attributes and the polygon (drawn on the map) through grids.services.edit_grid, which checks them, keeps
+    the boundary history and bumps the tree version; new grids come from the import (here or `gridgov grids
+    import`). Exports hold the current grids of the filtered list, in the formats of grids/formats.py."""
 
     list_display = ("code", "name", "level", "parent", "kind", "households", "population", "valid_to")
     list_filter = ("level", StreetFilter, "kind", ("valid_to", admin.EmptyFieldListFilter))
     search_fields = ("code", "name", "parent__code", "parent__name")
     readonly_fields = ("code", "level", "parent", "valid_from", "valid_to")
-    fields = ("code", "name", "level", "parent", "kind", "households", "population", "valid_from", "valid_to")
+    fields = ("code", "name", "level", "parent", "kind", "households", "population", "boundary", "valid_from",
+              "valid_to")
+    form = GridForm
     inlines = [BoundaryInline]
     list_select_related = ("parent",)
     list_per_page = 100
@@ -72,6 +138,14 @@ class GridAdmin(ImportExportMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # grids are retired, never deleted: cases keep pointing at them
+
+    def has_change_permission(self, request, obj=None):
+        # a retired grid is history: it comes back through an import, not through its form
+        return super().has_change_permission(request, obj) and (obj is None or obj.valid_to is None)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if self.has_change_permission(request, obj) else [f for f in fields if f != "boundary"]
 
     def has_import_permission(self, request):
         return self.has_change_permission(request)  # new grids come from files, never from a form

@@ -1,6 +1,7 @@
 from typing import Literal
 
 from django.http import Http404
+from django.utils.translation import gettext
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
@@ -61,7 +62,8 @@ def locate(request, lon: float, lat: float, crs: Literal["wgs84", "gcj02"] = "wg
     try:
         return selectors.locate(lon, lat, crs).as_dict()
     except selectors.OutsideGrids as exc:
-        raise HttpError(404, f"{exc}: check the coordinates and their system (crs=wgs84 or gcj02)") from exc
+        raise HttpError(404, gettext("(%(lon)s, %(lat)s) lies outside every grid: check the coordinates and their "
+                                     "system (crs=wgs84 or gcj02)") % {"lon": lon, "lat": lat}) from exc
 
 
 class ListFilters(Schema):
@@ -78,7 +80,7 @@ def _item(g: Grid) -> dict:
 @router.get("", response={200: GridPage, 400: Problem}, summary="Grids by level and parent, paged")
 def grid_list(request, filters: Query[ListFilters]):
     if not 1 <= filters.limit <= 1000 or filters.offset < 0:
-        raise HttpError(400, "limit must be 1…1000 and offset ≥ 0")
+        raise HttpError(400, gettext("limit must be 1…1000 and offset ≥ 0"))
     qs = selectors.grid_list(level=filters.level, parent=filters.parent)
     page = qs[filters.offset: filters.offset + filters.limit]
     return {"count": qs.count(), "items": [_item(g) for g in page]}
@@ -87,7 +89,7 @@ def grid_list(request, filters: Query[ListFilters]):
 @router.get("/geojson", summary="Grids as a GeoJSON FeatureCollection (for maps)")
 def grid_geojson(request, level: int | None = None, parent: str | None = None, simplify_m: float = 0.0):
     if level is None and parent is None:
-        raise HttpError(400, "give a level or a parent: the whole tree at once is too large for a map")
+        raise HttpError(400, gettext("give a level or a parent: the whole tree at once is too large for a map"))
     return selectors.grids_geojson(level=level, parent=parent, simplify_m=max(0.0, min(simplify_m, 100.0)))
 
 
@@ -96,5 +98,5 @@ def grid_detail(request, code: str):
     try:
         grid = selectors.grid_detail(code)
     except Grid.DoesNotExist:
-        raise Http404(f"no grid with code {code}")
+        raise Http404(gettext("no grid with code %(code)s") % {"code": code})
     return selectors.grid_summary(grid)

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class GridsConfig(AppConfig):
     name = "gridgov.grids"
     label = "grids"
-    verbose_name = "网格"
+    verbose_name = pgettext_lazy("app", "Grids")

@@ -17,6 +17,7 @@ from pathlib import Path
 import openpyxl
 import shapefile
 import shapely
+from django.utils.translation import gettext
 from shapely.geometry import mapping, shape
 
 from gridgov.core import geo
@@ -34,7 +35,8 @@ FORMATS = {".geojson": "geojson", ".json": "geojson", ".shp": "shapefile", ".zip
 def format_of(path: str | Path) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        raise GridImportError([RowError(0, "", f"unknown file type {suffix or '(none)'}: use .geojson, .shp, .zip (Shapefile), .xlsx or .csv")])
+        raise GridImportError([RowError(0, "", gettext("unknown file type %(suffix)s: use .geojson, .shp, .zip "
+                                                       "(Shapefile), .xlsx or .csv") % {"suffix": suffix or "-"})])
     return FORMATS[suffix]
 
 
@@ -44,10 +46,10 @@ def _int(value, label: str, problems: list[str]) -> int | None:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        problems.append(f"{label} {value!r} is not a number")
+        problems.append(gettext("%(field)s %(value)r is not a number") % {"field": label, "value": value})
         return None
     if number != int(number):
-        problems.append(f"{label} {value!r} is not a whole number")
+        problems.append(gettext("%(field)s %(value)r is not a whole number") % {"field": label, "value": value})
         return None
     return int(number)
 
@@ -67,15 +69,15 @@ def _item(row: int, props: dict, geometry, errors: list[RowError]) -> GridInput 
         row=row,
         code=code,
         name=_text(props.get("name")),
-        level=_int(props.get("level"), "level", problems),
+        level=_int(props.get("level"), gettext("level"), problems),
         parent=_text(props.get("parent")) or None,
-        households=_int(props.get("households"), "households", problems),
-        population=_int(props.get("population"), "population", problems),
+        households=_int(props.get("households"), gettext("households"), problems),
+        population=_int(props.get("population"), gettext("population"), problems),
         kind=_text(props.get("kind")) or None,
         geometry=geometry,
     )
     if not code:
-        problems.append("code is missing")
+        problems.append(gettext("code is missing"))
     errors.extend(RowError(row, code, p) for p in problems)
     return None if problems else item
 
@@ -84,10 +86,10 @@ def read_geojson(data: bytes) -> list[GridInput]:
     try:
         doc = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise GridImportError([RowError(0, "", f"not valid JSON: {exc}")]) from exc
+        raise GridImportError([RowError(0, "", gettext("not valid JSON: %(error)s") % {"error": exc})]) from exc
     features = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(features, list):
-        raise GridImportError([RowError(0, "", "expected a GeoJSON FeatureCollection with a features list")])
+        raise GridImportError([RowError(0, "", gettext("expected a GeoJSON FeatureCollection with a features list"))])
     items, errors = [], []
     for number, feature in enumerate(features, start=1):
         props = (feature or {}).get("properties") or {}
@@ -96,7 +98,7 @@ def read_geojson(data: bytes) -> list[GridInput]:
             try:
                 geometry = shape(feature["geometry"])
             except Exception as exc:  # shapely raises several types for malformed geometry
-                errors.append(RowError(number, _text(props.get("code")), f"unreadable geometry: {exc}"))
+                errors.append(RowError(number, _text(props.get("code")), gettext("unreadable geometry: %(error)s") % {"error": exc}))
                 continue
         item = _item(number, props, geometry, errors)
         if item:
@@ -114,12 +116,13 @@ def read_shapefile(path: Path) -> list[GridInput]:
                 archive.extractall(tmp)
             shps = sorted(Path(tmp).rglob("*.shp"))
             if len(shps) != 1:
-                raise GridImportError([RowError(0, "", f"the zip must hold exactly one .shp file, found {len(shps)}")])
+                raise GridImportError([RowError(0, "", gettext("the zip must hold exactly one .shp file, found %(count)d")
+                                                % {"count": len(shps)})])
             return read_shapefile(shps[0])
     try:
         reader = shapefile.Reader(str(path), encoding=_shapefile_encoding(path))
     except Exception as exc:  # pyshp raises struct.error, ShapefileException, OSError …
-        raise GridImportError([RowError(0, "", f"cannot read the Shapefile: {exc}")]) from exc
+        raise GridImportError([RowError(0, "", gettext("cannot read the Shapefile: %(error)s") % {"error": exc})]) from exc
     with reader:
         fields = [f[0] for f in reader.fields[1:]]
         items, errors = [], []
@@ -130,7 +133,7 @@ def read_shapefile(path: Path) -> list[GridInput]:
                 try:
                     geometry = shape(record.shape.__geo_interface__)
                 except Exception as exc:
-                    errors.append(RowError(number, _text(props.get("code")), f"unreadable geometry: {exc}"))
+                    errors.append(RowError(number, _text(props.get("code")), gettext("unreadable geometry: %(error)s") % {"error": exc}))
                     continue
             item = _item(number, props, geometry, errors)
             if item:
@@ -151,10 +154,10 @@ def _read_table(rows) -> list[GridInput]:
     """A roster's rows (the first is the header; Chinese headers accepted), geometry as WKT in 边界/geometry."""
     header = next(rows, None)
     if not header or not any(_text(h) for h in header):
-        raise GridImportError([RowError(0, "", "the first sheet is empty")])
+        raise GridImportError([RowError(0, "", gettext("the first sheet is empty"))])
     names = [CHINESE_HEADERS.get(_text(h), _text(h).lower()) for h in header]
     if "code" not in names:
-        raise GridImportError([RowError(1, "", "no code/编码 column in the first row")])
+        raise GridImportError([RowError(1, "", gettext("no code/编码 column in the first row"))])
     items, errors = [], []
     for number, values in enumerate(rows, start=2):
         if values is None or all(v is None or _text(v) == "" for v in values):
@@ -165,7 +168,8 @@ def _read_table(rows) -> list[GridInput]:
             try:
                 geometry = shapely.from_wkt(_text(props["geometry"]))
             except shapely.errors.GEOSException as exc:
-                errors.append(RowError(number, _text(props.get("code")), f"unreadable WKT geometry: {exc}"))
+                errors.append(RowError(number, _text(props.get("code")),
+                                       gettext("unreadable WKT geometry: %(error)s") % {"error": exc}))
                 continue
         item = _item(number, props, geometry, errors)
         if item:
@@ -179,7 +183,7 @@ def read_excel(path: Path) -> list[GridInput]:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors
-        raise GridImportError([RowError(0, "", f"cannot read the Excel file: {exc}")]) from exc
+        raise GridImportError([RowError(0, "", gettext("cannot read the Excel file: %(error)s") % {"error": exc})]) from exc
     try:
         return _read_table(book.worksheets[0].iter_rows(values_only=True))
     finally:
@@ -194,7 +198,7 @@ def read_csv(data: bytes) -> list[GridInput]:
         try:
             content = data.decode("gb18030")
         except UnicodeDecodeError as exc:
-            raise GridImportError([RowError(0, "", "the CSV file is neither UTF-8 nor GB18030 text")]) from exc
+            raise GridImportError([RowError(0, "", gettext("the CSV file is neither UTF-8 nor GB18030 text"))]) from exc
     return _read_table(iter(csv.reader(io.StringIO(content))))
 
 
@@ -202,7 +206,7 @@ def read_file(path: str | Path) -> list[GridInput]:
     path = Path(path)
     kind = format_of(path)
     if not path.exists():
-        raise GridImportError([RowError(0, "", f"no such file: {path}")])
+        raise GridImportError([RowError(0, "", gettext("no such file: %(path)s") % {"path": path})])
     if kind == "geojson":
         return read_geojson(path.read_bytes())
     if kind == "shapefile":

@@ -64,15 +64,15 @@ class GridBoundary(models.Model):
     The bounding box is stored for cheap window queries (the map asks for what is on screen).
     """
 
-    grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="boundaries")
-    wkb = models.BinaryField()
-    min_lon = models.FloatField()
-    min_lat = models.FloatField()
-    max_lon = models.FloatField()
-    max_lat = models.FloatField()
-    area_m2 = models.FloatField()
-    valid_from = models.DateTimeField()
-    valid_to = models.DateTimeField(null=True, blank=True)
+    grid = models.ForeignKey(Grid, verbose_name=_("grid"), on_delete=models.CASCADE, related_name="boundaries")
+    wkb = models.BinaryField(_("polygon (WKB)"))
+    min_lon = models.FloatField(_("west longitude"))
+    min_lat = models.FloatField(_("south latitude"))
+    max_lon = models.FloatField(_("east longitude"))
+    max_lat = models.FloatField(_("north latitude"))
+    area_m2 = models.FloatField(_("area (m²)"))
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_to = models.DateTimeField(_("valid to"), null=True, blank=True)
 
     class Meta:
         ordering = ["grid", "-valid_from"]
@@ -82,6 +82,9 @@ class GridBoundary(models.Model):
             models.UniqueConstraint(fields=["grid"], condition=Q(valid_to__isnull=True), name="one_current_boundary_per_grid"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.valid_from:%Y-%m-%d %H:%M}"
+
 
 class TreeVersion(models.Model):
     """A single row whose number goes up with every change to the grid tree.
@@ -90,9 +93,13 @@ class TreeVersion(models.Model):
     web processes and workers agree on where a point falls.
     """
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    version = models.PositiveBigIntegerField(default=0)
+    id = models.PositiveSmallIntegerField(_("ID"), primary_key=True, default=1)
+    version = models.PositiveBigIntegerField(_("version"), default=0)
     # A fresh random stamp with each change: a counter could repeat after a rolled-back
     # transaction and leave a process with an index of data that never committed.
-    stamp = models.CharField(max_length=32, default="initial")
-    changed_at = models.DateTimeField(auto_now=True)
+    stamp = models.CharField(_("version stamp"), max_length=32, default="initial")
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("grid tree version")
+        verbose_name_plural = _("grid tree versions")

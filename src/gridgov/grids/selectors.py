@@ -159,3 +159,31 @@ def grid_summary(grid: Grid) -> dict:
                         "area_km2": round(b["area_m2"] / 1e6, 4)} for b in history],
         "people": grid_people(grid.code),
     }
+
+
+def search_grids(text: str, *, within: list[str], limit: int = 20) -> list[Grid]:
+    """Active grids under any of the codes `within` whose name contains `text` or whose code starts with
+    it, for a picker: exact names first, then names starting with the text, then the rest; higher
+    levels first within each group."""
+    from django.db.models import Case, IntegerField, Q, Value, When
+
+    text = (text or "").strip()
+    if not text or not within or limit <= 0:
+        return []
+    scope = Q(pk__in=[])
+    for code in within:
+        scope |= Q(code__startswith=code)
+    rank = Case(When(name=text, then=Value(0)), When(name__startswith=text, then=Value(1)),
+                When(name__icontains=text, then=Value(2)), default=Value(3), output_field=IntegerField())
+    qs = active_grids().filter(scope).filter(Q(name__icontains=text) | Q(code__startswith=text))
+    return list(qs.select_related("parent").annotate(rank=rank).order_by("rank", "level", "code")[:limit])
+
+
+def representative_point(code: str) -> tuple[float, float] | None:
+    """A point inside a grid's current boundary (its point on surface: inside even for concave shapes),
+    lon/lat WGS84; for a case placed by its grid alone. None for a grid without a boundary."""
+    geometry = current_geometries([code]).get(code)
+    if geometry is None or geometry.is_empty:
+        return None
+    point = shapely.point_on_surface(geometry)
+    return point.x, point.y

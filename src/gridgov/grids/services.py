@@ -10,8 +10,10 @@ import shapely
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from gridgov.core import audit, geo
+from gridgov.core.errors import BadInput
 from gridgov.core.rows import RowError
 from gridgov.grids.models import CODE_LENGTH, LEVEL_OF_LENGTH, Grid, GridBoundary, Kind, TreeVersion
 
@@ -84,40 +86,44 @@ def _validate(items: list[GridInput], existing: dict[str, Grid]) -> list[RowErro
 
         code = item.code
         if not code or not code.isdigit() or len(code) not in LEVEL_OF_LENGTH:
-            fail(f"code {code!r} must be 6, 9, 12, 15 or 18 digits (district, 一级, 二级, 三级, 微网格)")
+            fail(gettext("code %(code)r must be 6, 9, 12, 15 or 18 digits (district, level 1, 2, 3 grid, micro-grid)")
+                 % {"code": code})
             continue
         level = LEVEL_OF_LENGTH[len(code)]
         if item.level is not None and item.level != level:
-            fail(f"level {item.level} does not match the {len(code)}-digit code (level {level})")
+            fail(gettext("level %(given)s does not match the %(digits)d-digit code (level %(level)d)")
+                 % {"given": item.level, "digits": len(code), "level": level})
         if code in seen:
-            fail(f"code {code} appears twice (rows {seen[code]} and {item.row})")
+            fail(gettext("code %(code)s appears twice (rows %(first)s and %(second)s)")
+                 % {"code": code, "first": seen[code], "second": item.row})
         seen[code] = item.row
         if not item.name and code not in existing:
-            fail("name is empty")
+            fail(gettext("name is empty"))
         expected_parent = code[: CODE_LENGTH[level - 1]] if level > 0 else None
         if item.parent and item.parent != expected_parent:
-            fail(f"parent {item.parent} is not the prefix of code {code} (expected {expected_parent})")
+            fail(gettext("parent %(parent)s is not the prefix of code %(code)s (expected %(expected)s)")
+                 % {"parent": item.parent, "code": code, "expected": expected_parent})
         if expected_parent and expected_parent not in in_file and expected_parent not in existing:
-            fail(f"parent {expected_parent} is neither in this file nor in the database")
-        for label, value in (("households", item.households), ("population", item.population)):
+            fail(gettext("parent %(parent)s is neither in this file nor in the database") % {"parent": expected_parent})
+        for label, value in ((gettext("households"), item.households), (gettext("population"), item.population)):
             if value is not None and value < 0:
-                fail(f"{label} must not be negative")
+                fail(gettext("%(field)s must not be negative") % {"field": label})
         if item.kind is not None and item.kind not in Kind.values and item.kind not in KIND_ALIASES:
-            fail(f"kind {item.kind!r} must be comprehensive/综合 or dedicated/专属")
+            fail(gettext("kind %(kind)r must be comprehensive or dedicated") % {"kind": item.kind})
         geom = item.geometry
         if geom is None:
             continue
         if geom.geom_type not in ("Polygon", "MultiPolygon"):
-            fail(f"geometry must be a Polygon or MultiPolygon, not {geom.geom_type}")
+            fail(gettext("geometry must be a Polygon or MultiPolygon, not %(type)s") % {"type": geom.geom_type})
         elif geom.is_empty:
-            fail("geometry is empty")
+            fail(gettext("geometry is empty"))
         else:
             xmin, ymin, xmax, ymax = geom.bounds
             if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
-                fail(f"coordinates out of range (bounds {xmin:.6f},{ymin:.6f},{xmax:.6f},{ymax:.6f}); "
-                     "longitude comes first, then latitude")
+                fail(gettext("coordinates out of range (bounds %(bounds)s); longitude comes first, then latitude")
+                     % {"bounds": f"{xmin:.6f},{ymin:.6f},{xmax:.6f},{ymax:.6f}"})
             elif not geom.is_valid:
-                fail(f"invalid polygon: {shapely.is_valid_reason(geom)}")
+                fail(gettext("invalid polygon: %(reason)s") % {"reason": shapely.is_valid_reason(geom)})
     return errors
 
 
@@ -137,7 +143,8 @@ def import_grids(*, items: list[GridInput], crs: str = "wgs84", actor=None, sour
     """
     now = valid_from or timezone.now()
     if crs not in geo.CRS_CHOICES:
-        raise GridImportError([RowError(0, "", f"unknown coordinate system {crs!r}: use wgs84 or gcj02")])
+        raise GridImportError([RowError(0, "", gettext("unknown coordinate system %(crs)r: use wgs84 or gcj02")
+                                        % {"crs": crs})])
     for item in items:
         item.code = (item.code or "").strip()
         if item.geometry is not None:
@@ -215,3 +222,24 @@ def retire_grid(*, code: str, actor=None, when: datetime | None = None) -> Grid:
     audit.record(actor=actor, action="grids.retire", object_type="grid", object_id=code, data={"retired": count})
     grid.refresh_from_db()
     return grid
+
+
+@transaction.atomic
+def edit_grid(*, code: str, name: str, kind: str, households: int, population: int,
+              geometry: shapely.Geometry | None = None, actor=None) -> ImportResult:
+    """Change one current grid's attributes and, when `geometry` is given, its polygon (网格编辑, the admin form).
+
+    The same checks and boundary history as an import of one row: a new polygon closes the old boundary and
+    opens a new one, and any change bumps the tree version so every process's locator sees it. A retired grid
+    is refused: bringing one back is an import.
+    """
+    grid = Grid.objects.select_for_update().filter(code=code).first()
+    if grid is None:
+        raise BadInput(gettext("grid %(code)s does not exist: new grids come from an import") % {"code": code})
+    if grid.valid_to is not None:
+        raise BadInput(gettext("grid %(code)s is retired: import it to bring it back") % {"code": code})
+    item = GridInput(row=1, code=code, name=(name or "").strip(), households=households, population=population,
+                     kind=kind, geometry=geometry)
+    if not item.name:
+        raise BadInput(gettext("name is empty"))
+    return import_grids(items=[item], actor=actor, source=f"admin edit {code}")

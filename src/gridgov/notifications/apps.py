@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class NotificationsConfig(AppConfig):
     name = "gridgov.notifications"
     label = "notifications"
-    verbose_name = "通知"
+    verbose_name = pgettext_lazy("app", "Notifications")

@@ -7,6 +7,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from gridgov.core.audit import record
 from gridgov.core.tasks import enqueue
 from gridgov.notifications.models import Notification
 from gridgov.notifications.senders import configured_senders
@@ -71,11 +72,22 @@ def _create(rows: list[Notification]) -> list[Notification]:
 
 @transaction.atomic
 def mark_read(*, user: AbstractBaseUser, ids: Iterable[int] | None = None) -> int:
-    """Mark the user's own notifications read (已读); `ids=None` marks them all. Returns how many changed."""
+    """Mark the user's own notifications read (已读); `ids=None` marks them all. Returns how many changed.
+
+    Someone else's ids are ignored (a reader marks only their own inbox). A change is audited: that a
+    message was seen is what a 督办 follow-up asks about."""
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
-        unread = unread.filter(pk__in=list(ids))
-    return unread.update(read_at=timezone.now())
+        ids = sorted({int(i) for i in ids})
+        unread = unread.filter(pk__in=ids)
+    # Locked first, so the audit names exactly the rows this call changed (not one marked meanwhile).
+    marked = list(unread.select_for_update().values_list("pk", flat=True))
+    changed = Notification.objects.filter(pk__in=marked, read_at__isnull=True).update(read_at=timezone.now())
+    if changed:
+        record(actor=user, action="notification.read", object_type="notification",
+               object_id=str(marked[0]) if len(marked) == 1 else "",
+               data={"ids": marked, "count": changed} if ids is not None else {"all": True, "count": changed})
+    return changed
 
 
 def deliver(*, notification_id: int) -> bool:

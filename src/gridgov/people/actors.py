@@ -14,6 +14,17 @@ def covers(scope: str, code: str) -> bool:
     return code.startswith(scope)
 
 
+def nearest_scope(scopes, codes) -> str:
+    """Of a person's scopes in one role, the one nearest to a case's codes (the most specific that
+    covers one of them), else the first: the unit or grid they acted for."""
+    scopes = [s for s in scopes if s]
+    codes = [c for c in codes if c]
+    for scope in sorted(scopes, key=len, reverse=True):
+        if any(covers(scope, code) for code in codes):
+            return scope
+    return scopes[0] if scopes else ""
+
+
 @dataclass(frozen=True)
 class Actor:
     """A signed-in person with their active posts, or a system/anonymous actor (user None)."""

@@ -1,12 +1,15 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce, Length
 from django.utils.translation import gettext, gettext_lazy as _
 
+from gridgov.core.admin_forms import ServiceAdminMixin, ServiceForm
 from gridgov.core.admin_io import Column, ImportExportMixin, choice_label
 from gridgov.grids.models import Grid
 from gridgov.people.models import Post, Role, Unit
-from gridgov.people.services import import_people, import_units
+from gridgov.people.services import assign_post, edit_post, import_people, import_units, remove_post
 
 UNIT_COLUMNS = (
     Column("code", _("code"), required=True, help=_("D + the district code + 3 digits: D410102001")),
@@ -32,14 +35,46 @@ ROSTER_COLUMNS = (
 )
 
 
+class UnitForm(ServiceForm):
+    class Meta:
+        model = Unit
+        fields = ("code", "name", "kind", "phone", "active")
+
+    def apply(self, actor):
+        code = self.value("code")
+        import_units(rows=[{"row": 1, "code": code, "name": self.value("name"), "kind": self.value("kind"),
+                            "phone": self.value("phone") or "", "active": "1" if self.value("active") else "0"}],
+                     actor=actor, source=f"admin edit {code}")
+        return Unit.objects.get(code=code)
+
+
+class PostForm(ServiceForm):
+    class Meta:
+        model = Post
+        fields = ("user", "role", "scope", "title", "phone", "public", "active")
+
+    def apply(self, actor):
+        values = {name: self.value(name) for name in self._meta.fields}
+        values["title"], values["phone"] = values["title"] or "", values["phone"] or ""
+        if self.instance.pk is None:
+            return assign_post(actor=actor, **values)
+        return edit_post(post_id=self.instance.pk, actor=actor, **values)
+
+
 @admin.register(Unit)
-class UnitAdmin(ImportExportMixin, admin.ModelAdmin):
+class UnitAdmin(ServiceAdminMixin, ImportExportMixin, admin.ModelAdmin):
+    """Units are switched off (active), never deleted: cases and rules name them by code."""
+
+    form = UnitForm
     list_display = ("code", "name", "kind", "district", "phone", "active")
     list_filter = ("kind", "active", "district")
     search_fields = ("code", "name", "phone")
     list_per_page = 100
     io_columns = UNIT_COLUMNS
     io_import = staticmethod(import_units)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code", "district") if obj else ()
 
 
 class ScopeFilter(admin.SimpleListFilter):
@@ -63,8 +98,11 @@ class ScopeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Post)
-class PostAdmin(ImportExportMixin, admin.ModelAdmin):
-    """Posts are the permissions: a role over a scope (grid subtree or unit). The roster (花名册) is this list."""
+class PostAdmin(ServiceAdminMixin, ImportExportMixin, admin.ModelAdmin):
+    """Posts are the permissions: a role over a scope (grid subtree or unit). The roster (花名册) is this list.
+    Every add, change and delete goes through people.services (checked and audited)."""
+
+    form = PostForm
 
     list_display = ("user", "full_name", "role", "scope", "scope_name", "title", "phone", "public", "active")
     list_filter = ("role", ScopeFilter, "active", "public")
@@ -75,6 +113,9 @@ class PostAdmin(ImportExportMixin, admin.ModelAdmin):
     io_columns = ROSTER_COLUMNS
     io_import = staticmethod(import_people)
     io_import_help = _("One row per post: a person with two posts has two rows.")
+
+    def delete_object(self, request, obj):
+        remove_post(post_id=obj.pk, actor=request.user)
 
     def get_queryset(self, request):
         # The scope's name in the same query: scope is a code, of a grid or of a unit.
@@ -105,3 +146,15 @@ class PostAdmin(ImportExportMixin, admin.ModelAdmin):
             message += " " + gettext("%(count)d new accounts have no password yet: set one under Users.") % {
                 "count": result["users_created"]}
         return message
+
+
+class AccountAdmin(UserAdmin):
+    """Accounts are switched off (active), never deleted: deleting one would take its posts with it past
+    people.services (and the audit log), and its cases keep the name of who acted."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), AccountAdmin)

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class PeopleConfig(AppConfig):
     name = "gridgov.people"
     label = "people"
-    verbose_name = "人员与单位"
+    verbose_name = pgettext_lazy("app", "People and units")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from gridgov.core import audit
-from gridgov.core.errors import BadInput, NotAuthenticated
+from gridgov.core.errors import BadInput, Conflict, NotAuthenticated, NotFound
 from gridgov.core.rows import RowError, RowErrors, choice, duplicates, labels, parse_bool, row_number, text
 from gridgov.people.models import GRID_SCOPED_ROLES, ApiToken, Post, Role, Unit, UnitKind
 
@@ -32,7 +32,7 @@ def issue_token(*, username: str, password: str) -> str:
     """A bearer token for a staff account; only its hash is kept."""
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
-        raise NotAuthenticated("wrong username or password")
+        raise NotAuthenticated(gettext("wrong username or password"))
     key = secrets.token_urlsafe(32)
     ApiToken.objects.create(user=user, key_hash=token_hash(key), expires_at=timezone.now() + TOKEN_LIFETIME)
     audit.record(actor=user, action="auth.token", object_type="user", object_id=user.pk)
@@ -48,19 +48,26 @@ def user_for_token(key: str):
     return token.user
 
 
+def _check_post(role: str, scope: str) -> None:
+    """A role exists and its scope is a grid (or, for a department handler, a unit) that exists."""
+    from gridgov.grids.models import Grid
+
+    if role not in Role.values:
+        raise BadInput(gettext("unknown role %(role)r") % {"role": role})
+    if role in GRID_SCOPED_ROLES:
+        if not Grid.objects.filter(code=scope).exists():
+            raise BadInput(gettext("%(role)s needs a grid code as scope; %(scope)r is not a grid")
+                           % {"role": role, "scope": scope})
+    elif not Unit.objects.filter(code=scope).exists():
+        raise BadInput(gettext("%(role)s needs a unit code as scope; %(scope)r is not a unit")
+                       % {"role": role, "scope": scope})
+
+
 @transaction.atomic
 def assign_post(*, user, role: str, scope: str, title: str = "", phone: str = "", public: bool | None = None,
                 active: bool = True, actor=None) -> Post:
     """任命: give a person a role over a grid subtree or a unit. `public` None keeps the post's board flag."""
-    from gridgov.grids.models import Grid
-
-    if role not in Role.values:
-        raise BadInput(f"unknown role {role!r}")
-    if role in GRID_SCOPED_ROLES:
-        if not Grid.objects.filter(code=scope).exists():
-            raise BadInput(f"{role} needs a grid code as scope; {scope!r} is not a grid")
-    elif not Unit.objects.filter(code=scope).exists():
-        raise BadInput(f"{role} needs a unit code as scope; {scope!r} is not a unit")
+    _check_post(role, scope)
     defaults = {"title": title, "phone": phone, "active": active}
     if public is not None:
         defaults["public"] = public
@@ -68,6 +75,41 @@ def assign_post(*, user, role: str, scope: str, title: str = "", phone: str = ""
     audit.record(actor=actor, action="people.assign_post", object_type="post", object_id=post.pk,
                  data={"user": user.get_username(), "role": role, "scope": scope})
     return post
+
+
+@transaction.atomic
+def edit_post(*, post_id: int, user, role: str, scope: str, title: str = "", phone: str = "", public: bool = True,
+              active: bool = True, actor=None) -> Post:
+    """Change a post (岗位) in place: who, which role over which scope, its title, phone and flags; the same
+    checks as `assign_post`. A post is ended by switching it off (`active`) or by `remove_post`."""
+    _check_post(role, scope)
+    post = Post.objects.select_for_update().filter(pk=post_id).first()
+    if post is None:
+        raise NotFound(gettext("post %(id)s does not exist (any more): reload the list") % {"id": post_id})
+    if Post.objects.filter(user=user, role=role, scope=scope).exclude(pk=post_id).exists():
+        raise Conflict(gettext("%(user)s already holds %(role)s over %(scope)s: change that post instead")
+                       % {"user": user.get_username(), "role": Role(role).label, "scope": scope})
+    before = {"user": post.user.get_username(), "role": post.role, "scope": post.scope, "title": post.title,
+              "phone": post.phone, "public": post.public, "active": post.active}
+    post.user, post.role, post.scope, post.title, post.phone = user, role, scope, title, phone
+    post.public, post.active = public, active
+    post.save()
+    audit.record(actor=actor, action="people.edit_post", object_type="post", object_id=post.pk,
+                 data={"before": before, "after": {"user": user.get_username(), "role": role, "scope": scope,
+                                                   "title": title, "phone": phone, "public": public,
+                                                   "active": active}})
+    return post
+
+
+@transaction.atomic
+def remove_post(*, post_id: int, actor=None) -> None:
+    """免去: take a post away (its cases stay with its scope, which other posts serve)."""
+    post = Post.objects.select_for_update().select_related("user").filter(pk=post_id).first()
+    if post is None:
+        return  # already gone
+    data = {"user": post.user.get_username(), "role": post.role, "scope": post.scope}
+    post.delete()
+    audit.record(actor=actor, action="people.remove_post", object_type="post", object_id=post_id, data=data)
 
 
 def create_user(*, username: str, password: str | None, full_name: str = "", fast_hash: bool = False):

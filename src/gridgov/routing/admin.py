@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.admin_forms import ServiceAdminMixin, ServiceForm
 from gridgov.core.admin_io import Column, ImportExportMixin, choice_label
 from gridgov.people.models import Unit
+from gridgov.routing.edits import delete_dispatch_rule, save_category, save_dispatch_rule
 from gridgov.routing.models import Category, DispatchRule
-from gridgov.routing.services import import_categories, import_dispatch_rules, refresh_tree
+from gridgov.routing.services import import_categories, import_dispatch_rules
 
 CATEGORY_COLUMNS = (
     Column("code", _("code"), required=True),
@@ -36,40 +38,63 @@ RULE_COLUMNS = (
 )
 
 
+class CategoryForm(ServiceForm):
+    class Meta:
+        model = Category
+        fields = ("code", "name", "tree", "parent", "complexity", "sign_hours", "resolve_days", "urgent",
+                  "resolve_hours", "unit_kind", "keywords", "active")
+
+    def apply(self, actor):
+        parent = self.value("parent")
+        return save_category(
+            code=self.value("code"), name=self.value("name"), tree=self.value("tree"),
+            parent=parent.code if parent else None, complexity=self.value("complexity"),
+            sign_hours=self.value("sign_hours"), resolve_days=self.value("resolve_days"),
+            urgent=bool(self.value("urgent")), resolve_hours=self.value("resolve_hours"),
+            unit_kind=self.value("unit_kind"), keywords=self.value("keywords") or "", active=bool(self.value("active")),
+            actor=actor)
+
+
+class DispatchRuleForm(ServiceForm):
+    class Meta:
+        model = DispatchRule
+        fields = ("category", "grid_level", "district", "unit", "assisting", "note")
+
+    def apply(self, actor):
+        return save_dispatch_rule(
+            rule_id=self.instance.pk, category=self.value("category"), grid_level=self.value("grid_level"),
+            district=self.value("district") or "", unit=self.value("unit") or "",
+            assisting=self.value("assisting") or "", note=self.value("note") or "", actor=actor)
+
+
 @admin.register(Category)
-class CategoryAdmin(ImportExportMixin, admin.ModelAdmin):
-    """Classes and their limits. `gridgov routing load` restores the shipped values of shipped classes."""
+class CategoryAdmin(ServiceAdminMixin, ImportExportMixin, admin.ModelAdmin):
+    """Classes and their limits. `gridgov routing load` restores the shipped values of shipped classes.
+    Saved through routing.edits (checked, audited; depths and leaves follow); classes are switched off
+    (active), never deleted: cases are filed under them."""
 
     list_display = ("code", "name", "tree", "depth", "is_leaf", "complexity", "sign_hours", "resolve_days",
                     "urgent", "resolve_hours", "unit_kind", "active")
     list_filter = ("tree", "is_leaf", "urgent", "complexity", "unit_kind", "active")
     search_fields = ("code", "name", "keywords")
     autocomplete_fields = ("parent",)
-    readonly_fields = ("depth", "is_leaf")  # follow from the parent links (services.refresh_tree)
+    form = CategoryForm
     list_per_page = 100
     io_columns = CATEGORY_COLUMNS
     io_import = staticmethod(import_categories)
 
+    def get_readonly_fields(self, request, obj=None):
+        # depth and leaf follow from the parent links (services.refresh_tree); a class keeps its code
+        return ("code", "depth", "is_leaf") if obj else ("depth", "is_leaf")
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("parent")
 
-    # Adding, moving or deleting a class changes depths and which classes are leaves (cases are filed under leaves).
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        refresh_tree()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        refresh_tree()
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        refresh_tree()
-
 
 @admin.register(DispatchRule)
-class DispatchRuleAdmin(ImportExportMixin, admin.ModelAdmin):
-    """The dispatch catalogue (派单目录), edited in place in the list."""
+class DispatchRuleAdmin(ServiceAdminMixin, ImportExportMixin, admin.ModelAdmin):
+    """The dispatch catalogue (派单目录), edited in place in the list; every save and delete goes through
+    routing.edits, which refuses units and grids that do not exist and writes the audit log."""
 
     list_display = ("category", "grid_level", "district", "unit", "unit_name", "assisting", "note")
     list_display_links = ("category",)
@@ -81,6 +106,10 @@ class DispatchRuleAdmin(ImportExportMixin, admin.ModelAdmin):
     list_per_page = 100
     io_columns = RULE_COLUMNS
     io_import = staticmethod(import_dispatch_rules)
+    form = DispatchRuleForm
+
+    def delete_object(self, request, obj):
+        delete_dispatch_rule(rule_id=obj.pk, actor=request.user)
 
     def get_queryset(self, request):
         # The unit's name in the same query: unit is a code, not a foreign key (it may be a grid or @N).

@@ -516,7 +516,7 @@ def _rule_values(row: Mapping[str, Any], categories: dict[str, int],
     return (categories[code], level, district), {column: v for column, v in values.items() if column in row}
 
 
-def _missing_units(tokens: set[str]) -> set[str]:
+def missing_units(tokens: set[str]) -> set[str]:
     """The unit and grid codes among `tokens` that do not exist (@N and blanks always do)."""
     units = {t for t in tokens if t.startswith("D")}
     grids = {t for t in tokens if t[:1].isdigit()}
@@ -544,7 +544,7 @@ def import_dispatch_rules(*, rows: Sequence[Mapping[str, Any]], actor=None, sour
         if parsed is not None and not problems:
             keyed.append((number, *parsed))
     categories_of = {row_number(r, i): text(r.get("category")) for i, r in enumerate(rows)}
-    missing = _missing_units({t for _, _, values in keyed
+    missing = missing_units({t for _, _, values in keyed
                               for t in [values.get("unit", ""), *values.get("assisting", "").split(",")] if t})
     for number, _, values in keyed:
         code = categories_of[number]

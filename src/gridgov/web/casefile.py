@@ -1,9 +1,18 @@
-"""What the staff case pages (/dept/, /m/) show of a case file besides its forms: its timeline with
-photos (unit names come from people.selectors.unit_names)."""
+"""What the staff case pages (/console/, /dept/, /m/) show of a case file besides its forms: its
+timeline with photos and who took each step (unit names come from people.selectors.unit_names)."""
 
 from __future__ import annotations
 
+from django.utils.translation import pgettext
+
+from gridgov.cases.event_actors import actor_kind
+from gridgov.cases.photos import event_photo_ids
 from gridgov.cases.models import Upload
+from gridgov.people.models import Role
+from gridgov.people.selectors import unit_names
+from gridgov.web.media import photo_links
+
+ROLE_NAMES = dict(Role.choices)
 
 
 def when(value: str | None) -> str:
@@ -11,16 +20,38 @@ def when(value: str | None) -> str:
     return value[:16].replace("T", " ") if value else ""
 
 
-def _photos_of(data: dict | None) -> list[str]:
-    return (data or {}).get("photos") or []
+def who(event: dict, names: dict[str, str]) -> dict:
+    """Who took a step, in words: "居民", "系统", or the role and the person ("网格员 张三"), with
+    their own unit or grid; for a dispatch, the unit it went to."""
+    kind = actor_kind(event["role"])
+    if kind == "resident":
+        text = pgettext("timeline", "Resident")
+    elif kind == "system":
+        text = pgettext("timeline", "System")
+    else:
+        role = ROLE_NAMES.get(event["role"], "")
+        text = f"{role} {event['actor_name'] or event['actor']}".strip()
+    unit = event.get("actor_unit") or ""
+    target = event["unit"] if event["action"] == "dispatch" and event["unit"] else ""
+    return {"who": text, "actor_unit_name": names.get(unit, unit),
+            "target_name": names.get(target, target)}
+
+
+def event_unit_names(view: dict, names: dict[str, str] | None = None) -> dict[str, str]:
+    """`names` with the names of every unit and grid the events mention."""
+    codes = {c for e in view["events"] for c in (e.get("actor_unit"), e["unit"]) if c} - set(names or {})
+    return {**(names or {}), **unit_names(codes)}
 
 
 def timeline(view: dict, names: dict[str, str]) -> tuple[list[dict], list[dict]]:
-    """The events of a staff view ready for the _timeline.html partial, and the case's own photos;
-    every photo URL in one query."""
-    ids = {p for e in view["events"] for p in _photos_of(e["data"])} | set(view["photos"] or [])
-    urls = {u.id: u.file.url for u in Upload.objects.filter(id__in=ids)}
+    """The events of a staff view ready for the _timeline.html partial (oldest first, as on every
+    page), and the case's own photos; every photo URL in one query."""
+    ids = {p for e in view["events"] for p in event_photo_ids(e["data"])} | set(view["photos"] or [])
+    known = set(Upload.objects.filter(id__in=ids).values_list("id", flat=True))
+    # served by web.media to those who may see the case: the thumbnail here, the full photo on click
+    urls = {link["id"]: link for link in photo_links(view["number"], sorted(known))}
+    names = event_unit_names(view, names)
     events = [{**e, "when": when(e["at"]), "unit_name": names.get(e["unit"], e["unit"]) if e["unit"] else "",
-               "photos": [{"id": p, "url": urls.get(p)} for p in _photos_of(e["data"])]}
+               **who(e, names), "photos": [urls.get(p, {"id": p}) for p in event_photo_ids(e["data"])]}
               for e in view["events"]]
-    return events, [{"id": p, "url": urls.get(p)} for p in (view["photos"] or [])]
+    return events, [urls.get(p, {"id": p}) for p in (view["photos"] or [])]

@@ -13,12 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from gridgov.cases import photos as case_photos_rule
 from gridgov.cases import selectors as case_selectors
 from gridgov.core.errors import GridgovError
 from gridgov.people.actors import Actor
-from gridgov.web import partials
+from gridgov.web import joint, partials
 from gridgov.people.selectors import unit_names
 from gridgov.web.casefile import timeline, when
+from gridgov.web.media import evidence
 from gridgov.web.actions import MAX_PHOTOS, Refusal, case_refusal, handle_posted_action
 
 UNIT_ROLES = ("department_handler", "grid_worker", "grid_leader")  # posts whose scope can lead a case
@@ -50,6 +52,7 @@ STATUS_WORDS = {
     "rejected": gettext_lazy("Rejected"), "merged": gettext_lazy("Merged"),
 }
 LIGHT_WORDS = {"green": gettext_lazy("On time"), "yellow": gettext_lazy("Due soon"), "red": gettext_lazy("Overdue")}
+SUSPENDED_WORD = gettext_lazy("Suspended")  # 挂账: in place of the light
 
 
 def _unit_scopes(actor: Actor) -> list[str]:
@@ -64,12 +67,18 @@ def _forbidden(request, message: str | None = None, status: int = 403):
                   status=status)
 
 
-def _deadlines(info: dict | None) -> dict | None:
+def _deadlines(info: dict | None, case=None) -> dict | None:
+    """The deadlines in words. A suspended case (挂账) shows that and its review date instead of a
+    light: its clock is stopped, and the light frozen at suspension would only mislead."""
     if not info:
         return None
     light = info.get("light") or ""
-    return {"sign_by": when(info.get("sign_by")), "resolve_by": when(info.get("resolve_by")),
-            "light": light, "light_word": LIGHT_WORDS.get(light, "")}
+    shown = {"sign_by": when(info.get("sign_by")), "resolve_by": when(info.get("resolve_by")),
+             "light": light, "light_word": LIGHT_WORDS.get(light, "")}
+    if case is not None and case.status == "suspended":
+        shown.update(light="suspended", light_word=SUSPENDED_WORD, suspended=True,
+                     review_on=case.review_on.isoformat() if case.review_on else "")
+    return shown
 
 
 def _units(lead: str | None, assisting: list[str], names: dict[str, str]) -> dict:
@@ -107,7 +116,8 @@ def queue(request):
                 "number": case.number, "title": case.title, "status": case.status,
                 "status_word": STATUS_WORDS.get(case.status, case.status),
                 "grid": case.grid.name, "category": case.category.name if case.category_id else "",
-                "deadlines": _deadlines(row["summary"]["deadlines"]), "leads": leads,
+                "address": case.address,
+                "deadlines": _deadlines(row["summary"]["deadlines"], case), "leads": leads,
                 "joint": bool(case.assisting_units), **_units(case.lead_unit, case.assisting_units, names),
                 "sort": case.sign_by if key == "to_sign" else case.resolve_by,
             })
@@ -144,9 +154,12 @@ def case_page(request, number: str):
 
     refusal = None
     if request.method == "POST":
-        outcome = handle_posted_action(request, actor=actor, number=number, page_actions=PAGE_ACTIONS,
-                                       payload=_payload, done=lambda action: str(DONE_WORDS[action]),
-                                       case_page="web:dept-case", queue_page="web:dept")
+        if request.POST.get("action") == joint.ASSIST:  # 协办反馈: not a transition of the table
+            outcome = joint.handle_posted_assist(request, actor=actor, number=number, case_page="web:dept-case")
+        else:
+            outcome = handle_posted_action(request, actor=actor, number=number, page_actions=PAGE_ACTIONS,
+                                           payload=_payload, done=lambda action: str(DONE_WORDS[action]),
+                                           case_page="web:dept-case", queue_page="web:dept")
         if not isinstance(outcome, Refusal):
             return outcome
         refusal = outcome
@@ -164,11 +177,13 @@ def case_page(request, number: str):
     forms = [{"action": a, "heading": ACTION_WORDS[a]} for a in PAGE_ACTIONS if a in view["actions"]]
     context = {
         "case": view, "status_word": STATUS_WORDS.get(view["status"], view["status"]),
-        "deadlines": _deadlines(view["deadlines"]), "role": role, "events": events,
+        "deadlines": _deadlines(view["deadlines"], case), "role": role, "events": events,
         "units": _units(view["lead_unit"], view["assisting_units"], names),
         "forms": forms, "refusal": refusal, "failed_action": refusal.action if refusal else None,
         "posted": refusal.posted if refusal else {}, "max_photos": MAX_PHOTOS,
-        "case_photos": case_photos,
+        "case_photos": case_photos, "evidence": evidence(case.number, case_photos_rule.before_and_after(case)),
+        "assist_form": joint.assist_form(case, actor),
+        "joint": joint.parts(case, names) if view["assisting_units"] else None,
     }
     return render(request, "web/dept/case.html", context, status=refusal.status if refusal else 200)
 

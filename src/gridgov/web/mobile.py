@@ -21,12 +21,14 @@ from django.utils.translation import get_language, gettext as _, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from gridgov.cases import photos as case_photos_rule
 from gridgov.cases import selectors as case_selectors
 from gridgov.core.errors import BadInput, GridgovError
 from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor
 from gridgov.people.selectors import unit_names
 from gridgov.web.casefile import timeline
+from gridgov.web.media import evidence
 from gridgov.web.actions import MAX_PHOTOS, Refusal, case_refusal, handle_posted_action
 from gridgov.web.dept import STATUS_WORDS, _deadlines
 from gridgov.web.views import _report_strings as report_strings
@@ -65,8 +67,9 @@ def _row(case, now) -> dict:
     info = case_selectors.summary(case, now)
     return {"number": case.number, "title": case.title, "status": case.status,
             "status_word": STATUS_WORDS.get(case.status, case.status), "grid": case.grid.name,
+            "address": case.address,
             "category": case.category.name if case.category_id else "",
-            "deadlines": _deadlines(info["deadlines"])}
+            "deadlines": _deadlines(info["deadlines"], case)}
 
 
 @login_required
@@ -96,6 +99,7 @@ def home(request):
         "grids": [{"code": s, "name": grids[s].name if s in grids else s,
                    "role": next(r for r, sc in actor.posts if sc == s and r in GRID_ROLES)} for s in scopes],
         "tasks": task_rows, "checks": check_rows,
+        "home_map": {"grids": scopes, "geojson": reverse("api-v1:grid_geojson")},
     }
     return render(request, "web/m/home.html", context)
 
@@ -144,12 +148,12 @@ def case_page(request, number: str):
     events, case_photos = timeline(view, names)
     context = {
         "case": view, "status_word": STATUS_WORDS.get(view["status"], view["status"]),
-        "deadlines": _deadlines(view["deadlines"]), "events": list(reversed(events)),
+        "deadlines": _deadlines(view["deadlines"], case), "events": events,
         "lead_name": names.get(view["lead_unit"], view["lead_unit"]) if view["lead_unit"] else "",
         "forms": [{"action": a, "heading": ACTION_WORDS[a]} for a in PAGE_ACTIONS if a in view["actions"]],
         "refusal": refusal, "failed_action": refusal.action if refusal else None,
         "posted": refusal.posted if refusal else {}, "max_photos": MAX_PHOTOS,
-        "case_photos": case_photos,
+        "case_photos": case_photos, "evidence": evidence(case.number, case_photos_rule.before_and_after(case)),
     }
     return render(request, "web/m/case.html", context, status=refusal.status if refusal else 200)
 
@@ -163,6 +167,7 @@ def _report_strings() -> dict[str, str]:
         "pending": _("Waiting to send: {count}"),
         "sent": _("Sent: case {number}"),
         "queuedFailed": _("A kept report was refused: {detail}"),
+        "keptOffline": _("{name} is kept on this phone and will be sent with the report."),
     }
 
 
@@ -177,8 +182,11 @@ def report(request):
         "cases": reverse("api-v1:report"),
         "uploads": reverse("api-v1:upload"),
         "geojson": reverse("api-v1:grid_geojson") + "?level=1",
+        "grids": reverse("api-v1:grid_geojson"),
+        "locate": reverse("api-v1:locate"),
         "categories": reverse("web:categories"),
         "casePage": reverse("web:m-case", kwargs={"number": "NUMBER"}),
+        "login": reverse("web:login"),
         "sw": reverse("web:m-sw"),
         "scope": reverse("web:m"),
         "storageKey": f"gridgov.m.outbox.{request.user.pk}",
@@ -191,7 +199,9 @@ def report(request):
 def service_worker(request):
     """The service worker, served under /m/ so that its scope may be /m/."""
     shell = [reverse("web:m"), reverse("web:m-report"), static("web/m.css"), static("web/pages.css"),
-             static("web/report-form.js"), static("web/m.js"),
+             static("web/report-form.js"), static("web/m.js"), static("web/photo-store.js"),
+             static("web/basemap.js"), static("web/basemap.css"),
+             static("web/m-home.js"),
              static("vendor/leaflet/leaflet.css"), static("vendor/leaflet/leaflet.js")]
     text = (STATIC_DIR / "sw.js").read_text(encoding="utf-8").replace('"__SHELL__"', json.dumps(shell))
     response = HttpResponse(text, content_type="text/javascript; charset=utf-8")

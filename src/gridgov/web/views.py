@@ -5,14 +5,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext as _, gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
-from gridgov.cases import selectors as case_selectors
-from gridgov.cases import services as case_services
 from gridgov.cases.models import Case, Satisfaction
-from gridgov.core.errors import GridgovError
 from gridgov.grids.models import Grid, Level
-from gridgov.people.actors import Actor
 from gridgov.people.models import Role
 from gridgov.people.selectors import grid_people
 from gridgov.routing import selectors as routing_selectors
@@ -73,6 +69,7 @@ def _report_strings() -> dict[str, str]:
         "geoFailed": _("Could not get your position: {detail}"),
         "geoUnsupported": _("This browser cannot tell its position. Pick the place on the map."),
         "pointAt": _("Chosen place: {lon}, {lat}"),
+        "inGrid": _("in grid {name}"),
         "uploading": _("Uploading {name}: {percent}%"),
         "uploaded": _("{name} uploaded"),
         "uploadFailed": _("Could not upload {name}: {detail}"),
@@ -92,6 +89,8 @@ def report(request):
         "cases": reverse("api-v1:report"),
         "uploads": reverse("api-v1:upload"),
         "geojson": reverse("api-v1:grid_geojson") + "?level=1",
+        "grids": reverse("api-v1:grid_geojson"),
+        "locate": reverse("api-v1:locate"),
         "categories": reverse("web:categories"),
         "track": reverse("web:track"),
         "lang": get_language(),
@@ -108,63 +107,7 @@ def categories(request):
     return JsonResponse({"items": items}, json_dumps_params={"ensure_ascii": False})
 
 
-def _case_for_reporter(number: str, code: str) -> tuple[Case | None, str | None]:
-    """The case and how the reporter proved it is them: "tracking_code", or "phone_last4" when `code`
-    is the last 4 digits of the phone number they gave; (None, None) otherwise — the same answer
-    whether or not the number exists."""
-    case = Case.objects.select_related("grid", "category", "master").filter(number=number).first() if number else None
-    if case is None or not code:
-        return None, None
-    if case_services.tracking_code_matches(case, code):
-        return case, "tracking_code"
-    if case_services.phone_last4_matches(case, code):
-        return case, "phone_last4"
-    return None, None
-
-
-@require_http_methods(["GET", "POST"])
-def track(request):
-    """查询: a case by number and tracking code or phone digits (POST, so they stay out of URLs and logs)."""
-    context = {"satisfaction_choices": SATISFACTION_CHOICES}
-    if request.method == "GET":
-        context["number"] = request.GET.get("number", "").strip()
-        return render(request, "web/track.html", context)
-
-    number = request.POST.get("number", "").strip()
-    code = request.POST.get("code", "").strip()
-    context.update(number=number, code=code)
-    case, proof = _case_for_reporter(number, code)
-    if case is None:
-        context["error"] = _("No case matches this number and code. Check both against your receipt.")
-        return render(request, "web/track.html", context, status=200)
-
-    if request.POST.get("action") == "evaluate":
-        solved = request.POST.get("solved")
-        try:
-            case_services.evaluate_case(
-                actor=Actor.anonymous("reporter"), number=case.number,
-                satisfaction=request.POST.get("satisfaction", ""),
-                solved={"yes": True, "no": False}.get(solved, solved),  # anything else: the service says no
-                note=request.POST.get("note", ""), **{proof: code})
-        except GridgovError as exc:
-            context["error"] = _rating_error(exc)
-        else:
-            context["notice"] = _("Thank you. Your rating has been recorded.")
-        case.refresh_from_db()
-
-    view = case_selectors.public_view(case)
-    for event in view["timeline"]:
-        event["when"] = event["at"][:16].replace("T", " ")  # local time, to the minute
-    context.update(case=view, can_rate=view["can_evaluate"])
-    return render(request, "web/track.html", context)
-
-
-def _rating_error(exc: GridgovError) -> str:
-    if exc.status == 409:
-        return _("This case cannot be rated now (it may have been rated already).")
-    if exc.status == 403:
-        return _("The number and code do not prove that you reported this case. Check them against your receipt.")
-    return _("Choose how satisfied you are and whether the problem was solved.")
+# 查询 (/track/) lives in web/track.py.
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,7 +133,7 @@ def board(request, code: str):
     """公示牌: who is responsible for a grid, the grids above and below it, and its recent figures."""
     grid = Grid.objects.select_related("parent").filter(code=code, valid_to__isnull=True).first()
     if grid is None:
-        raise Http404("no such grid")
+        raise Http404(_("no such grid"))
     above = []
     node = grid.parent
     while node is not None:

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class WorktimeConfig(AppConfig):
     name = "gridgov.worktime"
     label = "worktime"
-    verbose_name = "工作日历"
+    verbose_name = pgettext_lazy("app", "Working calendar")

@@ -109,16 +109,20 @@
         el.dataset.value = value === null || value === undefined ? "" : String(value);
         el.dataset.indicator = name;
       }
-      layer.setTooltipContent(layer.feature.properties.name + " · " + cfg.labels[name] + " " + show(name, value));
+      layer.setTooltipContent(asText(layer.feature.properties.name + " · " + cfg.labels[name] + " " + show(name, value)));
     });
     drawLegend(name, s);
     $("map-indicator").textContent = cfg.labels[name];
   }
 
-  const map = L.map("dash-map", { minZoom: 8, maxZoom: 18, zoomSnap: 0.25, attributionControl: false });
+  // The base layer is a setting (web/basemap.js; none by default: closed government networks reach
+  // no tile server, and the grids are the map).
+  const B = GridgovBasemap;
+  // Leaflet writes a string tooltip as HTML: grid names go in as text.
+  const asText = (s) => { const span = document.createElement("span"); span.textContent = s; return span; };
+  const map = B.createMap("dash-map", { minZoom: 8, maxZoom: 18, zoomSnap: 0.25 });
   L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
 
-  // No tile layer: closed government networks reach no tile server; the grids are the map.
   async function loadShapes() {
     const collection = await getJSON(cfg.geojson);
     if (!collection.features.length) {
@@ -126,24 +130,24 @@
       $("map-note").hidden = false;
       $("map-hint").hidden = true;
       const siblings = await getJSON(cfg.ownGeojson);
-      const own = L.geoJSON({ type: "FeatureCollection",
+      const own = B.geoJSON({ type: "FeatureCollection",
                               features: siblings.features.filter((f) => f.properties.code === cfg.region) },
                             { interactive: false, style: { color: "#5fb0ff", weight: 2.5, fillColor: NO_DATA, fillOpacity: 0.5 } });
       if (own.getLayers().length) {
         map.fitBounds(own.getBounds(), { padding: [24, 24] });
         own.addTo(map);
       } else {
-        map.setView([34.75, 113.6], 11);
+        map.setView(B.toMap(113.6, 34.75), 11);
       }
       return;
     }
-    state.layer = L.geoJSON(collection, {
+    state.layer = B.geoJSON(collection, {
       className: "grid-shape",
       style: () => ({ color: "#0b1826", weight: 1.5, opacity: 1, fillColor: NO_DATA, fillOpacity: 0.85 }),
       onEachFeature: (feature, layer) => {
         const p = feature.properties;
         state.byCode.set(p.code, layer);
-        layer.bindTooltip(p.name, { sticky: true, direction: "top" });
+        layer.bindTooltip(asText(p.name), { sticky: true, direction: "top" });
         // 下钻: a sub-grid opens its own dashboard, same dates, same indicator.
         layer.on("click", () => window.location.assign(dashboardUrl(p.code)));
         layer.on("mouseover", () => layer.setStyle({ weight: 3, color: "#ffffff" }));
@@ -322,9 +326,10 @@
       } else {
         name.textContent = row.name; // people: the masked name only, never their id
       }
-      tr.append(cell(String(row.rank)), name);
+      // a subject without cases that month is not ranked (无案件), never last with 0
+      tr.append(cell(row.rank === null ? t.noCases : String(row.rank)), name);
       if (people) tr.append(cell(row.area));
-      tr.append(cell(row.score.toFixed(1), "num"), changeCell(row.rank_change));
+      tr.append(cell(row.rank === null ? "—" : row.score.toFixed(1), "num"), changeCell(row.rank_change));
       tbody.append(tr);
     }
   }

@@ -1,4 +1,5 @@
-// The console's map of the listed cases: level-1 grids as background (no tile layer), one dot per case.
+// The console's map of the listed cases: level-1 grids over the configured base layer (basemap.js),
+// one dot per case.
 // External and handler-free, so a strict CSP can forbid inline script; data from json_script blocks and
 // the list's data-points (which htmx replaces with the list).
 (function () {
@@ -12,9 +13,10 @@
   const fill = (s, values) => s.replace(/\{(\w+)\}/g, (m, k) => (k in values ? values[k] : m));
   const LIGHTS = { green: "#1a7f37", yellow: "#f0b400", red: "#b42318", "": "#6b7785" };
 
-  const map = L.map(el, { minZoom: 8, maxZoom: 19, zoomSnap: 0.25 });
+  const B = GridgovBasemap;
+  const map = B.createMap(el, { minZoom: 8, maxZoom: 19, zoomSnap: 0.25 });
   L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
-  map.setView([34.75, 113.6], 11);
+  map.setView(B.toMap(113.6, 34.75), 11);
 
   const dots = L.featureGroup().addTo(map);
   const markers = new Map(); // case number -> its dot
@@ -41,7 +43,7 @@
     dots.clearLayers();
     markers.clear();
     for (const p of points) {
-      const marker = L.circleMarker([p.lat, p.lon], style(p));
+      const marker = L.circleMarker(B.toMap(p.lon, p.lat), style(p));
       const link = document.createElement("a");
       link.href = p.url;
       link.textContent = p.number + " " + p.title;
@@ -60,11 +62,12 @@
   fetch(cfg.geojson, { headers: { Accept: "application/json" } })
     .then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.statusText))))
     .then((collection) => {
-      const grids = L.geoJSON(collection, {
+      const grids = B.geoJSON(collection, {
         interactive: false,
         style: { color: "#1f6fb2", weight: 1.5, opacity: 0.8, fillColor: "#1f6fb2", fillOpacity: 0.06 },
       }).addTo(map);
       grids.bringToBack();
+      B.labels(grids, map);
       if (dots.getLayers().length) fit(); else map.fitBounds(grids.getBounds());
     })
     .catch(() => {

@@ -16,8 +16,9 @@
                                   opacity: 0.9, fillColor: COLORS[level] || COLORS[4], fillOpacity: 0.12 });
   const SELECTED_STYLE = { color: SELECTED, weight: 3.5, opacity: 1, fillColor: SELECTED, fillOpacity: 0.28 };
 
-  // No tile layer: government networks reach no tile server, so the grids are drawn on plain ground.
-  const map = L.map("map", { minZoom: 8, maxZoom: 19, zoomSnap: 0.25 });
+  // The base layer is a setting (basemap.js): none on closed networks, else tiles under the grids.
+  const B = GridgovBasemap;
+  const map = B.createMap("map", { minZoom: 8, maxZoom: 19, zoomSnap: 0.25 });
   L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
   // The district outline lives in its own pane and renderer: context,
   // not clickable, and out of the overlay pane where the grids are.
@@ -61,16 +62,16 @@
   function draw(collection) {
     if (state.layer) state.layer.remove();
     state.byCode.clear();
-    state.layer = L.geoJSON(collection, {
+    state.layer = B.geoJSON(collection, {
       className: "grid-shape",
       style: (feature) => styleFor(feature.properties.level),
       onEachFeature: (feature, layer) => {
         const p = feature.properties;
         state.byCode.set(p.code, layer);
-        layer.bindTooltip(p.name, { sticky: true, direction: "top" });
         layer.on("click", () => { if (!state.locating) select(p.code, { fromMap: true }); });
       },
     }).addTo(map);
+    B.labels(state.layer, map);  // names inside the grids big enough on screen, on hover elsewhere
     // data-code lets people (and tests) find a grid's shape in the page.
     state.byCode.forEach((layer, code) => layer.getElement().setAttribute("data-code", code));
     fillGridSelect(collection.features.map((f) => f.properties));
@@ -156,7 +157,7 @@
     const shape = await shapeOf(code);
     if (state.selected !== code || state.byCode.has(code)) return null; // the user moved on
     if (state.selectedOutline) state.selectedOutline.remove();
-    state.selectedOutline = L.geoJSON(shape, { renderer: selectionRenderer, pane: "selection", interactive: false,
+    state.selectedOutline = B.geoJSON(shape, { renderer: selectionRenderer, pane: "selection", interactive: false,
                                                style: { ...SELECTED_STYLE, fill: false } }).addTo(map);
     return state.selectedOutline;
   }
@@ -222,11 +223,10 @@
     const result = $("locate-result");
     result.replaceChildren();
     if (state.marker) state.marker.remove();
-    if (crs === "wgs84") {
-      // The map is drawn in WGS-84; a GCJ-02 point would sit a few hundred metres off, so no marker.
-      state.marker = L.marker([lat, lon], { icon: L.divIcon({ className: "locate-marker", iconSize: [18, 18] }),
+    // The marker goes where the point is on this base layer, whatever system it was given in.
+    const [x, y] = crs === "gcj02" ? B.gcj02ToWgs84(lon, lat) : [lon, lat];
+    state.marker = L.marker(B.toMap(x, y), { icon: L.divIcon({ className: "locate-marker", iconSize: [18, 18] }),
                                             keyboard: false, interactive: false }).addTo(map);
-    }
     try {
       const found = await getJSON(cfg.locate + "?" + new URLSearchParams({ lon, lat, crs }));
       const heading = document.createElement("p");
@@ -264,8 +264,9 @@
   });
   map.on("click", (e) => {
     if (!state.locating) return;
-    const lon = Number(e.latlng.lng.toFixed(6));
-    const lat = Number(e.latlng.lat.toFixed(6));
+    const point = B.fromMap(e.latlng);  // WGS-84 whatever the base layer
+    const lon = Number(point.lon.toFixed(6));
+    const lat = Number(point.lat.toFixed(6));
     $("lon").value = lon;
     $("lat").value = lat;
     $("crs").value = "wgs84";
@@ -277,8 +278,9 @@
   (async function start() {
     try {
       const district = await loadGrids({ level: 0 });
-      const outline = L.geoJSON(district, { renderer: contextRenderer, pane: "context", interactive: false,
-                                            style: { color: COLORS[0], weight: 2.5, fillColor: "#ffffff", fillOpacity: 0.6 } }).addTo(map);
+      const outline = B.geoJSON(district, { renderer: contextRenderer, pane: "context", interactive: false,
+                                            style: { color: COLORS[0], weight: 2.5, fillColor: "#ffffff",
+                                                     fillOpacity: B.config.layers.length ? 0 : 0.6 } }).addTo(map);
       if (outline.getBounds().isValid()) map.fitBounds(outline.getBounds(), { padding: [16, 16] });
       else map.setView([0, 0], 8);
     } catch (err) {

@@ -11,9 +11,14 @@
   const errorBox = $("form-error");
   const state = { point: null, uploads: [], pending: 0, key: null, categories: new Map() };
 
+  // A refusal shows where the person is looking: scrolled into view and focused (role=alert reads it
+  // out), whether the form's own check or the server said no; the field at fault is marked invalid.
   function showError(text) {
     errorBox.textContent = text;
     errorBox.hidden = !text;
+    if (!text) return;
+    errorBox.scrollIntoView({ block: "center" });
+    errorBox.focus({ preventScroll: true });
   }
 
   // the map and the phone's position, the category picker, the photos: shared with /m/report/
@@ -25,13 +30,14 @@
   // --- submit
   form.addEventListener("submit", (e) => {
     e.preventDefault();
-    const { ok, title, category } = check();
+    const { ok, title, category, address } = check();
     if (!ok) return;
     const body = {
       title, description: $("description").value.trim(), lon: state.point.lon, lat: state.point.lat,
       crs: state.point.crs, photos: state.uploads, channel: "resident",
     };
     if (category) body.category = category;
+    if (address) body.address = address;
     if (!$("anonymous").checked) {
       const name = $("reporter-name").value.trim(), phone = $("reporter-phone").value.trim();
       if (name || phone) body.reporter = { name, phone };
@@ -59,7 +65,7 @@
         $("r-number").textContent = data.number;
         $("r-code").textContent = data.tracking_code;
         $("r-grid").textContent = data.grid ? data.grid.name : "";
-        $("track-link").href = config.track + "?number=" + encodeURIComponent(data.number);
+        showReceipt(data, body.title);
         form.hidden = true;
         const receipt = $("receipt");
         receipt.hidden = false;
@@ -73,4 +79,51 @@
   });
   // Any change to the report after a failure is a new report: a new key.
   form.addEventListener("input", () => { if (!$("submit").disabled) state.key = null; });
+
+  // --- the receipt: a link that opens the case (number and code), kept in the browser's "my reports"
+  // (localStorage, shown on /track/ by track.js), a copy button, and "report another"
+  const MY_REPORTS = "gridgov.my-reports";  // shared with track.js
+  function showReceipt(data, title) {
+    const link = new URL(config.track, location.href);
+    link.search = new URLSearchParams({ number: data.number, code: data.tracking_code }).toString();
+    $("track-link").href = link.href;
+    $("copy-status").textContent = "";
+    try {
+      const mine = JSON.parse(localStorage.getItem(MY_REPORTS) || "[]").filter((r) => r.number !== data.number);
+      const date = (data.reported_at || "").slice(0, 10);
+      localStorage.setItem(MY_REPORTS, JSON.stringify(
+        [{ number: data.number, code: data.tracking_code, title, date }, ...mine].slice(0, 50)));
+    } catch (err) { /* storage full or disabled: the receipt still shows the code */ }
+  }
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+    return new Promise((resolve, reject) => {  // plain http: the old way, through a selected textarea
+      const area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed"; area.style.opacity = "0";
+      document.body.appendChild(area);
+      area.select();
+      const done = document.execCommand("copy");
+      area.remove();
+      if (done) resolve(); else reject(new Error("copy"));
+    });
+  }
+  $("copy-receipt").addEventListener("click", (e) => {
+    const b = e.currentTarget;
+    const text = fmt(b.dataset.text, { number: $("r-number").textContent, code: $("r-code").textContent,
+                                      link: $("track-link").href });
+    copyText(text).then(() => { $("copy-status").textContent = b.dataset.done; },
+                        () => { $("copy-status").textContent = b.dataset.failed; });
+  });
+  $("report-another").addEventListener("click", () => {  // a fresh form (the place stays chosen)
+    form.reset();
+    $("contact-fields").hidden = false;
+    state.uploads = []; state.key = null;
+    $("upload-list").replaceChildren();
+    $("submit").disabled = false;
+    $("receipt").hidden = true;
+    form.hidden = false;
+    $("title").focus();
+  });
 })();

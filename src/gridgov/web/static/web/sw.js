@@ -1,5 +1,6 @@
 /* The grid worker's service worker (scope /m/): keeps the pages' shell so that the report form
-   opens without network; the reports themselves wait in localStorage (see m.js). Only GET
+   opens without network; the reports themselves wait in localStorage and their photos in IndexedDB
+   (see m.js, photo-store.js). Only GET
    requests are answered here: POSTs always go to the network. The server fills in SHELL. */
 "use strict";
 const SHELL = "__SHELL__";

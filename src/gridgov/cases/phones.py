@@ -1,0 +1,42 @@
+"""Phone numbers as people type them (联系电话): "138 1234 5678", "138-1234-5678", "+86 138…", "１３８…".
+
+Stored as digits only, so that masking, the last-4 proof and searching by phone see one spelling. A
+mainland number is kept as dialled at home: +86 or 0086 goes, and a landline gets its trunk 0 back
+(+86 371 6688 1234 → 037166881234); any other country code is kept with its "+". Letters, or a "+" anywhere but the front, are refused.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from django.utils.translation import gettext
+
+from gridgov.core.errors import BadInput
+
+# What people put between digit groups: spaces, dashes (ASCII, en/em, full-width after NFKC), dots, brackets.
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−.·()/]")
+_PHONE = re.compile(r"\+?\d+")
+MAINLAND_MOBILE = re.compile(r"1\d{10}")
+MIN_DIGITS, MAX_DIGITS = 3, 15  # 110 … an E.164 number
+
+
+def normalise_phone(raw: str | None) -> str:
+    """The phone number as stored ("" for none); BadInput with what to fix otherwise."""
+    text = unicodedata.normalize("NFKC", raw or "").strip()
+    if not text:
+        return ""
+    compact = _SEPARATORS.sub("", text)
+    if not _PHONE.fullmatch(compact):
+        raise BadInput(gettext("the phone number %(phone)s may hold only digits, spaces, dashes and a leading +: "
+                               "check it") % {"phone": raw.strip()})
+    if compact.startswith("0086"):
+        compact = "+86" + compact[4:]
+    if compact.startswith("+86"):
+        national = compact[3:]
+        compact = national if MAINLAND_MOBILE.fullmatch(national) or national.startswith("0") else "0" + national
+    digits = compact.lstrip("+")
+    if not MIN_DIGITS <= len(digits) <= MAX_DIGITS:
+        raise BadInput(gettext("the phone number %(phone)s should have %(min)d to %(max)d digits: check it")
+                       % {"phone": raw.strip(), "min": MIN_DIGITS, "max": MAX_DIGITS})
+    return compact

@@ -1,0 +1,32 @@
+"""The admin site's name, and the audit log (审计日志), which the admin only reads."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.core.models import AuditEvent
+
+# The product's name on every admin page (the browser title, the header and the index).
+admin.site.site_header = _("gridgov grid-based service management platform")
+admin.site.site_title = _("gridgov grid-based service management platform")
+admin.site.index_title = _("Configuration")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Written by services only (gridgov.core.audit.record); here it is looked at, never changed."""
+
+    list_display = ("at", "actor", "action", "object_type", "object_id")
+    list_filter = ("action", "object_type")
+    search_fields = ("action", "object_type", "object_id", "actor__username")
+    date_hierarchy = "at"
+    list_select_related = ("actor",)
+    list_per_page = 100
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
