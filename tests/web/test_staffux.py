@@ -285,3 +285,26 @@ def test_a_staff_page_without_its_session_is_refused_not_taken_for_a_resident(cl
     assert Case.objects.count() == before
     r = client.post("/api/v1/cases", body, content_type="application/json")  # a resident's own report
     assert r.status_code == 201 and Case.objects.count() == before + 1
+
+
+@pytest.mark.django_db
+def test_a_photo_from_a_staff_page_without_its_session_is_refused_not_stored_as_a_residents(client):
+    import io
+
+    from PIL import Image
+
+    from gridgov.cases.models import Upload
+
+    def photo():
+        out = io.BytesIO()
+        Image.new("RGB", (40, 30), "red").save(out, "JPEG")
+        out.seek(0)
+        out.name = "photo.jpg"
+        return out
+
+    before = Upload.objects.count()
+    r = client.post("/api/v1/uploads", {"file": photo()}, HTTP_X_GRIDGOV_STAFF_PAGE="1")
+    assert r.status_code == 401 and r.json()["detail"] == "登录已过期，请重新登录。"
+    assert Upload.objects.count() == before
+    r = client.post("/api/v1/uploads", {"file": photo()})  # a resident's own photo
+    assert r.status_code == 201 and Upload.objects.count() == before + 1

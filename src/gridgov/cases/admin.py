@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases.models import Case, CaseEvent, Status
 from gridgov.cases.transitions import LABELS
+from gridgov.core.admin_forms import ViewOnlyAdminMixin
 from gridgov.people.models import Role
 
 
@@ -10,7 +11,7 @@ def _status(code: str) -> str:
     return str(Status(code).label) if code in Status.values else code or "—"
 
 
-class EventInline(admin.TabularInline):
+class EventInline(ViewOnlyAdminMixin, admin.TabularInline):
     """The case file (案件流转记录), in the reader's language: events say what happened, not their codes."""
 
     model = CaseEvent
@@ -18,15 +19,6 @@ class EventInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("step"))
     def step(self, event):
@@ -46,7 +38,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: cases change only through the closed loop's actions (the API and the pages)."""
 
     list_display = ("number", "title", "status", "light", "channel", "platform", "lead_unit", "reported_at")
@@ -59,12 +51,3 @@ class CaseAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Case._meta.fields if f.name not in self.exclude]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # view only: the transition services write cases and their events
-
-    def has_delete_permission(self, request, obj=None):
-        return False

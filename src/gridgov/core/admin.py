@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.admin_forms import ViewOnlyAdminMixin
 from gridgov.core.models import AuditEvent
 
 # The product's name on every admin page (the browser title, the header and the index).
@@ -12,7 +13,7 @@ admin.site.index_title = _("Configuration")
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Written by services only (gridgov.core.audit.record); here it is looked at, never changed."""
 
     list_display = ("at", "actor", "action", "object_type", "object_id")
@@ -21,12 +22,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     list_select_related = ("actor",)
     list_per_page = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -92,3 +92,17 @@ class ServiceAdminMixin:
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_object(request, obj)
+
+
+class ViewOnlyAdminMixin:
+    """Mix into a ModelAdmin or an inline (before it) for what only services write — audit events,
+    notifications, cases and their events, boundary history: the admin looks, never changes."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

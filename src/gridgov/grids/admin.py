@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext, gettext_lazy as _
 
-from gridgov.core.admin_forms import ServiceAdminMixin, ServiceForm
+from gridgov.core.admin_forms import ServiceAdminMixin, ServiceForm, ViewOnlyAdminMixin
 from gridgov.core.admin_io import XLSX_TYPE, Column, ImportExportMixin, attachment
 from gridgov.core.rows import RowErrors
 from gridgov.grids import formats
@@ -32,7 +32,7 @@ EXPORTS = {"csv": ("text/csv; charset=utf-8", formats.write_csv), "xlsx": (XLSX_
            "geojson": ("application/geo+json", formats.write_geojson)}
 
 
-class BoundaryInline(admin.TabularInline):
+class BoundaryInline(ViewOnlyAdminMixin, admin.TabularInline):
     """The boundary history, read-only: a polygon changes through the map above (grids.services.edit_grid)."""
 
     model = GridBoundary
@@ -40,15 +40,6 @@ class BoundaryInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class GridForm(ServiceForm):

@@ -49,13 +49,17 @@
   function keep(item) { writeOutbox([...readOutbox().filter((i) => i.key !== item.key), item]); }
   function drop(key) { writeOutbox(readOutbox().filter((i) => i.key !== key)); }
 
+  // What every API call of this staff page sends: a lost session is then a 401 (sign in again), never a
+  // photo or report filed as an anonymous resident's.
+  function staffHeaders() { return { "X-CSRFToken": csrfToken(), "X-Gridgov-Staff-Page": "1" }; }
+
   // One POST. Resolves {ok, status, data}; rejects only when the network failed.
   function send(item) {
     return fetch(config.cases, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", Accept: "application/json",
-                 "Idempotency-Key": item.key, "X-CSRFToken": csrfToken(), "X-Gridgov-Staff-Page": "1" },
+                 "Idempotency-Key": item.key, ...staffHeaders() },
       body: JSON.stringify(item.body),
     }).then((r) => r.json().catch(() => ({})).then((data) => ({ ok: r.ok, status: r.status, data })));
   }
@@ -78,7 +82,7 @@
       if (!stored) return { ok: false, status: 410, data: {} };  // gone (the browser cleared it)
       const body = new FormData();
       body.append("file", stored.blob, stored.name);
-      return fetch(config.uploads, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() }, body })
+      return fetch(config.uploads, { method: "POST", credentials: "same-origin", headers: staffHeaders(), body })
         .then((r) => r.json().catch(() => ({})).then((data) => ({ ok: r.status === 201, status: r.status, data })));
     });
   }
@@ -92,6 +96,7 @@
       let answer;
       try { answer = await uploadKept(kept); } catch (e) { return false; }
       if (answer.status >= 500 || answer.status === 429) return false;
+      if (answer.status === 401) { signInAgain(); return false; }  // kept: uploaded after signing in
       if (answer.ok) {
         const into = kept.into === "resultUploads" && item.body.resolved ? item.body.resolved.photos : item.body.photos;
         into.push(answer.data.id);
@@ -137,7 +142,7 @@
     config, T, state, showError,
     onMapFailed: () => { $("report-map").dataset.ready = "0"; },
     positionZoom: 16, positionOptions: { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 },
-    uploadHeaders: () => ({ "X-CSRFToken": csrfToken() }),
+    uploadHeaders: staffHeaders,
     onUploaded: () => { state.key = null; },  // the body changes with each photo: a new key
     photoFields: [{ input: "photos", list: "upload-list", into: "uploads" },
                   { input: "result-photos", list: "result-upload-list", into: "resultUploads" }],
