@@ -254,10 +254,12 @@ def test_a_suspended_case_shows_suspended_and_its_review_date_not_a_light(client
     light = re.search(r'<span class="light light-suspended" data-light="suspended">.*?</span></span>', row, re.S)
     assert light and _text(light.group(0)) == f"挂账 · {case.review_on.isoformat()} 复查"
     assert not re.search(r"light-(green|yellow|red)", row)
+    assert "挂账期间暂停计时，恢复办理后顺延" in row  # the shown time to resolve is not the one that will count
     page = client.get(f"/dept/cases/{case.number}/").content.decode()
     status = re.search(r'<p class="status-line">.*?</p>', page, re.S).group(0)
     assert "light-suspended" in status and case.review_on.isoformat() in status
     assert not re.search(r"light-(green|yellow|red)", status)
+    assert "挂账期间暂停计时，恢复办理后顺延" in page
 
 
 @pytest.mark.django_db
