@@ -88,6 +88,19 @@ def covers(scope: str, code: str | None) -> bool:
     return code.startswith(scope)
 
 
+def sees(posts: list[tuple[str, str]], case: Case) -> bool:
+    """Whether posts reach a case to read it: its grid, platform or lead unit under a grid scope; a
+    unit's cases (lead, assisting, or handled before) for its handlers."""
+    for role, scope in posts:
+        if role == "department_handler":
+            if (case.lead_unit == scope or scope in (case.assisting_units or [])
+                    or CaseEvent.objects.filter(case=case, unit=scope).exists()):
+                return True
+        elif scope and any((code or "").startswith(scope) for code in (case.grid.code, case.platform, case.lead_unit)):
+            return True
+    return False
+
+
 def relation_code(case: Case, relation: str) -> str | None:
     return {"platform": case.platform, "lead_unit": case.lead_unit or None, "case_grid": case.grid.code}[relation]
 
@@ -151,6 +164,8 @@ def expected_status(attempt: Attempt, case: Case, *, via_api: bool, posts: list[
         return 409  # nothing above the district
     if attempt.action == "merge":
         master = Case.objects.filter(number=attempt.body.get("into")).first()
+        if master is not None and not sees(posts, master):
+            return 400  # both cases of a merge are in scope: a master outside it is refused like an unknown one
         if master is not None and master.status in ("merged", "rejected"):
             return 409
     return 200

@@ -76,15 +76,15 @@ def test_failures_older_than_the_window_stop_counting(demo_city):
         assert _detail(Client(), made.number, made.tracking_code).status_code == 200
 
 
-def test_evaluate_with_phone_digits_is_bounded(demo_city):
-    """The last 4 digits are only 10 000 possibilities: 100 tries of 0000–0099 and then the right
-    ones (1234) rate nothing."""
+def test_evaluate_with_guessed_codes_is_bounded(demo_city):
+    """100 guessed tracking codes, then the right one rates nothing. (This test guessed the last 4
+    phone digits before issue 10; a rating takes the tracking code only now.)"""
     made = h.bring("closed")
     refused = {"403": 0, "429": 0}
-    for n in range(100):
+    for guess in _guesses(100):
         try:
             services.evaluate_case(actor=Actor.anonymous("reporter"), number=made.number, satisfaction="satisfied",
-                                   solved=True, phone_last4=f"{n:04d}", client="192.0.2.9")
+                                   solved=True, tracking_code=guess, client="192.0.2.9")
         except TooMany:
             refused["429"] += 1
         except Forbidden:
@@ -92,7 +92,7 @@ def test_evaluate_with_phone_digits_is_bounded(demo_city):
     assert refused == {"403": 5, "429": 95}
     with pytest.raises(TooMany) as info:
         services.evaluate_case(actor=Actor.anonymous("reporter"), number=made.number, satisfaction="satisfied",
-                               solved=True, phone_last4="1234", client="192.0.2.10")
+                               solved=True, tracking_code=made.tracking_code, client="192.0.2.10")
     assert info.value.status == 429 and info.value.retry_after > 0
     assert Case.objects.get(number=made.number).status == "closed", "nothing was rated"
 
@@ -101,8 +101,8 @@ def test_evaluate_over_the_api_answers_429_with_the_wait(demo_city):
     made = h.bring("closed")
     api = Client()
     body = {"satisfaction": "satisfied", "solved": True}
-    for n in range(5):
-        r = api.post(f"/api/v1/cases/{made.number}/actions/evaluate", {**body, "phone_last4": f"{n:04d}"},
+    for guess in _guesses(5):  # guessed tracking codes (the phone digits rate nothing since issue 10)
+        r = api.post(f"/api/v1/cases/{made.number}/actions/evaluate", {**body, "tracking_code": guess},
                      content_type="application/json", REMOTE_ADDR="192.0.2.20")
         assert r.status_code == 403
     r = api.post(f"/api/v1/cases/{made.number}/actions/evaluate", {**body, "tracking_code": made.tracking_code},

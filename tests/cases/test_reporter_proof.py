@@ -1,5 +1,6 @@
-"""The reporter rates a closed case (回访评价) proving who they are with the tracking code or with the
-last 4 digits of the phone number they gave; nothing else will do, and a refusal writes nothing."""
+"""The reporter rates a closed case (回访评价) proving who they are with the tracking code; nothing else
+will do, and a refusal writes nothing. The last 4 digits of the phone are refused for a rating (issue 10,
+finding 1): staff in scope see them in the masked phone, and a handler rated his own case with them."""
 
 import pytest
 from django.utils import translation
@@ -26,13 +27,34 @@ def _refused(number, match, **proof):
     assert (h.row(number), h.event_total()) == before, "a refusal changes nothing"
 
 
-def test_last_four_phone_digits_prove_the_reporter(demo_city):
+NOT_BY_DIGITS = "rates a case with the tracking code on the receipt"
+
+
+def test_last_four_phone_digits_never_rate(demo_city):
+    """The right digits too: a proof staff could know gives no rating (it used to, before issue 10)."""
+    from gridgov.core.models import Attempt
+
     made = h.bring("closed")
-    case = _evaluate(made.number, phone_last4="1234")
+    attempts = Attempt.objects.count()
+    _refused(made.number, NOT_BY_DIGITS, phone_last4="1234")
+    assert Attempt.objects.count() == attempts, "not a guess: the refusal locks no one out"
+    case = _evaluate(made.number, tracking_code=made.tracking_code)
     assert case.status == "evaluated" and case.satisfaction == "satisfied"
     event = h.events_of(made.number)[-1]
     assert (event.action, event.actor_id, event.actor_role) == ("evaluate", None, "reporter")
-    assert event.data == {"satisfaction": "satisfied", "solved": True, "by": "reporter", "proof": "phone_last4"}
+    assert event.data == {"satisfaction": "satisfied", "solved": True, "by": "reporter", "proof": "tracking_code"}
+
+
+def test_a_handler_cannot_rate_with_the_digits_he_sees(api, demo_city):
+    """The attack of issue 10: staff in scope read the masked phone, take its last 4 digits and rate as
+    the reporter, without a token. Refused, and the case stays closed."""
+    made = h.bring("closed")
+    case = made.case()
+    masked = api(h.dispatcher_for(case.platform)).get(f"/cases/{made.number}").json()["reporter"]["phone"]
+    r = api(language="en").act(made.number, "evaluate", {"satisfaction": "satisfied", "solved": True,
+                                                         "phone_last4": masked[-4:]})
+    assert r.status_code == 403 and NOT_BY_DIGITS in r.json()["detail"]
+    assert Case.objects.get(number=made.number).status == "closed"
 
 
 def test_tracking_code_is_recorded_as_the_proof(demo_city):
@@ -41,17 +63,17 @@ def test_tracking_code_is_recorded_as_the_proof(demo_city):
     assert h.events_of(made.number)[-1].data["proof"] == "tracking_code"
 
 
-@pytest.mark.parametrize("digits", ["4321", "234", "01234", "12345", "", " ", "abcd", "１２３４"])
-def test_wrong_digits_are_forbidden(demo_city, digits):
+@pytest.mark.parametrize("digits", ["1234", "4321", "234", "01234", "12345", "", " ", "abcd", "１２３４"])
+def test_digits_are_forbidden(demo_city, digits):
     made = h.bring("closed")
-    _refused(made.number, "last 4 digits of the phone number", phone_last4=digits)
+    _refused(made.number, NOT_BY_DIGITS, phone_last4=digits)
 
 
 def test_no_phone_given_means_no_proof_by_digits(demo_city):
     made = h.bring("closed")
     Case.objects.filter(number=made.number).update(reporter_phone="")  # as if reported without a phone
     assert not services.phone_last4_matches(made.case(), "0000")
-    _refused(made.number, "reported without a phone number", phone_last4="0000")
+    _refused(made.number, NOT_BY_DIGITS, phone_last4="0000")
     _evaluate(made.number, tracking_code=made.tracking_code)  # the tracking code still works
     assert made.case().status == "evaluated"
 
@@ -72,21 +94,23 @@ def test_a_tracking_code_given_wins_over_digits(demo_city):
 def test_the_state_still_rules(demo_city):
     made = h.bring("verified")
     with pytest.raises(Conflict):
-        _evaluate(made.number, phone_last4="1234")
+        _evaluate(made.number, tracking_code=made.tracking_code)
     assert made.case().status == "verified"
 
 
 # ---- over the API ----------------------------------------------------------------------------------
 
 def test_api_evaluate_with_phone_last4(api, demo_city):
+    """Wrong digits and right digits alike: 403 saying to use the tracking code; then the code rates."""
     made = h.bring("closed")
     resident = api(language="en")
+    for digits in ("9999", "1234"):
+        r = resident.act(made.number, "evaluate", {"satisfaction": "basically_satisfied", "solved": True,
+                                                   "phone_last4": digits})
+        assert r.status_code == 403 and NOT_BY_DIGITS in r.json()["detail"]
+        assert Case.objects.get(number=made.number).status == "closed"
     r = resident.act(made.number, "evaluate", {"satisfaction": "basically_satisfied", "solved": True,
-                                               "phone_last4": "9999"})
-    assert r.status_code == 403 and "last 4 digits" in r.json()["detail"]
-    assert Case.objects.get(number=made.number).status == "closed"
-    r = resident.act(made.number, "evaluate", {"satisfaction": "basically_satisfied", "solved": True,
-                                               "phone_last4": "1234"})
+                                               "tracking_code": made.tracking_code})
     assert r.status_code == 200, r.content
     body = r.json()
     assert body["status"] == "evaluated" and "events" not in body and "13700001234" not in str(body)

@@ -31,7 +31,8 @@ def test_admin_exports_csv(loaded, admin_client_):
     r = admin_client_.post("/admin/routing/dispatchrule/", {"action": "export_csv", "_selected_action": ids})
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
     text = r.content.decode("utf-8")
-    assert text.startswith("\ufeff分类编码,分类名称,网格层级,区县编码,单位编码,单位名称,协办单位编码,备注\n")
+    # CRLF, as RFC 4180 says: then a CR inside a cell is quoted and cannot start a row of its own
+    assert text.startswith("\ufeff分类编码,分类名称,网格层级,区县编码,单位编码,单位名称,协办单位编码,备注\r\n")
     assert 'S0103,非法建设,,410102,D410102001,中原区城管执法局,"D410102003,D410102002"' in text
     r = admin_client_.post("/admin/routing/category/", {"action": "export_csv", "_selected_action": [1]})
     assert r.status_code in (200, 302)

@@ -1,5 +1,8 @@
 """The JSON API under /api/v1/ (Django Ninja); OpenAPI at /api/v1/openapi.json."""
 
+import logging
+
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404
 from django.utils.translation import gettext, gettext_lazy
 from ninja import NinjaAPI
@@ -15,6 +18,8 @@ from gridgov.core.validation import describe_errors
 from gridgov.grids.api import router as grids_router
 from gridgov.people.api import router as auth_router
 from gridgov.assessment.api import router as stats_router
+
+logger = logging.getLogger("gridgov.api")
 
 
 
@@ -66,6 +71,19 @@ def not_found(request, exc):
 def http_error(request, exc):
     message = NINJA_MESSAGES.get(exc.message.split(" (")[0], exc.message)
     return api.create_response(request, {"detail": str(message)}, status=exc.status_code)
+
+
+@api.exception_handler(Exception)
+def unexpected_error(request, exc):
+    """Anything else is a bug: logged with its traceback, and the client gets JSON like every other error
+    (Django would send its HTML error page). Django's own refusals keep their status, as JSON."""
+    if isinstance(exc, PermissionDenied):
+        return api.create_response(request, {"detail": str(NINJA_MESSAGES["Forbidden"])}, status=403)
+    if isinstance(exc, (BadRequest, SuspiciousOperation)):
+        return api.create_response(request, {"detail": gettext("the request body cannot be read")}, status=400)
+    logger.exception("unexpected error in %s %s", request.method, request.path)
+    return api.create_response(request, {"detail": gettext("internal server error: it has been logged; "
+                                                           "please try again later")}, status=500)
 
 
 api.add_router("/auth", auth_router)

@@ -35,7 +35,8 @@ from gridgov.assessment.facts import CLOSED, case_counters
 from gridgov.assessment.indicators import LEVELS, RATES
 from gridgov.cases.models import CaseEvent, Channel, ResolvedLevel, Satisfaction, Status
 from gridgov.core.errors import BadInput, NotFound
-from gridgov.core.privacy import mask_name, mask_phone
+from gridgov.core.privacy import mask_name, mask_phones
+from gridgov.core.rows import sheet_value
 from gridgov.grids.models import Grid
 from gridgov.people.selectors import unit_names
 
@@ -64,7 +65,6 @@ RANK_CHANGE_FORMAT = "+0;-0;0"
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 BOLD = Font(bold=True)
-PHONE_LIKE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1\d{10}(?!\d)|(?<!\d)\d{7,}(?!\d)")
 
 
 @dataclass
@@ -170,7 +170,10 @@ def _header(sheet, columns: list[Column]) -> list:
 def _row(sheet, columns: list[Column], values: list, bold: bool = False) -> list:
     cells = []
     for col, value in zip(columns, values, strict=True):
+        value = sheet_value(value)  # user text (a title, a name) that starts like a formula stays text
         cell = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"
         if col.number_format and value is not None and not isinstance(value, str):
             cell.number_format = col.number_format
         if bold:
@@ -300,16 +303,9 @@ def _local(moment: datetime | None) -> datetime | None:
     return timezone.localtime(moment).replace(tzinfo=None, microsecond=0) if moment else None
 
 
-def _mask_number(text: str) -> str:
-    """A mobile number as 138****5678 (like everywhere else); a shorter one all but its last two digits."""
-    if sum(ch.isdigit() for ch in text) >= 11:
-        return mask_phone(text)
-    return "*" * (len(text) - 2) + text[-2:]
-
-
 def safe_title(title: str, reporter_name: str = "") -> str:
     """A title without personal data: phone-like numbers masked, the reporter's name masked."""
-    title = PHONE_LIKE.sub(lambda m: _mask_number(m.group(0)), title or "")
+    title = mask_phones(title)
     name = (reporter_name or "").strip()
     if len(name) >= 2 and name in title:
         title = title.replace(name, mask_name(name))

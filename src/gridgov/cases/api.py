@@ -58,10 +58,12 @@ class UploadOut(Schema):
     url: str
 
 
-@uploads_router.post("", response={201: UploadOut, 400: Problem, 401: Problem}, summary="Upload a photo")
+@uploads_router.post("", response={201: UploadOut, 400: Problem, 401: Problem, 429: Problem},
+                     summary="Upload a photo (residents: at most 30 an hour from one address)")
 def upload(request: HttpRequest, file: File[UploadedFile]):
     actor = actor_from_request(request, required=False)
-    stored = store_upload(data=file.read(), uploaded_by=actor.user)
+    client = client_address(request) if actor.user is None else None  # anonymous uploads are limited per address
+    stored = store_upload(data=file.read(), uploaded_by=actor.user, client=client)
     if actor.user is None:  # a resident's browser: its session may show the photo back (cases.photos.own_upload)
         photos.remember(request.session, photos.SESSION_UPLOADS, stored.id)
     return Status(201, {"id": stored.id, "url": reverse("web:own-photo", args=[stored.id])})
@@ -180,7 +182,7 @@ class EvaluateIn(_Body):
     solved: bool
     note: str = ""
     tracking_code: str | None = None
-    phone_last4: str | None = None  # the reporter's other proof: the last 4 digits of the phone they gave
+    phone_last4: str | None = None  # refused (403): a rating needs the tracking code, which staff never see
 
 
 ACTION_BODIES: dict[str, type[BaseModel]] = {

@@ -22,6 +22,7 @@ from gridgov.cases import deadlines
 from gridgov.cases.models import (Case, CaseCounter, CaseEvent, Channel, Consultation, IdempotencyKey,
                                   ResolvedLevel, Satisfaction, Status, Upload)
 from gridgov.cases.phones import normalise_phone
+from gridgov.cases.selectors import visibility
 from gridgov.cases.transitions import GRID_STAFF, OPEN_STATUSES, TABLE, Transition
 from gridgov.cases.wording import action_name, field_name, roles as role_names, status_name, statuses
 from gridgov.core.errors import BadInput, Conflict, Forbidden, NotFound
@@ -230,11 +231,29 @@ def _check_photos(ids: list[str] | None) -> list[str]:
     ids = list(dict.fromkeys(ids or []))
     if len(ids) > 9:
         raise BadInput(gettext("attach at most %(count)d photos") % {"count": 9})
-    known = set(Upload.objects.filter(id__in=ids).values_list("id", flat=True))
+    # locked: the purge of unattached uploads (cases.uploads) cannot delete one while it is attached
+    known = set(Upload.objects.select_for_update().filter(id__in=ids).values_list("id", flat=True))
     missing = [i for i in ids if i not in known]
     if missing:
         raise BadInput(gettext("unknown photo id(s) %(ids)s: upload them first with POST /api/v1/uploads")
                        % {"ids": ", ".join(missing)})
+    return ids
+
+
+MAX_CASE_PHOTOS = 30  # photos a case may gather in its whole life: its report's and every step's
+
+
+def _check_case_photos(case: Case, ids: list[str]) -> list[str]:
+    """`ids` (already checked by _check_photos), refused when the case would refer to more than
+    MAX_CASE_PHOTOS distinct photos in all."""
+    if not ids:
+        return ids
+    from gridgov.cases.photos import all_photo_ids
+
+    held = all_photo_ids(case)
+    if len(held | set(ids)) > MAX_CASE_PHOTOS:
+        raise BadInput(gettext("case %(number)s already has %(held)d photos; a case keeps at most %(max)d in all")
+                       % {"number": case.number, "held": len(held), "max": MAX_CASE_PHOTOS})
     return ids
 
 
@@ -422,7 +441,10 @@ def merge_case(*, actor: Actor, number: str, into: str, at: datetime | None = No
     case, t, role = _begin(actor, number, "merge")
     if into == number:
         raise BadInput(gettext("a case cannot be merged into itself"))
-    master = Case.objects.filter(number=into).first()
+    # Both cases must be in the actor's scope: an out-of-scope master is refused exactly like an unknown
+    # one, so the merge neither leaks that case (its timeline and result through the duplicate's
+    # tracking code) nor reveals that it exists.
+    master = Case.objects.filter(visibility(actor), number=into).first()
     if master is None:
         raise BadInput(gettext("no case numbered %(number)s to merge into") % {"number": into})
     if master.status in (Status.MERGED, Status.REJECTED):
@@ -642,7 +664,7 @@ def resolve_case(*, actor: Actor, number: str, result: str, photos: list[str] | 
     case, t, role = _begin(actor, number, "resolve")
     now = _now(at)
     case.result = _text(result, "result", required=True)
-    photos = _check_photos(photos)
+    photos = _check_case_photos(case, _check_photos(photos))
     case.resolved_at = now
     case.resolved_by = actor.user
     case.resolved_level = _resolution_level(case)
@@ -663,7 +685,7 @@ def verify_case(*, actor: Actor, number: str, passed: bool, note: str = "", phot
                                 "leader"))
     if not isinstance(passed, bool):
         raise BadInput(gettext("passed must be true or false"))
-    photos = _check_photos(photos)
+    photos = _check_case_photos(case, _check_photos(photos))
     now = _now(at)
     if passed:
         before = _move(case, t)
@@ -688,32 +710,34 @@ def close_case(*, actor: Actor, number: str, at: datetime | None = None) -> Case
     return case
 
 
-def _prove_reporter(case: Case, *, tracking_code: str | None, phone_last4: str | None) -> str:
-    """How the reporter proved it is them ("tracking_code" or "phone_last4"); Forbidden otherwise."""
-    if tracking_code is not None:
-        if not tracking_code_matches(case, tracking_code):
-            raise Forbidden(gettext("the tracking code does not match this case"))
-        return "tracking_code"
-    if not _phone_digits(case.reporter_phone):
-        raise Forbidden(gettext("case %(number)s was reported without a phone number: rate it with its tracking code")
-                        % {"number": case.number})
-    if not phone_last4_matches(case, phone_last4):
-        raise Forbidden(gettext("phone_last4 must be the last 4 digits of the phone number the reporter gave; "
-                                "check them, or use the tracking code"))
-    return "phone_last4"
+def _prove_reporter(case: Case, *, tracking_code: str | None) -> str:
+    """How the reporter proved it is them: "tracking_code", the one proof staff never see; Forbidden otherwise."""
+    if not tracking_code_matches(case, tracking_code):
+        raise Forbidden(gettext("the tracking code does not match this case"))
+    return "tracking_code"
+
+
+def _refuse_rating_by_phone_digits() -> None:
+    """A rating is never given with the last 4 phone digits: staff see a phone's digits (masked, but
+    seen), and staff must never rate as the reporter. Refused before any proof is tried, so not counted."""
+    raise Forbidden(gettext("a reporter rates a case with the tracking code on the receipt; the last 4 digits "
+                            "of the phone only open the case for reading"))
 
 
 def evaluate_case(*, actor: Actor, number: str, satisfaction: str, solved: bool, note: str = "",
                   tracking_code: str | None = None, phone_last4: str | None = None, client: str = "",
                   at: datetime | None = None) -> Case:
-    """回访评价: by the reporter — who proves it with the case's tracking code, or with the last 4
-    digits of the phone number they gave — or by a dispatcher after a call-back.
+    """回访评价: by the reporter — who proves it with the case's tracking code, never with the last 4
+    digits of the phone (`phone_last4` is refused: staff could know them) — or by a dispatcher after a
+    call-back.
 
     A reporter's proof is throttled (cases.proof): failures count against the case and against
     `client` (the caller's address, from the view), outside the refused transaction."""
+    if phone_last4 is not None and tracking_code is None:
+        _refuse_rating_by_phone_digits()
     body = {"actor": actor, "number": number, "satisfaction": satisfaction, "solved": solved, "note": note,
-            "tracking_code": tracking_code, "phone_last4": phone_last4, "at": at}
-    if tracking_code is None and phone_last4 is None:
+            "tracking_code": tracking_code, "at": at}
+    if tracking_code is None:
         return _evaluate_case(**body)
     from gridgov.cases import proof  # proof builds on this module's code matching
 
@@ -723,12 +747,12 @@ def evaluate_case(*, actor: Actor, number: str, satisfaction: str, solved: bool,
 
 @transaction.atomic
 def _evaluate_case(*, actor: Actor, number: str, satisfaction: str, solved: bool, note: str,
-                   tracking_code: str | None, phone_last4: str | None, at: datetime | None) -> Case:
+                   tracking_code: str | None, at: datetime | None) -> Case:
     t = TABLE["evaluate"]
     case = _lock(number)
     proof = None
-    if tracking_code is not None or phone_last4 is not None:
-        proof = _prove_reporter(case, tracking_code=tracking_code, phone_last4=phone_last4)
+    if tracking_code is not None:
+        proof = _prove_reporter(case, tracking_code=tracking_code)
         role = "reporter"
     else:
         role = authorize(actor, case, t)
@@ -825,7 +849,7 @@ def report_assist_part(*, actor: Actor, number: str, result: str, photos: list[s
                                                  "allowed": statuses(ASSIST_STATUSES)})
     unit, role = stands
     result = _text(result, "result", required=True)
-    photos = _check_photos(photos)
+    photos = _check_case_photos(case, _check_photos(photos))
     return _record(case, actor=actor, action="assist", from_status=case.status, role=role, unit=unit, note=result,
                    data={"unit": unit, "result": result, "photos": photos}, at=_now(at))
 

@@ -93,3 +93,11 @@ def purge_idempotency_keys() -> None:
     from gridgov.cases.models import IdempotencyKey
 
     IdempotencyKey.objects.filter(created_at__lt=timezone.now() - timedelta(days=1)).delete()
+
+
+@task(every=3600)
+def purge_unattached_uploads() -> None:
+    """Delete photos uploaded over a day ago that no case refers to (their files too); audited."""
+    from gridgov.cases.uploads import purge_unattached_uploads as purge
+
+    purge()

@@ -35,7 +35,7 @@ from django.utils.translation import gettext, gettext_lazy as _
 from openpyxl.cell import WriteOnlyCell
 
 from gridgov.core.errors import GridgovError
-from gridgov.core.rows import RowError, RowErrors, text
+from gridgov.core.rows import RowError, RowErrors, sheet_value, text
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_ERRORS_SHOWN = 500
@@ -180,11 +180,11 @@ def read_table(data: bytes, filename: str, columns: Sequence[Column]) -> list[di
 # ---- writing exports ---------------------------------------------------------------------------
 
 def csv_response(headers: Sequence[Any], rows: Iterable[Sequence[Any]], filename: str) -> HttpResponse:
-    """UTF-8 with a BOM, so that Excel shows the Chinese."""
+    """UTF-8 with a BOM, so that Excel shows the Chinese; formula-like text is written as text (sheet_value)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")  # CRLF: a CR inside a cell is then quoted, never a new row
     writer.writerow([str(h) for h in headers])
-    writer.writerows(rows)
+    writer.writerows([sheet_value(v) for v in values] for values in rows)
     return attachment("\ufeff" + out.getvalue(), CSV_TYPE, filename)
 
 
@@ -196,9 +196,10 @@ def xlsx_response(headers: Sequence[Any], rows: Iterable[Sequence[Any]], filenam
     for values in rows:
         cells = []
         for value in values:
+            value = sheet_value(value)  # text that starts like a formula gets a quote: it stays text
             c = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
-                c.data_type = "s"  # text that starts with "=" stays text, never a formula
+                c.data_type = "s"
             cells.append(c)
         sheet.append(cells)
     out = io.BytesIO()

@@ -8,6 +8,7 @@ with all of them before writing anything, so that a person can fix a file in one
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -48,8 +49,30 @@ def row_number(row: Mapping[str, Any], index: int) -> int:
     return number if isinstance(number, int) else index + 2
 
 
+# A cell whose text starts with one of these is a formula to a spreadsheet (=, +, -, @) or can become one
+# (a tab or CR before it): exports write such text behind a quote (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+# Control characters an .xlsx cannot hold (openpyxl refuses them with IllegalCharacterError: a 500).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def sheet_value(value: Any) -> Any:
+    """A value for an exported cell (.xlsx or .csv): text that a spreadsheet would run as a formula gets a
+    leading quote, so it stays text, and loses the control characters no workbook may hold; numbers, dates
+    and everything that is not a string are unchanged."""
+    if not isinstance(value, str):
+        return value
+    value = CONTROL_CHARACTERS.sub("", value)
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
 def text(value: Any) -> str:
-    """A cell as text: None is "", 12.0 is "12" (spreadsheets store integers as floats), dates are ISO."""
+    """A cell as text: None is "", 12.0 is "12" (spreadsheets store integers as floats), dates are ISO;
+    the quote `sheet_value` put before a formula-like text is taken off again, so exports re-import."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_START):
+        value = value[1:]
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import struct
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from django.utils.translation import gettext
 from shapely.geometry import mapping, shape
 
 from gridgov.core import geo
+from gridgov.core.rows import FORMULA_START, sheet_value
 from gridgov.grids.selectors import current_geometries, grid_properties
 from gridgov.grids.services import GridImportError, GridInput, RowError
 
@@ -57,6 +60,8 @@ def _int(value, label: str, problems: list[str]) -> int | None:
 def _text(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_START):
+        value = value[1:]  # the quote an export put before a formula-like name (sheet_value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
@@ -108,36 +113,113 @@ def read_geojson(data: bytes) -> list[GridInput]:
     return items
 
 
+MAX_UNZIPPED_BYTES = 512 * 1024 * 1024  # a zip bomb must not fill the disk
+POLYGON_TYPES = {shapefile.NULL, shapefile.POLYGON, shapefile.POLYGONZ, shapefile.POLYGONM}
+
+
+def _file_error(message: str) -> GridImportError:
+    return GridImportError([RowError(0, "", message)])
+
+
+def _shape_kind(shape_type: int) -> str:
+    name = shapefile.SHAPETYPE_LOOKUP.get(shape_type, str(shape_type))
+    if name.startswith("POINT"):
+        return gettext("points")
+    if name.startswith("MULTIPOINT"):
+        return gettext("multipoints")
+    if name.startswith("POLYLINE"):
+        return gettext("lines")
+    return name
+
+
+def _unzip_shapefile(path: Path, tmp: str) -> Path:
+    """The one .shp of a zip, unpacked with its companions; a file-level error for a bad zip."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
+                raise _file_error(gettext("the zip unpacks to more than %(mb)d MB: import the grids in parts")
+                                  % {"mb": MAX_UNZIPPED_BYTES // (1024 * 1024)})
+            archive.extractall(tmp)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError) as exc:
+        raise _file_error(gettext("%(name)s is not a readable zip archive (%(error)s): send the Shapefile's .shp, "
+                                  ".shx and .dbf files packed in one .zip") % {"name": path.name, "error": exc}) from exc
+    if not members:
+        raise _file_error(gettext("the zip is empty: pack the Shapefile's .shp, .shx and .dbf files into it"))
+    shps = sorted(p for p in Path(tmp).rglob("*") if p.suffix.lower() == ".shp" and p.is_file())
+    if not shps:
+        names = ", ".join(m.filename for m in members[:10]) + (" …" if len(members) > 10 else "")
+        raise _file_error(gettext("the zip holds no .shp file (it holds %(names)s): pack the Shapefile's .shp, "
+                                  ".shx and .dbf files into it") % {"names": names})
+    if len(shps) != 1:
+        raise _file_error(gettext("the zip must hold exactly one .shp file, found %(count)d") % {"count": len(shps)})
+    return shps[0]
+
+
+def _check_shp(path: Path) -> None:
+    """The .shp's header is a Shapefile's and the file is as long as it says; its .dbf is beside it."""
+    with path.open("rb") as f:
+        head = f.read(100)
+    if len(head) < 100 or struct.unpack(">i", head[:4])[0] != 9994:
+        raise _file_error(gettext("%(name)s is not a Shapefile .shp (its header is missing or wrong): export the "
+                                  "grid layer as a Shapefile and send its .shp, .shx and .dbf packed in one .zip")
+                          % {"name": path.name})
+    declared, size = struct.unpack(">i", head[24:28])[0] * 2, path.stat().st_size
+    if size < declared:
+        raise _file_error(gettext("%(name)s is cut short (%(size)d of %(declared)d bytes): the file was not copied "
+                                  "or uploaded completely; send the whole Shapefile again, packed in one .zip")
+                          % {"name": path.name, "size": size, "declared": declared})
+    if not any(p.stem == path.stem and p.suffix.lower() == ".dbf" for p in path.parent.iterdir()):
+        raise _file_error(gettext("%(name)s has no .dbf file beside it (the table of codes and names): send the "
+                                  ".shp together with its .dbf and .shx, packed in one .zip") % {"name": path.name})
+
+
 def read_shapefile(path: Path) -> list[GridInput]:
-    """A .shp beside its .dbf/.shx, or a .zip holding them (how Shapefiles travel)."""
+    """A .shp beside its .dbf/.shx, or a .zip holding them (how Shapefiles travel).
+
+    A file that cannot be read whole is a file-level error (row 0) saying what to send instead:
+    never a traceback, and nothing of it reaches the tree."""
     if path.suffix.lower() == ".zip":
         with tempfile.TemporaryDirectory() as tmp:
-            with zipfile.ZipFile(path) as archive:
-                archive.extractall(tmp)
-            shps = sorted(Path(tmp).rglob("*.shp"))
-            if len(shps) != 1:
-                raise GridImportError([RowError(0, "", gettext("the zip must hold exactly one .shp file, found %(count)d")
-                                                % {"count": len(shps)})])
-            return read_shapefile(shps[0])
+            return read_shapefile(_unzip_shapefile(path, tmp))
+    _check_shp(path)
+    damaged = gettext("the Shapefile %(name)s is damaged or incomplete (%(error)s): export it again and send its "
+                      ".shp, .shx and .dbf packed in one .zip")
     try:
-        reader = shapefile.Reader(str(path), encoding=_shapefile_encoding(path))
-    except Exception as exc:  # pyshp raises struct.error, ShapefileException, OSError …
-        raise GridImportError([RowError(0, "", gettext("cannot read the Shapefile: %(error)s") % {"error": exc})]) from exc
-    with reader:
-        fields = [f[0] for f in reader.fields[1:]]
-        items, errors = [], []
-        for number, record in enumerate(reader.iterShapeRecords(), start=1):
-            props = dict(zip(fields, record.record))
-            geometry = None
-            if record.shape.shapeType != shapefile.NULL:
-                try:
-                    geometry = shape(record.shape.__geo_interface__)
-                except Exception as exc:
-                    errors.append(RowError(number, _text(props.get("code")), gettext("unreadable geometry: %(error)s") % {"error": exc}))
-                    continue
-            item = _item(number, props, geometry, errors)
-            if item:
-                items.append(item)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", shapefile.PossiblyCorruptFileHeader)
+            with shapefile.Reader(str(path), encoding=_shapefile_encoding(path)) as reader:
+                if reader.shapeType not in POLYGON_TYPES:
+                    raise _file_error(gettext("%(name)s holds %(kind)s, not polygons: grids need polygon boundaries; "
+                                              "export the grid layer as polygons") % {"name": path.name,
+                                                                                      "kind": _shape_kind(reader.shapeType)})
+                fields = [f[0] for f in reader.fields[1:]]
+                shapes, records = list(reader.iterShapes()), list(reader.iterRecords())
+    except GridImportError:
+        raise
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise _file_error(gettext("the .dbf table of %(name)s is not in the encoding its .cpg names, or UTF-8 "
+                                  "without one (%(error)s): add a .cpg file naming its encoding (e.g. GBK), or "
+                                  "export it as UTF-8") % {"name": path.name, "error": exc}) from exc
+    except Exception as exc:  # pyshp raises struct.error, ShapefileException, OSError … for a broken file
+        raise _file_error(damaged % {"name": path.name, "error": exc}) from exc
+    if len(shapes) != len(records):
+        raise _file_error(gettext("%(name)s has %(shapes)d shapes but its .dbf has %(records)d rows: the files are "
+                                  "not from one export; send the .shp, .shx and .dbf of one export packed in one .zip")
+                          % {"name": path.name, "shapes": len(shapes), "records": len(records)})
+    items, errors = [], []
+    for number, (shp, record) in enumerate(zip(shapes, records), start=1):
+        props = dict(zip(fields, record))
+        geometry = None
+        if shp.shapeType != shapefile.NULL:
+            try:
+                geometry = shape(shp.__geo_interface__)
+            except Exception as exc:
+                errors.append(RowError(number, _text(props.get("code")), gettext("unreadable geometry: %(error)s") % {"error": exc}))
+                continue
+        item = _item(number, props, geometry, errors)
+        if item:
+            items.append(item)
     if errors:
         raise GridImportError(errors)
     return items
@@ -284,7 +366,8 @@ def write_excel(path: Path, root: str | None = None, crs: str = "wgs84", grids=N
     for grid, geom in _rows(root, crs, grids):
         props = grid_properties(grid)
         wkt = shapely.to_wkt(geom, rounding_precision=-1) if geom is not None else ""
-        sheet.append([props[c] if props[c] is not None else "" for c in COLUMNS] + [wkt if len(wkt) < 32_000 else ""])
+        sheet.append([sheet_value(props[c]) if props[c] is not None else "" for c in COLUMNS]
+                     + [wkt if len(wkt) < 32_000 else ""])
         count += 1
     book.save(path)
     return count
@@ -298,7 +381,7 @@ def write_csv(path: Path, root: str | None = None, crs: str = "wgs84", grids=Non
         writer.writerow(HEADERS_ZH)
         for grid, _geom in _rows(root, crs, grids):
             props = grid_properties(grid)
-            writer.writerow([props[c] if props[c] is not None else "" for c in COLUMNS])
+            writer.writerow([sheet_value(props[c]) if props[c] is not None else "" for c in COLUMNS])
             count += 1
     return count
 

@@ -10,14 +10,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from gridgov.core import audit
-from gridgov.core.errors import BadInput, Conflict, NotAuthenticated, NotFound
+from gridgov.core.errors import BadInput, Conflict, NotFound
 from gridgov.core.rows import RowError, RowErrors, choice, duplicates, labels, parse_bool, row_number, text
+from gridgov.people import login_guard
 from gridgov.people.models import GRID_SCOPED_ROLES, ApiToken, Post, Role, Unit, UnitKind
 
 TOKEN_LIFETIME = timedelta(days=30)
@@ -27,15 +28,15 @@ def token_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-@transaction.atomic
-def issue_token(*, username: str, password: str) -> str:
-    """A bearer token for a staff account; only its hash is kept."""
-    user = authenticate(username=username, password=password)
-    if user is None or not user.is_active:
-        raise NotAuthenticated(gettext("wrong username or password"))
+def issue_token(*, username: str, password: str, client: str = "") -> str:
+    """A bearer token for a staff account; only its hash is kept. The password is checked first, outside
+    any transaction (it takes ≈ 300 ms: never while holding SQLite's write lock), throttled and logged per
+    account and per `client` (people.login_guard); then one short transaction writes the token."""
+    user = login_guard.authenticate(username=username, password=password, client=client, via="api")
     key = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, key_hash=token_hash(key), expires_at=timezone.now() + TOKEN_LIFETIME)
-    audit.record(actor=user, action="auth.token", object_type="user", object_id=user.pk)
+    with transaction.atomic():
+        ApiToken.objects.create(user=user, key_hash=token_hash(key), expires_at=timezone.now() + TOKEN_LIFETIME)
+        audit.record(actor=user, action="auth.token", object_type="user", object_id=user.pk)
     return key
 
 

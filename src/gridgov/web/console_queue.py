@@ -24,6 +24,7 @@ from gridgov.cases import batch, reveals, selectors
 from gridgov.cases.models import Channel, Light, Status
 from gridgov.core.admin_io import xlsx_response
 from gridgov.core.errors import BadInput
+from gridgov.core.privacy import mask_phones
 from gridgov.people.selectors import district_units, unit_names
 from gridgov.web import partials
 from gridgov.web.console import CHANNEL_NAMES, LIGHT_NAMES, STATUS_NAMES, console_actor, not_console, refuse
@@ -36,7 +37,6 @@ FILTERS = ("q", "number", "phone", "status", "category", "grid", "channel", "lig
 QUEUE_POLL_ID = "queue-results"  # the element that refreshes the queue every minute (see _queue.html)
 SORT_CHOICES = [("", gettext_lazy("Newest first")), ("light", gettext_lazy("Light (red first)")),
                 ("age", gettext_lazy("Age (oldest first)")), ("deadline", gettext_lazy("Deadline (nearest first)"))]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _date(text: str) -> date | None:
@@ -168,19 +168,14 @@ def batch_dispatch(request):
 
 # ---- the Excel export --------------------------------------------------------------------------------
 
-def _text(value: str) -> str:
-    """User text as text: a cell starting like a formula is prefixed with a quote, so no spreadsheet runs it."""
-    value = value or ""
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
 def _when(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 @partials.staff_login_required
 def export(request):
-    """The filtered list as .xlsx (导出): what the queue shows, no reporters' names or phones."""
+    """The filtered list as .xlsx (导出): what the queue shows, no reporters' names or phones (xlsx_response
+    writes formula-like text as text)."""
     actor = console_actor(request)
     if actor is None:
         return not_console(request)
@@ -192,10 +187,10 @@ def export(request):
     units = unit_names({c.lead_unit for c in cases if c.lead_unit})
     headers = [_("Number"), _("Reported at"), _("Title"), _("Location description"), _("Category"), _("Grid code"),
                _("Grid"), _("Channel"), _("Status"), _("Light"), _("Lead unit"), _("Resolve by")]
-    rows = [[c.number, _when(c.reported_at), _text(safe_title(c.title, c.reporter_name)), _text(c.address),
-             c.category.name if c.category else "", c.grid.code, _text(c.grid.name),
+    rows = [[c.number, _when(c.reported_at), safe_title(c.title, c.reporter_name), mask_phones(c.address),
+             c.category.name if c.category else "", c.grid.code, c.grid.name,
              str(CHANNEL_NAMES.get(c.channel, c.channel)), str(STATUS_NAMES.get(c.status, c.status)),
-             str(LIGHT_NAMES.get(c.light, "")) if c.light else "", _text(units.get(c.lead_unit, c.lead_unit)),
+             str(LIGHT_NAMES.get(c.light, "")) if c.light else "", units.get(c.lead_unit, c.lead_unit),
              _when(c.resolve_by)] for c in cases]
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return xlsx_response(headers, rows, f"cases-{stamp}.xlsx", title=_("Cases"))

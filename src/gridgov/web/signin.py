@@ -10,12 +10,18 @@ answers for what there), until they have pages of their own. A safe `next` wins 
 
 from __future__ import annotations
 
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from gridgov.core.errors import NotAuthenticated, TooMany
+from gridgov.core.throttle import client_address
+from gridgov.people import login_guard
 from gridgov.people.actors import Actor
 from gridgov.people.models import Role
 from gridgov.people.selectors import person_name
@@ -72,10 +78,42 @@ def signed_in(request) -> dict:
     return {"signed_in": SimpleLazyObject(describe)}
 
 
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form with the password checked by people.login_guard: throttled per account and
+    per client address (`throttled` then says how long to wait), each failure logged and audited."""
+
+    throttled = ""
+
+    def clean(self):
+        username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if username is not None and password:
+            try:
+                self.user_cache = login_guard.authenticate(username=username, password=password, via="web",
+                                                           client=client_address(self.request), request=self.request)
+            except TooMany as exc:
+                self.throttled = exc.message
+                raise ValidationError(exc.message, code="throttled") from exc
+            except NotAuthenticated as exc:
+                raise self.get_invalid_login_error() from exc
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+class ThrottledAdminAuthenticationForm(ThrottledAuthenticationForm, AdminAuthenticationForm):
+    """The admin site's sign-in (staff flag required), bounded and logged the same way."""
+
+
 class SignInView(auth_views.LoginView):
     """登录: the styled form; then the person's own page (or a safe `next`)."""
 
     template_name = "web/login.html"
+    authentication_form = ThrottledAuthenticationForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.throttled:
+            response.status_code = 429
+        return response
 
     def get_default_redirect_url(self):
         return home_page_for(Actor.of(self.request.user))

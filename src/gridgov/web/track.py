@@ -1,6 +1,7 @@
 """查询 (/track/): the resident follows a report with its number and tracking code (or the last 4
 digits of the phone they gave), sees who handles it, its public photos and the result in plain words,
-and rates it once it is closed.
+and rates it once it is closed — with the tracking code only: staff see a phone's digits, and a rating
+must come from the reporter.
 
 The receipt's link (/track/?number=…&code=…) opens the case at once; the form posts. Every proof is
 throttled (cases.proof): after repeated failures the page answers 429 and says how long to wait. A
@@ -81,7 +82,11 @@ def track(request):
         return render(request, "web/track.html", context)
     photos.remember(request.session, photos.SESSION_PROVEN, case.number)
 
-    if request.method == "POST" and request.POST.get("action") == "evaluate":
+    by_digits = how != "tracking_code"  # the phone's last 4 digits open the case for reading only
+    if request.method == "POST" and request.POST.get("action") == "evaluate" and by_digits:
+        context["error"] = _("To rate the result, look the case up with the tracking code on your receipt: "
+                             "the last 4 digits of your phone only show its progress.")
+    elif request.method == "POST" and request.POST.get("action") == "evaluate":
         solved = request.POST.get("solved")
         try:
             case_services.evaluate_case(
@@ -101,6 +106,7 @@ def track(request):
     # the page's script keeps it in the browser's list of "my reports"
     context["track_config"]["current"] = {"number": case.number, "code": code, "title": case.title,
                                           "date": view["reported_at"][:10]}
-    context.update(case=view, can_rate=view["can_evaluate"], handling=_handling(case),
+    context.update(case=view, can_rate=view["can_evaluate"] and not by_digits,
+                   rate_needs_code=view["can_evaluate"] and by_digits, handling=_handling(case),
                    evidence=evidence(case.number, photos.public_photos(case)))
     return render(request, "web/track.html", context)

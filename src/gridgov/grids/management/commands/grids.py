@@ -47,8 +47,8 @@ class Command(BaseCommand):
                 self.stdout.write(dump({"created": 0, "updated": 0, "unchanged": 0, "boundaries_changed": 0,
                                         "errors": [e.as_dict() for e in exc.errors]}))
             else:
-                for e in exc.errors:
-                    self.stderr.write(f"row {e.row} {e.code}: {e.message}")
+                for e in exc.errors:  # row 0: the file as a whole (unreadable, incomplete, not polygons …)
+                    self.stderr.write(f"row {e.row} {e.code}: {e.message}" if e.row else e.message)
             raise CommandError(f"{exc}") from exc
         if json:
             self.stdout.write(dump(result.as_dict()))
