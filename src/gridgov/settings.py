@@ -23,6 +23,10 @@ def _flag(name: str, default: bool = False) -> bool:
 DEBUG = _flag("GRIDGOV_DEBUG")
 # A development key is fine for the embedded demo on 127.0.0.1; deployments set their own.
 SECRET_KEY = os.environ.get("GRIDGOV_SECRET_KEY") or "gridgov-insecure-development-key-set-GRIDGOV_SECRET_KEY"
+# Keys kept out of the database (core/keys.py): the audit chain's HMAC key and the personal-data key.
+# Unset, each is derived from SECRET_KEY (fine for the demo; `check --deploy` asks for them).
+GRIDGOV_AUDIT_KEY = os.environ.get("GRIDGOV_AUDIT_KEY", "")
+GRIDGOV_DATA_KEY = os.environ.get("GRIDGOV_DATA_KEY", "")
 ALLOWED_HOSTS = [h for h in os.environ.get("GRIDGOV_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 INSTALLED_APPS = [

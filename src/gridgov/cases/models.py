@@ -76,6 +76,9 @@ class Case(models.Model):
                                  on_delete=models.SET_NULL, related_name="reported_cases")
     reporter_name = models.CharField(_("reporter name"), max_length=50, blank=True)
     reporter_phone = models.CharField(_("reporter phone"), max_length=20, blank=True)
+    # Keyed digest of name and phone (core.keys.keyed_digest): what the case file's chain covers, so
+    # that contact data can be erased after the retention period without breaking the chain.
+    reporter_digest = models.CharField(_("reporter digest"), max_length=64, blank=True)
     photos = models.JSONField(_("photos"), default=list, blank=True)
 
     lead_unit = models.CharField(_("lead unit"), max_length=18, blank=True, db_index=True)

@@ -27,6 +27,7 @@ from gridgov.cases.transitions import GRID_STAFF, OPEN_STATUSES, TABLE, Transiti
 from gridgov.cases.wording import action_name, field_name, roles as role_names, status_name, statuses
 from gridgov.core.errors import BadInput, Conflict, Forbidden, NotFound
 from gridgov.core.tasks import enqueue, enqueue_batched
+from gridgov.core.keys import keyed_digest
 from gridgov.core.geo import CoordinateError, point_to_wgs84
 from gridgov.core.timefmt import iso
 from gridgov.grids.locator import current_locator
@@ -103,6 +104,11 @@ def _now(at: datetime | None) -> datetime:
 
 def _tracking_hash(number: str, code: str) -> str:
     return hashlib.sha256(f"{number}:{code.strip().upper()}".encode()).hexdigest()
+
+
+def reporter_digest(name: str, phone: str) -> str:
+    """The keyed digest of a reporter's contact data that the chain covers; "" when there is none."""
+    return keyed_digest("reporter", name, phone) if (name or phone) else ""
 
 
 def tracking_code_matches(case: Case, code: str | None) -> bool:
@@ -371,6 +377,7 @@ def _create_case(*, actor, title, description, lon, lat, crs, category, channel,
                 lon=x, lat=y, address=address, grid=grid, platform=_platform_of(grid.code), category=cat,
                 complexity=cat.complexity if cat else "general", channel=channel, status=Status.REPORTED,
                 reporter=actor.user, reporter_name=reporter_name, reporter_phone=reporter_phone, photos=photos,
+                reporter_digest=reporter_digest(reporter_name, reporter_phone),
                 reported_at=at, updated_at=at)
     if resolved is None:
         case.save()

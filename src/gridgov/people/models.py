@@ -14,6 +14,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("supervisor")  # 督导员
     MEDIATOR = "mediator", _("mediator")  # 调解员
     LEADER = "leader", _("leader")  # 领导
+    AUDITOR = "auditor", _("auditor")  # 审计员: reviews who read and revealed what
     ADMIN = "admin", _("administrator")  # 管理员
 
 
@@ -83,6 +84,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires at"))
+    label = models.CharField(_("label"), max_length=100, blank=True)  # e.g. the client it was issued to
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")
