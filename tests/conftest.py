@@ -41,6 +41,16 @@ def demo_city(db):
     return "410102"
 
 
+@pytest.fixture(autouse=True)
+def rate_limits_off():
+    """Tests send many anonymous requests from one address (127.0.0.1): the request budgets
+    (settings.GRIDGOV_RATE_LIMITS) are off unless a test sets them, as tests/core/test_rate_limits.py does."""
+    from django.test import override_settings
+
+    with override_settings(GRIDGOV_RATE_LIMITS={}):
+        yield
+
+
 @pytest.fixture
 def data_dir() -> Path:
     return DATA

@@ -4,6 +4,7 @@ GRIDGOV_DATABASE_URL  sqlite:///./gridgov.sqlite3 by default; postgresql://… i
 GRIDGOV_REDIS_URL     unset: background tasks run in-process; set: Celery workers
 GRIDGOV_SECRET_KEY    required when GRIDGOV_DEBUG is off and the server is public
 GRIDGOV_DEBUG         1/true to show tracebacks
+GRIDGOV_HTTPS         1 in production: https only, HSTS, Secure cookies (docs/security.md: check --deploy)
 """
 
 import os
@@ -27,6 +28,11 @@ SECRET_KEY = os.environ.get("GRIDGOV_SECRET_KEY") or "gridgov-insecure-developme
 # Unset, each is derived from SECRET_KEY (fine for the demo; `check --deploy` asks for them).
 GRIDGOV_AUDIT_KEY = os.environ.get("GRIDGOV_AUDIT_KEY", "")
 GRIDGOV_DATA_KEY = os.environ.get("GRIDGOV_DATA_KEY", "")
+# Where `gridgov audit anchor` and its daily task write the signed chain heads: keep it (or a copy of
+# it) outside the database's machine and backups. Default var/anchors/.
+GRIDGOV_ANCHOR_DIR = os.environ.get("GRIDGOV_ANCHOR_DIR", "")
+# Reporters' names and phones are erased this many days after their case is finished (cases/retention.py).
+GRIDGOV_REPORTER_RETENTION_DAYS = int(os.environ.get("GRIDGOV_REPORTER_RETENTION_DAYS", "180"))
 ALLOWED_HOSTS = [h for h in os.environ.get("GRIDGOV_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 INSTALLED_APPS = [
@@ -54,14 +60,37 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "gridgov.people.sessions.IdleTimeoutMiddleware",  # sessions end after a working day idle
     "gridgov.core.middleware.ChineseFirstLocaleMiddleware",
     "gridgov.core.middleware.RefuseNulMiddleware",  # U+0000 in any text: 400 before any view (issue 10)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "gridgov.core.middleware.RateLimitMiddleware",  # requests of anyone not signed in, per client (限流)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "gridgov.web.content_policy.ContentPolicyMiddleware",  # CSP header (+ the base map's tile hosts)
 ]
+
+# Content-Security-Policy (web/content_policy.py, docs/security.md): our own origin only; no inline script or
+# style, no eval. Data for scripts goes in json_script blocks; styles in our CSS files (JS may set el.style).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],  # + the base map's tile hosts, added per response
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "report-uri": "/csp-report/",
+    },
+}
 
 ROOT_URLCONF = "gridgov.urls"
 WSGI_APPLICATION = "gridgov.wsgi.application"
@@ -110,10 +139,34 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The password policy (docs/security.md): at least 10 characters, not like the username or name, not a
+# common password, not all digits. people.services and the admin's password forms apply it.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A staff session ends after a working day without a request (an idle timeout: people.sessions renews it
+# as it is used); API tokens live a working day too, renewable up to GRIDGOV_TOKEN_MAX_DAYS after the
+# password was typed (people.services).
+SESSION_COOKIE_AGE = int(os.environ.get("GRIDGOV_SESSION_HOURS") or 10) * 3600
+GRIDGOV_TOKEN_HOURS = int(os.environ.get("GRIDGOV_TOKEN_HOURS") or 12)
+GRIDGOV_TOKEN_MAX_DAYS = int(os.environ.get("GRIDGOV_TOKEN_MAX_DAYS") or 7)
+
+# Production behind HTTPS (docs/security.md): GRIDGOV_HTTPS=1 redirects http to https, sends HSTS and
+# marks the cookies Secure. Behind a proxy that ends TLS, GRIDGOV_PROXY_SSL_HEADER names the header it
+# sets to "https" (X-Forwarded-Proto); the proxy must overwrite that header from clients.
+GRIDGOV_HTTPS = _flag("GRIDGOV_HTTPS")
+if GRIDGOV_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("GRIDGOV_HSTS_SECONDS") or 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("GRIDGOV_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _flag("GRIDGOV_HSTS_PRELOAD", True)  # allows listing; submitting is a separate step
+if os.environ.get("GRIDGOV_PROXY_SSL_HEADER", "").strip():
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + os.environ["GRIDGOV_PROXY_SSL_HEADER"].strip().upper().replace("-", "_"),
+                               "https")
 
 LOGIN_URL = "web:login"
 # After signing in, each person lands on their role's page (web/signin.py home_page_for), not here.
@@ -150,6 +203,25 @@ GRIDGOV_MEDIA_ACCEL_REDIRECT = os.environ.get("GRIDGOV_MEDIA_ACCEL_REDIRECT", ""
 # The header a trusted reverse proxy puts the client's address in (e.g. X-Real-IP); unset: REMOTE_ADDR.
 # Guessing of tracking codes is limited per client address, so behind a proxy this must be set.
 GRIDGOV_CLIENT_IP_HEADER = os.environ.get("GRIDGOV_CLIENT_IP_HEADER", "").strip()
+# Requests per client address of anyone not signed in (core/middleware.py RateLimitMiddleware; docs/security.md):
+# budget → "N/period" (s, m, h, d) or "off". GRIDGOV_RATE_LIMITS="intake=40/1h,read=off" overrides some; "off":
+# none at all (load tests from one address).
+GRIDGOV_RATE_LIMITS = {
+    "read": "600/10m",    # any GET, HEAD or OPTIONS not named below: pages, map data, locate, photos
+    "write": "60/1h",     # any other method not named below (an anonymous endpoint added later, too)
+    "intake": "20/1h",    # POST /api/v1/cases (the /report/ form posts there)
+    "upload": "30/1h",    # POST /api/v1/uploads
+    "track": "120/1h",    # /track/ and GET /api/v1/cases/{number}?tracking_code=
+    "evaluate": "10/1h",  # a reporter's rating: /track/ action=evaluate, POST /api/v1/cases/{n}/actions/evaluate
+    "signin": "300/1h",   # POST /login/, /admin/login/, /api/v1/auth/token (failures: people/login_guard.py)
+}
+GRIDGOV_RATE_LIMITS.update(item.strip().split("=", 1) for item in os.environ.get("GRIDGOV_RATE_LIMITS", "").split(",")
+                           if "=" in item)
+if os.environ.get("GRIDGOV_RATE_LIMITS", "").strip().lower() == "off":
+    GRIDGOV_RATE_LIMITS = {}
+# Where the counts live, shared by every process: this Redis (default GRIDGOV_REDIS_URL), else the database
+# (and reads then in each process's memory).
+GRIDGOV_RATE_LIMIT_REDIS_URL = os.environ.get("GRIDGOV_RATE_LIMIT_REDIS_URL", GRIDGOV_REDIS_URL).strip()
 
 LOGGING = {
     "version": 1,

@@ -117,8 +117,15 @@ def test_a_persons_figures_are_theirs_and_their_leaders(api, spot):
     mine = worker.get("/stats/indicators", {"person": worker.user.username}).json()
     assert mine["received"] == 2 and mine["registered"] == 0
     assert api(f"leader-{spot['community']}").get("/stats/indicators", {"person": worker.user.username}).json() == mine
-    other = api("worker-410102002001001").get("/stats/indicators", {"person": worker.user.username})
-    assert other.status_code == 403
+    # outside one's area a username answers like an unknown one (finding 11: no probing for names)
+    outsider = api("worker-410102002001001")
+    for path in ("/stats/indicators", "/stats/series", "/stats/evidence"):
+        params = {"counter": "received"} if path == "/stats/evidence" else {}
+        other = outsider.get(path, {**params, "person": worker.user.username})
+        unknown = outsider.get(path, {**params, "person": "nobody-by-this-name"})
+        assert other.status_code == unknown.status_code == 404, (path, other.content)
+        assert other.json()["detail"].replace(worker.user.username, "?") == \
+            unknown.json()["detail"].replace("nobody-by-this-name", "?")
 
 
 def test_scores_for_staff_show_items_and_refuse_outsiders(api, spot):

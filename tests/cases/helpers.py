@@ -96,7 +96,8 @@ def sees(posts: list[tuple[str, str]], case: Case) -> bool:
             if (case.lead_unit == scope or scope in (case.assisting_units or [])
                     or CaseEvent.objects.filter(case=case, unit=scope).exists()):
                 return True
-        elif scope and any((code or "").startswith(scope) for code in (case.grid.code, case.platform, case.lead_unit)):
+        elif scope and any((code or "").startswith(scope)
+                           for code in (case.grid.code, case.platform, case.lead_unit, *(case.assisting_units or []))):
             return True
     return False
 
@@ -121,7 +122,8 @@ class Attempt:
 def expected_status(attempt: Attempt, case: Case, *, via_api: bool, posts: list[tuple[str, str]] | None = None,
                     user_pk: int | None = None, generic_only: bool = False) -> int:
     """What DESIGN.md §3/§4 call for: 401 without a token (API, except the reporter's evaluate),
-    403 outside role or scope, 409 when the state does not allow it, else 200.
+    404 when the actor cannot read the case (the answer an unknown number gets: finding 11), 403 when
+    they can but their role or scope does not allow the action, 409 when the state does not, else 200.
 
     Assumes a well-formed body (the extra checks a body can fail are not modelled here).
     `generic_only`: just role, scope and status (the checks every action makes before reading its body).
@@ -140,6 +142,8 @@ def expected_status(attempt: Attempt, case: Case, *, via_api: bool, posts: list[
         if not attempt.tracking_ok:
             return 403
     else:
+        if not sees(posts, case):
+            return 404
         code = relation_code(case, t.relation)
         if not any(role in t.roles and covers(scope, code) for role, scope in posts):
             return 403

@@ -167,7 +167,7 @@ def test_token_endpoint(api, demo_city):
                     content_type="application/json")
     assert r.status_code == 200, r.content
     token = r.json()["token"]
-    assert token and set(r.json()) == {"token"}
+    assert token and set(r.json()) == {"token", "expires_at"}
     r = client.get("/api/v1/cases", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert r.status_code == 200, r.content
 
@@ -258,12 +258,29 @@ def test_suspend_review_on_not_in_the_future(api, in_progress, when):
 
 # ---- scope and personal data ---------------------------------------------------------------------
 
-def test_case_detail_for_dispatcher_of_another_street_is_403(api, reported):
+def test_case_outside_scope_answers_like_an_unknown_number(api, reported):
+    """Finding 11: out of sight is 404 with the very answer an unknown number gets (status, message,
+    headers), for reads and actions alike; whoever sees the case but may not act gets 403."""
     number, _ = reported
-    assert "outside" in problem(api(OTHER_STREET_DISPATCHER).get(f"/cases/{number}"), 403)
+    unknown = "29991231999999"
+    assert len(unknown) == len(number)
+    outsider = api(OTHER_STREET_DISPATCHER)
+
+    def answer(response, asked):
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("date",)}
+        return response.status_code, response.content.decode().replace(asked, "<n>"), headers
+
     before = state(number)
-    problem(api(OTHER_STREET_DISPATCHER).act(number, "register", {}), 403)
+    for send in (lambda n: outsider.get(f"/cases/{n}"), lambda n: outsider.act(n, "register", {}),
+                 lambda n: outsider.act(n, "supervise", {"note": "x"}),
+                 lambda n: outsider.post(f"/cases/{n}/assist", {"result": "x"}),
+                 lambda n: outsider.post(f"/cases/{n}/consultations", {"participants": ["甲"], "decision": "x"}),
+                 lambda n: outsider.get(f"/cases/{n}", {"reveal": "reporter"})):
+        seen, missing = answer(send(number), number), answer(send(unknown), unknown)
+        assert seen == missing and seen[0] == 404, (seen, missing)
     assert state(number) == before
+    # in sight but not theirs to do: 403, and the reason may say so
+    assert "dispatcher" in problem(api("worker-410102001002001").act(number, "register", {}), 403)
     assert api(STREET_DISPATCHER).get(f"/cases/{number}").status_code == 200
     assert api("dispatcher").get(f"/cases/{number}").status_code == 200  # the district sees its streets
 

@@ -8,7 +8,7 @@ from gridgov.cases import selectors, services
 from gridgov.cases.audit import verify_chains
 from gridgov.cases.models import Case, CaseEvent
 from gridgov.cases.transitions import LABELS, TERMS
-from gridgov.core.errors import Conflict, Forbidden
+from gridgov.core.errors import Conflict, Forbidden, NotFound
 from gridgov.notifications.models import Notification
 from gridgov.people.models import Post, Unit
 from tests.cases.helpers import GRID, UNIT, actor, dispatcher_for, events_of, report, row, user
@@ -61,6 +61,18 @@ def test_a_grid_can_assist_through_its_staff(demo_city):
     assert (event.unit, event.actor_role) == (GRID, "grid_worker")
 
 
+def test_an_assisting_grid_elsewhere_sees_the_case_and_reports_its_part(demo_city):
+    """Grid staff see the cases their grid assists in, though filed elsewhere: the part they report
+    is on a case they can open (and out-of-sight numbers answer 404 to everyone else)."""
+    far = "410102002001001"  # a grid of another street
+    number = _joint_case(assisting=(far,))
+    assert selectors.case_for_staff(actor(f"worker-{far}"), number).number == number
+    event = services.report_assist_part(actor=actor(f"worker-{far}"), number=number, result="网格员现场配合")
+    assert (event.unit, event.actor_role) == (far, "grid_worker")
+    with pytest.raises(NotFound):  # its neighbour grid assists in nothing here
+        selectors.case_for_staff(actor("worker-410102002001002"), number)
+
+
 @pytest.mark.parametrize("who", ["lead", "other unit", "dispatcher", "grid worker"])
 def test_only_an_assisting_unit_may_report_a_part(demo_city, who):
     number = _joint_case()
@@ -68,9 +80,16 @@ def test_only_an_assisting_unit_may_report_a_part(demo_city, who):
                 "dispatcher": dispatcher_for(Case.objects.get(number=number).platform),
                 "grid worker": f"worker-{GRID}"}[who]
     before, events = row(number), CaseEvent.objects.count()
-    with pytest.raises(Forbidden) as refused:
-        services.report_assist_part(actor=actor(username), number=number, result="我们也处理了")
-    assert HELPER in refused.value.message, "the refusal names who may"
+    if who == "other unit":  # a unit that never had the case does not see it: answered like an unknown number
+        with pytest.raises(NotFound) as unseen:
+            services.report_assist_part(actor=actor(username), number=number, result="我们也处理了")
+        with pytest.raises(NotFound) as unknown:
+            services.report_assist_part(actor=actor(username), number="29991231999999", result="x")
+        assert unseen.value.message.replace(number, "N") == unknown.value.message.replace("29991231999999", "N")
+    else:
+        with pytest.raises(Forbidden) as refused:
+            services.report_assist_part(actor=actor(username), number=number, result="我们也处理了")
+        assert HELPER in refused.value.message, "the refusal names who may"
     assert row(number) == before and CaseEvent.objects.count() == events
 
 
@@ -96,7 +115,9 @@ def test_not_after_the_lead_unit_reported_nor_while_suspended(demo_city, step):
 def test_forbidden_is_checked_before_the_state(demo_city):
     number = _joint_case(accept=True)
     services.resolve_case(actor=actor(f"handler-{UNIT}"), number=number, result="已处理完毕")
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden):  # the lead unit sees the case, but its part is the whole result
+        services.report_assist_part(actor=actor(f"handler-{UNIT}"), number=number, result="x")
+    with pytest.raises(NotFound):  # a unit that never had it does not see it
         services.report_assist_part(actor=actor(f"handler-{_third_unit()}"), number=number, result="x")
 
 

@@ -59,7 +59,9 @@ def test_401_is_chinese(reported):
 
 
 def test_403_is_chinese(api, reported):
-    assert "不在您负责的网格和单位范围内" in detail(api(OTHER_STREET_DISPATCHER).get(f"/cases/{reported}"), 403)
+    assert "只能由" in detail(api("worker-410102001002001").act(reported, "register"), 403)
+    # out of sight: the words of an unknown number (finding 11), in Chinese too
+    assert f"没有编号为 {reported} 的案件" in detail(api(OTHER_STREET_DISPATCHER).get(f"/cases/{reported}"), 404)
     assert "查询码" in detail(api().get(f"/cases/{reported}", {"tracking_code": "ABCDEFGHJK"}), 403)
 
 
@@ -109,7 +111,7 @@ def test_no_english_sentence_in_any_default_refusal(api, spot, reported):
         (api(STREET_DISPATCHER).act(reported, "reject", {}), 400),
         (api(STREET_DISPATCHER).act(reported, "merge", {"into": reported}), 400),
         (api(STREET_DISPATCHER).act(reported, "dispatch", {"unit": "410102001002001"}), 409),
-        (api(OTHER_STREET_DISPATCHER).act(reported, "register"), 403),
+        (api(OTHER_STREET_DISPATCHER).act(reported, "register"), 404),
         (worker.act(reported, "accept"), 403),
         (worker.get(f"/cases/{reported}", {"reveal": "reporter"}), 403),
         (api("leader").get("/stats/indicators", {"region": "410102", "start": "2026-13-01"}), 400),

@@ -128,29 +128,37 @@ def test_illegal_transition_is_409_and_changes_nothing(api, account, spot, who, 
     assert snapshot(number) == before
 
 
-@pytest.mark.parametrize("who, action, body", [
-    ("worker-410102001002002", "accept", {}),  # a worker of the neighbouring grid
-    ("leader-410102001003", "accept", {}),  # the leader of another community
-    ("handler-D410102001", "accept", {}),  # a department that is not the lead unit
-    ("dispatcher-410102002", "return", {"reason": "不归我们"}),
-    ("dispatcher-410102002", "supervise", {"note": "快办"}),
-    ("deputy-410102001", "supervise", {"note": "快办"}),
-    ("supervisor", "accept", {}),  # a role the table does not give this action
-    ("admin", "close", {}),
+# 404: the case is out of their sight (answered like an unknown number); 403: they see it, but the
+# table does not give their role (or their post's relation to the case) this action.
+@pytest.mark.parametrize("who, action, body, status", [
+    ("worker-410102001002002", "accept", {}, 404),  # a worker of the neighbouring grid
+    ("leader-410102001003", "accept", {}, 404),  # the leader of another community
+    ("handler-D410102001", "accept", {}, 404),  # a department that is not the lead unit
+    ("dispatcher-410102002", "return", {"reason": "不归我们"}, 404),
+    ("dispatcher-410102002", "supervise", {"note": "快办"}, 404),
+    ("deputy-410102001", "supervise", {"note": "快办"}, 403),
+    ("supervisor", "accept", {}, 403),  # a role the table does not give this action
+    ("admin", "close", {}, 403),
 ])
-def test_actor_outside_scope_is_403_and_changes_nothing(api, account, spot, who, action, body):
+def test_actor_outside_scope_is_refused_and_changes_nothing(api, account, spot, who, action, body, status):
     number = dispatched_case(account, spot)
     before = snapshot(number)
     r = api(who).act(number, action, body)
-    assert r.status_code == 403, r.content
+    assert r.status_code == status, r.content
     assert set(r.json()) == {"detail"} and r.json()["detail"]
+    if status == 404:  # word for word what an unknown number gets
+        unknown = api(who).act("29991231999999", action, body)
+        assert unknown.status_code == 404
+        assert r.json()["detail"].replace(number, "N") == unknown.json()["detail"].replace("29991231999999", "N")
     assert snapshot(number) == before
 
 
 def test_scope_is_checked_before_state(api, account, spot):
-    """An outsider learns nothing about the state of a case: 403, not 409."""
+    """An outsider learns nothing about the state of a case: 404 like an unknown number, not 409."""
     number = dispatched_case(account, spot)
     r = api("dispatcher-410102002").act(number, "close")
+    assert r.status_code == 404, r.content
+    r = api("supervisor").act(number, "close")  # sees it, may not close it: 403, still not 409
     assert r.status_code == 403, r.content
 
 

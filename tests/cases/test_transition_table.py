@@ -10,8 +10,9 @@ savepoint that is rolled back.
 Expected (helpers.expected_status): role in the table and scope covering the relation, and status
 among the sources (plus the extra rules: a pending request for grant/deny, a second extension by the
 platform above, reopen only once and only after 不满意, verify not by the resolver) → 200 and exactly
-one new CaseEvent with the right content; otherwise 403 (role or scope) / 409 (state) / 401 (no token),
-and nothing changes: the whole case row, its events, and every other event.
+one new CaseEvent with the right content; otherwise 404 (the case is out of the actor's sight: the
+answer an unknown number gets) / 403 (role or scope, on a case they can read) / 409 (state) /
+401 (no token), and nothing changes: the whole case row, its events, and every other event.
 """
 
 from __future__ import annotations
@@ -136,7 +137,8 @@ def _pool(case) -> list[str]:
     other_community = (Post.objects.filter(role="grid_leader", scope__startswith=h.STREET).exclude(scope=h.COMMUNITY)
                        .order_by("scope").values_list("scope", flat=True).first())
     inside = [h.dispatcher_for(h.STREET), "dispatcher", f"handler-{h.UNIT}", worker, leader,
-              f"supervisor-{h.STREET}", "supervisor", "leader", f"deputy-{h.STREET}", f"mediator-{h.STREET}", "admin"]
+              f"supervisor-{h.STREET}", "supervisor", "leader", f"deputy-{h.STREET}", f"mediator-{h.STREET}", "admin",
+              "auditor"]
     if case.lead_unit and h.unit_actor(case.lead_unit) not in inside:
         inside.append(h.unit_actor(case.lead_unit))
     outside = [h.dispatcher_for(h.OTHER_STREET), f"handler-{h.OTHER_UNIT}", f"worker-{h.SIBLING_GRID}",
@@ -209,7 +211,8 @@ def _try(attempt: h.Attempt, made: h.Made, case, before: dict, total: int, who: 
 
 
 def _anonymous_perform(action: str, body: dict, made: h.Made, before: dict, total: int) -> list[str]:
-    """The services directly, with an anonymous actor: 403 for everything, nothing written."""
+    """The services directly, with an anonymous actor: 404 for everything (no post: it can read no
+    case, so every number answers as unknown), nothing written."""
     problems = []
     service_body = dict(body)
     if "review_on" in service_body:
@@ -219,8 +222,8 @@ def _anonymous_perform(action: str, body: dict, made: h.Made, before: dict, tota
             services.perform(action, actor=Actor.anonymous(), number=made.number, **service_body)
             problems.append("succeeded")
         except GridgovError as exc:
-            if exc.status != 403:
-                problems.append(f"{exc.status} {exc.message}, want 403")
+            if exc.status != 404:
+                problems.append(f"{exc.status} {exc.message}, want 404")
         if h.row(made.number) != before or h.event_total() != total:
             problems.append("changed the case")
         transaction.set_rollback(True)

@@ -141,9 +141,11 @@ def test_bad_input_is_400_next_to_its_form(client, case):
 def test_other_street_dispatcher_cannot_see_or_act(client, case):
     _login(client, OTHER_DISPATCHER)
     r = client.get(f"/console/cases/{case.number}/")
-    assert r.status_code == 403
+    unknown = client.get("/console/cases/29991231999999/")
+    assert r.status_code == unknown.status_code == 404  # out of sight: answered like an unknown number
+    assert "没有这个编号的案件" in r.content.decode() and "没有这个编号的案件" in unknown.content.decode()
     r = client.post(f"/console/cases/{case.number}/", {"action": "register"})
-    assert r.status_code == 403
+    assert r.status_code == 404
     case.refresh_from_db()
     assert case.status == "reported"
 

@@ -94,7 +94,9 @@ def test_queue_lead_assisting_and_other_unit(client, demo_city):
     client.logout()
     html = _login(client, f"handler-{other}").get("/dept/").content.decode()
     assert _row(html, number) is None
-    assert client.get(f"/dept/cases/{number}/").status_code == 403
+    refused, unknown = client.get(f"/dept/cases/{number}/"), client.get("/dept/cases/29991231999999/")
+    assert refused.status_code == unknown.status_code == 404  # out of sight: like an unknown number
+    assert "没有这个编号的案件" in refused.content.decode() and "没有这个编号的案件" in unknown.content.decode()
 
 
 def test_chinese_by_default(client, demo_city):

@@ -159,15 +159,15 @@ def test_the_whole_loop_in_a_browser(browser, live_server, demo_city, artifacts)
         assert desk.locator("#action-close").count() == 0 and desk.locator("#action-dispatch").count() == 0
         _shot(desk, artifacts, "2-dispatcher-dispatched")
 
-        # refused: the dispatcher of another street may not even open it, and is told why
+        # refused: the dispatcher of another street may not even open it — answered like an unknown number
         other_street = DemoAccount.objects.filter(role="dispatcher").exclude(scope=case.platform) \
             .exclude(scope=case.platform[:6]).order_by("scope").first()
         stranger = _phone(browser)
         pages.append(stranger)
         _sign_in(stranger, base, other_street, "/console/")
         answer = stranger.goto(f"{base}/console/cases/{number}/")
-        assert answer.status == 403
-        assert "该案件不在您的网格和单位范围内" in stranger.inner_text("[role=alert]")
+        assert answer.status == 404
+        assert "没有这个编号的案件" in stranger.inner_text("[role=alert]")
         assert stranger.locator("form.action-form").count() == 0
         _shot(stranger, artifacts, "2b-other-dispatcher-refused")
 
@@ -239,8 +239,8 @@ def test_the_whole_loop_in_a_browser(browser, live_server, demo_city, artifacts)
         pages.append(outsider)
         _sign_in(outsider, base, neighbour, "/m/")
         answer = outsider.goto(f"{base}/m/cases/{number}/")
-        assert answer.status == 403 and outsider.locator("form.action-form").count() == 0
-        assert outsider.inner_text("#forbidden [role=alert]") == "该案件不在您的网格和单位范围内。"
+        assert answer.status == 404 and outsider.locator("form.action-form").count() == 0
+        assert outsider.inner_text("#forbidden [role=alert]") == "没有这个编号的案件。"
         _shot(outsider, artifacts, "4b-other-worker-refused")
 
         # ---- 5. the dispatcher closes it --------------------------------------------------------------------------

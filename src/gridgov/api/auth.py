@@ -7,7 +7,7 @@ from django.utils.translation import gettext
 
 from gridgov.core.errors import Forbidden, NotAuthenticated
 from gridgov.people.actors import Actor
-from gridgov.people.services import user_for_token
+from gridgov.people.services import token_for_key, user_for_token
 
 
 # Sent by the staff pages' scripts: without a session they are refused (401), never taken for a resident.
@@ -16,14 +16,8 @@ STAFF_PAGE_HEADER = "X-Gridgov-Staff-Page"
 
 def actor_from_request(request, *, required: bool) -> Actor:
     """The staff actor behind `Authorization: Bearer …`, an anonymous resident, or 401."""
-    header = request.headers.get("Authorization", "")
-    if header:
-        scheme, _, key = header.partition(" ")
-        user = user_for_token(key.strip()) if scheme.lower() == "bearer" and key.strip() else None
-        if user is None:
-            raise NotAuthenticated(gettext("the token is missing, wrong or expired: get one with POST "
-                                           "/api/v1/auth/token"))
-        return Actor.of(user)
+    if request.headers.get("Authorization", ""):
+        return Actor.of(bearer_token(request).user)
     if request.user.is_authenticated:  # pages share the API with a session: then CSRF applies
         if request.method not in ("GET", "HEAD", "OPTIONS") and _csrf_refused(request):
             raise Forbidden(gettext("CSRF check failed: reload the page and try again"))
@@ -34,6 +28,12 @@ def actor_from_request(request, *, required: bool) -> Actor:
         # a staff page (/m/report/) whose session ran out: it must not go on as an anonymous resident
         raise NotAuthenticated(gettext("Your session has expired. Please sign in again."))
     return Actor.anonymous()
+
+
+def bearer_token(request):
+    """The valid ApiToken of `Authorization: Bearer …`, or 401 saying why not (wrong, expired, revoked)."""
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    return token_for_key(key.strip() if scheme.lower() == "bearer" else "")
 
 
 class BearerDoc(HttpBearer):

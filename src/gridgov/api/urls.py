@@ -12,6 +12,7 @@ from ninja.renderers import JSONRenderer
 
 from gridgov.cases.api import router as cases_router
 from gridgov.cases.api import uploads_router
+from gridgov.cases.audit_api import router as audit_router
 from gridgov.core.errors import GridgovError
 from gridgov.core.geo import CoordinateError
 from gridgov.core.validation import describe_errors
@@ -29,8 +30,44 @@ class UTF8Renderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(title="gridgov API", version="1", urls_namespace="api-v1", renderer=UTF8Renderer(),
-               description="网格化服务管理 — grids, cases, statistics. Errors come as {\"detail\": …}.")
+PROBLEM = {"title": "Problem", "type": "object", "properties": {"detail": {"title": "Detail", "type": "string"}},
+           "required": ["detail"]}
+VALIDATION_PROBLEM = {
+    "title": "ValidationProblem", "type": "object", "required": ["detail", "errors"],
+    "properties": {"detail": {"title": "Detail", "type": "string"},
+                   "errors": {"title": "Errors", "type": "array", "items": {"type": "object"}}}}
+
+
+def _answer(description: str, schema: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+class GridgovAPI(NinjaAPI):
+    """Declares once, in the OpenAPI document, the errors any operation may answer whatever its code says:
+    400 (RefuseNulMiddleware: U+0000 or an unreadable body, before any view), 422 (its parameters or body
+    do not fit the schema) and 429 (RateLimitMiddleware: a client not signed in over its budget, with
+    Retry-After). An operation's own `response=` declarations come first."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault("Problem", PROBLEM)
+        schemas.setdefault("ValidationProblem", VALIDATION_PROBLEM)
+        for methods in schema["paths"].values():
+            for operation in methods.values():
+                responses = operation["responses"]
+                responses.setdefault(400, _answer("Bad Request", "Problem"))
+                if operation.get("parameters") or operation.get("requestBody"):
+                    responses.setdefault(422, _answer("Unprocessable Content: `errors` lists what does not fit",
+                                                      "ValidationProblem"))
+                responses.setdefault(429, _answer("Too Many Requests: try again after Retry-After seconds",
+                                                  "Problem"))
+        return schema
+
+
+api = GridgovAPI(title="gridgov API", version="1", urls_namespace="api-v1", renderer=UTF8Renderer(),
+                 description="网格化服务管理 — grids, cases, statistics. Errors come as {\"detail\": …}.")
 
 
 # The English sentences Django Ninja raises itself (ours are translated where they are raised).
@@ -91,3 +128,4 @@ api.add_router("/grids", grids_router)
 api.add_router("/uploads", uploads_router)
 api.add_router("/cases", cases_router)
 api.add_router("/stats", stats_router)
+api.add_router("/audit", audit_router)

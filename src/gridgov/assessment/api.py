@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils.translation import gettext
-from ninja import Router
+from ninja import Router, Schema
 
 from gridgov.api.auth import actor_from_request
 from gridgov.assessment import scoring, selectors
@@ -12,6 +12,14 @@ from gridgov.assessment.indicators import LEVELS, RATE_BY_NAME
 from gridgov.core.errors import BadInput
 
 router = Router(tags=["statistics"])
+
+
+class Problem(Schema):
+    detail: str
+
+
+# 404 also for a person outside the caller's area: the same answer as for an unknown username.
+ANSWERS = {200: dict, 400: Problem, 401: Problem, 403: Problem, 404: Problem}
 INDICATOR_NAMES = (*RATE_BY_NAME, "received", "registered", "closed", "closed_on_time",
                    *(f"level_{lv}" for lv in LEVELS))
 
@@ -23,7 +31,7 @@ def _subject(request: HttpRequest, region, department, person) -> tuple[str, str
     return kind, code
 
 
-@router.get("/indicators", summary="Indicators of a region, department or person (考核指标)")
+@router.get("/indicators", response=ANSWERS, summary="Indicators of a region, department or person (考核指标)")
 def indicators(request, region: str | None = None, department: str | None = None, person: str | None = None,
                start: str | None = None, end: str | None = None, source: str = "rollups"):
     """Cases reported between `start` and `end` (local dates, `end` inclusive; default: this month).
@@ -38,7 +46,7 @@ def indicators(request, region: str | None = None, department: str | None = None
             "end": last.isoformat(), **out}
 
 
-@router.get("/series", summary="Received and closed per day")
+@router.get("/series", response=ANSWERS, summary="Received and closed per day")
 def series(request, region: str | None = None, department: str | None = None, person: str | None = None,
            start: str | None = None, end: str | None = None):
     kind, code = _subject(request, region, department, person)
@@ -46,7 +54,7 @@ def series(request, region: str | None = None, department: str | None = None, pe
     return {"items": selectors.daily_series(kind, code, first, last)}
 
 
-@router.get("/map", summary="One indicator for each child grid of a region (the map's colours)")
+@router.get("/map", response=ANSWERS, summary="One indicator for each child grid of a region (the map's colours)")
 def grid_map(request, region: str, indicator: str = "closure_rate", start: str | None = None, end: str | None = None):
     kind, code = _subject(request, region, None, None)
     if indicator not in INDICATOR_NAMES:
@@ -56,7 +64,7 @@ def grid_map(request, region: str, indicator: str = "closure_rate", start: str |
     return {"indicator": indicator, "items": selectors.children_values(code, first, last, indicator)}
 
 
-@router.get("/overview", summary="The dashboard's figures for a region in one call")
+@router.get("/overview", response=ANSWERS, summary="The dashboard's figures for a region in one call")
 def overview(request, region: str, start: str | None = None, end: str | None = None):
     kind, code = _subject(request, region, None, None)
     first, last = selectors.parse_range(start, end)
@@ -67,13 +75,13 @@ def overview(request, region: str, start: str | None = None, end: str | None = N
             "hot_spots": selectors.hot_spots(code, first, last)}
 
 
-@router.get("/scores/{scheme}", summary="Scores of a scheme's subjects for a month, with their inputs")
+@router.get("/scores/{scheme}", response=ANSWERS, summary="Scores of a scheme's subjects for a month, with their inputs")
 def scores(request, scheme: str, month: str, region: str | None = None):
     actor = actor_from_request(request, required=True)
     return scoring.scores_for_actor(actor, scheme_code=scheme, month=month, region=region)
 
 
-@router.get("/evidence", summary="The cases behind one counter of a subject's figures (每个分数可追溯到案件)")
+@router.get("/evidence", response=ANSWERS, summary="The cases behind one counter of a subject's figures (每个分数可追溯到案件)")
 def evidence(request, counter: str, region: str | None = None, department: str | None = None,
              person: str | None = None, start: str | None = None, end: str | None = None):
     """E.g. `counter=reworked&region=410102001&start=2026-11-01&end=2026-11-30`: the case numbers whose

@@ -91,7 +91,8 @@ def check_may_read(actor: Actor, kind: str, code: str) -> None:
         theirs = Post.objects.filter(user=user, active=True).values_list("scope", flat=True)
         if any(covers(s, t) for s in scopes for t in theirs if not t.startswith("D")):
             return
-        raise Forbidden(gettext("you may see the figures of people in your own area only"))
+        # the same answer as for an unknown username (subject_of): a name outside one's area tells nothing
+        raise NotFound(gettext("no person with username %(username)s") % {"username": user.get_username()})
     if kind == "unit" and code.startswith("D"):
         if any(s == code for _, s in actor.posts):
             return

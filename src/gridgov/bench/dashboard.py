@@ -40,6 +40,7 @@ While it runs, Django's default connection points at the scratch database; it is
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import random
@@ -70,7 +71,7 @@ PARALLEL_FROM = 100_000  # cases from which blocks are generated in worker proce
 CHECK_EVERY = 97  # every so many events, the bench's hash is checked against services.event_digest
 ENV = "GRIDGOV_BENCH_DATABASE_URL"
 MARKER = "gridgov_bench_dataset"
-DATA_VERSION = 2  # bump when the generator changes: a kept bench database is then rebuilt
+DATA_VERSION = 3  # bump when the generator changes: a kept bench database is then rebuilt
 
 QUERIES = ("indicators_district", "indicators_street", "indicators_community", "indicators_department",
            "children_values", "daily_series", "category_breakdown", "hot_spots", "lights")
@@ -267,6 +268,8 @@ class Loader:
     Python values; datetimes aware, JSON as Python objects (converted here as Django would store them)."""
 
     def __init__(self, connection, model, fields: list[str]):
+        from gridgov.core.crypto import EncryptedTextField
+
         self.connection = connection
         self.vendor = connection.vendor
         meta = model._meta
@@ -277,10 +280,13 @@ class Loader:
         self.json = [i for i, k in enumerate(kinds) if k == "JSONField"]
         self.datetimes = [i for i, k in enumerate(kinds) if k == "DateTimeField"] if self.vendor == "sqlite" else []
         self.dates = [i for i, k in enumerate(kinds) if k == "DateField"] if self.vendor == "sqlite" else []
+        self.encrypted = [(i, f) for i, f in enumerate(fs) if isinstance(f, EncryptedTextField)]  # core.crypto
 
     def prepare(self, row: list) -> list:
         for i in self.json:
             row[i] = json.dumps(row[i], ensure_ascii=False)
+        for i, f in self.encrypted:
+            row[i] = f.get_prep_value(row[i])
         for i in self.datetimes:  # Django keeps SQLite datetimes as naive UTC text
             if row[i] is not None:
                 row[i] = str(row[i].astimezone(UTC).replace(tzinfo=None))
@@ -314,7 +320,7 @@ class Stop(Exception):
 
 class Ev:
     __slots__ = ("seq", "action", "actor_id", "actor_label", "actor_role", "from_status", "to_status", "unit",
-                 "note", "data", "at", "prev_hash", "hash")
+                 "note", "data", "at", "state_hash", "prev_hash", "hash")
 
 
 @dataclass
@@ -329,7 +335,8 @@ class CaseState:
 
     FIELDS = ("id", "number", "tracking_hash", "title", "description", "lon", "lat", "address", "grid_id", "platform",
               "category_id", "complexity", "channel", "status", "reporter_id", "reporter_name", "reporter_phone",
-              "photos", "lead_unit", "assisting_units", "urgent", "dispatched_at", "sign_by", "resolve_by",
+              "reporter_digest", "reporter_phone_keys", "photos", "lead_unit", "assisting_units", "urgent",
+              "dispatched_at", "sign_by", "resolve_by",
               "accepted_at", "clock_start", "clock_banked", "suspended_at", "review_on", "light",
               "pending_extension_days", "resolved_at", "resolved_by_id", "resolved_level", "result", "closed_at",
               "satisfaction", "solved", "master_id", "return_count", "extension_count", "rework_count",
@@ -341,6 +348,7 @@ class CaseState:
         self.photos, self.assisting_units = [], []
         self.lead_unit = self.resolved_level = self.result = self.satisfaction = self.light = ""
         self.reporter_name = self.reporter_phone = self.description = self.address = ""
+        self.reporter_digest = self.reporter_phone_keys = ""
         self.urgent = False
         self.clock_banked = 0.0
         self.return_count = self.extension_count = self.rework_count = self.escalation_count = 0
@@ -470,17 +478,23 @@ class YearOfCases:
         from django.utils import timezone
 
         from gridgov.cases import deadlines
-        from gridgov.cases.services import _resolution_level, event_digest
+        from gridgov.cases.services import STATE_FIELDS, _resolution_level, event_digest, state_digest
+        from gridgov.core.keys import audit_key
         from gridgov.core.timefmt import iso
         from gridgov.routing import selectors as routing
         from gridgov.worktime.calendar import add_working_seconds, is_workday
 
         self.deadlines, self.digest, self.routing = deadlines, event_digest, routing
+        self.state_digest, self.state_fields, self.key = state_digest, STATE_FIELDS, audit_key()
         self.emitted = 0
         if timezone.get_current_timezone() != self.tz or iso(end) != self.iso(end):
             raise BenchmarkError("the bench writes times in the default time zone; deactivate any other")
         self.add_working_seconds, self.is_workday = add_working_seconds, is_workday
         self.level_of = _resolution_level
+        from gridgov.cases.phones import search_keys
+        from gridgov.cases.services import reporter_digest, tracking_hash
+
+        self.tracking_hash, self.reporter_digest, self.search_keys = tracking_hash, reporter_digest, search_keys
 
     # -- who ---------------------------------------------------------------------------------------
 
@@ -521,13 +535,21 @@ class YearOfCases:
         return moment.astimezone(self.tz).isoformat() if moment is not None else None
 
     def fast_digest(self, e: Ev, number: str) -> str:
-        """services.event_digest, written out for speed; every CHECK_EVERY-th event is checked against
-        the real function, and check_chains() runs `audit verify` on a sample at the end."""
+        """services.event_digest, written out for speed (the key read once); every CHECK_EVERY-th event
+        is checked against the real function, and check_chains() runs `audit verify` on a sample at the
+        end (which also checks state_of against the case rows). The bench's events have no actor_unit."""
         body = json.dumps({"number": number, "seq": e.seq, "action": e.action, "actor": e.actor_label,
-                           "role": e.actor_role, "from": e.from_status, "to": e.to_status, "unit": e.unit,
-                           "note": e.note, "data": e.data, "at": e.at.astimezone(self.tz).isoformat()},
-                          sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256((e.prev_hash + body).encode()).hexdigest()
+                           "role": e.actor_role, "actor_unit": "", "from": e.from_status, "to": e.to_status,
+                           "unit": e.unit, "note": e.note, "data": e.data, "at": e.at.astimezone(UTC).isoformat(),
+                           "state": e.state_hash}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hmac.new(self.key, f"case-event\x1f{e.prev_hash}\x1f{body}".encode(), hashlib.sha256).hexdigest()
+
+    def state_of(self, c: CaseState, status: str) -> dict:
+        """services.case_state of the case as the event being emitted leaves it."""
+        state = {name: getattr(c, name) for name in self.state_fields}
+        state.update(status=status, grid=c.grid, category=c.cat.code if c.category_id else None,
+                     master=getattr(c, "master_number", None))
+        return state
 
     def emit(self, c: CaseState, action: str, at: datetime, to_status: str, who: Who, *, unit: str = "",
              note: str = "", data: dict | None = None) -> None:
@@ -536,12 +558,13 @@ class YearOfCases:
         e.from_status, e.to_status = c.status or "", to_status
         e.actor_id, e.actor_label, e.actor_role = who.user_id, who.label, who.role
         e.prev_hash = c.last_hash
+        e.state_hash = self.state_digest(self.state_of(c, to_status))
         e.hash = self.fast_digest(e, c.number)
         self.emitted += 1
         if self.emitted % CHECK_EVERY == 0:
             real = self.digest(number=c.number, seq=e.seq, action=action, actor_label=who.label, actor_role=who.role,
-                               from_status=e.from_status, to_status=to_status, unit=unit, note=note, data=e.data,
-                               at=at, prev_hash=c.last_hash)
+                               actor_unit="", from_status=e.from_status, to_status=to_status, unit=unit, note=note,
+                               data=e.data, at=at, state=e.state_hash, prev_hash=c.last_hash)
             if real != e.hash:
                 raise BenchmarkError("the bench's event hash differs from services.event_digest: update fast_digest")
         c.status, c.last_hash, c.event_count, c.version, c.updated_at = to_status, e.hash, e.seq, e.seq, at
@@ -593,13 +616,15 @@ class YearOfCases:
         c.grid, c.cat, c.on_spot_ok = grid, cat, on_spot_ok and channel == "patrol"
         c.result_text = result or rng.choice(("已处置完毕", "经现场核实，已协调相关单位整改完毕", "已督促责任单位整改到位"))
         code_for_reporter = "".join(rng.choices("ABCDEFGHJKMNPQRSTUVWXYZ23456789", k=10))
-        c.tracking_hash = hashlib.sha256(f"{number}:{code_for_reporter}".encode()).hexdigest()
+        c.tracking_hash = self.tracking_hash(number, code_for_reporter)
         c.description = (description or title).replace("{place}", "小区门口").replace("{building}", "3号楼2单元")[:500]
         if channel in ("patrol", "deputy", "supervisor", "sensor", "open311") or rng.random() < 0.3:
             c.category_id = cat.pk
         if channel in ("hotline", "resident", "wechat", "open311") and rng.random() < 0.85:
             c.reporter_name = rng.choice(self.h.SURNAMES) + "".join(rng.choices(self.h.GIVEN, k=rng.randint(1, 2)))
             c.reporter_phone = f"1{rng.choice(['38', '39', '50', '58', '86', '87'])}{rng.randint(0, 99_999_999):08d}"
+            c.reporter_digest = self.reporter_digest(c.reporter_name, c.reporter_phone)
+            c.reporter_phone_keys = self.search_keys(c.reporter_phone)  # name and phone are encrypted by the Loader
         return c
 
     def reporter(self, c: CaseState) -> Who:
@@ -643,7 +668,7 @@ class YearOfCases:
                    and m.grid[:12] == c.grid[:12]]
         if c.channel in ("hotline", "resident", "wechat") and masters and rng.random() < h.DUPLICATE * 3:
             master = rng.choice(masters)
-            c.master_id = master.id
+            c.master_id, c.master_number = master.id, master.number
             self.emit(c, "merge", t, "merged", dispatcher, note=f"→ {master.number}", data={"into": master.number})
             return
         if rng.random() < h.REJECT.get(c.channel, 0.01):
@@ -884,7 +909,7 @@ def _blocks(days: list[date], per_day, size: int) -> list[Block]:
 
 EVENT_FIELDS = ["case", "seq", "action", "actor", "actor_label", "actor_role", "actor_unit", "from_status",
                 "to_status", "unit",
-                "note", "data", "at", "prev_hash", "hash"]
+                "note", "data", "at", "state_hash", "prev_hash", "hash"]
 _WORK: dict = {}  # what a block needs, set before the worker processes fork
 
 
@@ -909,7 +934,7 @@ def _make_block(block: Block) -> dict:
             for e in c.events:
                 events.append(loaders["event"].prepare([c.id, e.seq, e.action, e.actor_id, e.actor_label, e.actor_role,
                                                         "", e.from_status, e.to_status, e.unit, e.note, e.data, e.at,
-                                                        e.prev_hash, e.hash]))
+                                                        e.state_hash, e.prev_hash, e.hash]))
             counters = case_counters(c.events)
             keys = assessment.keys_of(c, c.grid, pools.roots)
             local_day = c.reported_at.astimezone(tz).date()

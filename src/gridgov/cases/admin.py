@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases.models import Case, CaseEvent, Status
+from gridgov.cases.reads import record_read
 from gridgov.cases.transitions import LABELS
 from gridgov.core.admin_forms import ViewOnlyAdminMixin
+from gridgov.people.actors import Actor
 from gridgov.people.models import Role
 
 
@@ -46,8 +48,16 @@ class CaseAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("number", "title")
     date_hierarchy = "reported_at"
     inlines = [EventInline]
-    exclude = ("tracking_hash", "reporter_name", "reporter_phone", "last_hash")
+    # contact data (encrypted; shown only through a logged reveal) and keyed digests are no admin's business
+    exclude = ("tracking_hash", "reporter_name", "reporter_phone", "reporter_digest", "reporter_phone_keys",
+               "last_hash")
     list_per_page = 100
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        case = self.get_object(request, object_id)
+        if case is not None:  # opening a case file here is a reading like any other
+            record_read(actor=Actor.of(request.user), case=case, via="admin")
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Case._meta.fields if f.name not in self.exclude]

@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gridgov.api.auth import actor_from_request
-from gridgov.cases import photos, proof, selectors, services
+from gridgov.cases import photos, proof, reads, selectors, services
 from gridgov.cases.models import Case
 from gridgov.cases.uploads import store_upload
 from gridgov.core.errors import BadInput, Forbidden, NotAuthenticated, NotFound
@@ -93,7 +93,7 @@ class ListFilters(Schema):
     channel: str | None = None
     unit: str | None = None
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=10**9)  # a larger OFFSET overflows the database's integer
 
 
 @router.get("", response={200: dict, 401: Problem}, summary="Cases in my grids and units")
@@ -119,6 +119,7 @@ def case_detail(request: HttpRequest, number: str, tracking_code: str | None = N
     case = selectors.case_for_staff(actor, number)
     if reveal and not actor.can_any({"dispatcher", "leader", "admin"}, case.grid.code):
         raise Forbidden(gettext("only the platform's dispatchers and leaders may see the reporter's name and phone"))
+    reads.record_read(actor=actor, case=case, via="api")
     return selectors.staff_view(case, actor, reveal=bool(reveal))
 
 
@@ -224,7 +225,7 @@ def act(request: HttpRequest, number: str, action: str, payload: dict | None = B
         return selectors.public_view(case)
     try:
         return selectors.staff_view(selectors.case_for_staff(actor, number), actor)
-    except Forbidden:
+    except NotFound:
         # the action took the case out of the actor's sight (a return, an escalation): it was done,
         # so answer 200 with what they may still know
         return {**selectors.summary(case), "actions": []}

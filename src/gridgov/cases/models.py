@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.crypto import EncryptedTextField
 from gridgov.routing.models import Complexity
 
 
@@ -74,8 +75,12 @@ class Case(models.Model):
 
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reporter"), null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="reported_cases")
-    reporter_name = models.CharField(_("reporter name"), max_length=50, blank=True)
-    reporter_phone = models.CharField(_("reporter phone"), max_length=20, blank=True)
+    # Encrypted at rest (core.crypto); erased a while after closure (cases.retention).
+    reporter_name = EncryptedTextField(_("reporter name"), blank=True)
+    reporter_phone = EncryptedTextField(_("reporter phone"), blank=True)
+    # Keyed digests of the phone's last 4, 5 … all digits (cases.phones.search_keys): finds a caller's
+    # cases by the digits they read out, without a searchable phone column.
+    reporter_phone_keys = models.TextField(_("reporter phone search keys"), blank=True, default="")
     # Keyed digest of name and phone (core.keys.keyed_digest): what the case file's chain covers, so
     # that contact data can be erased after the retention period without breaking the chain.
     reporter_digest = models.CharField(_("reporter digest"), max_length=64, blank=True)
@@ -148,6 +153,9 @@ class CaseEvent(models.Model):
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
     at = models.DateTimeField(_("time"), db_index=True)
+    # Keyed digest of the case state this event left (services.state_digest), covered by `hash`: what
+    # lets the chain be checked in full although only the last state is still in the case row.
+    state_hash = models.CharField(_("case state hash"), max_length=64, blank=True)
     prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
     hash = models.CharField(_("hash"), max_length=64)
 
@@ -179,13 +187,31 @@ class IdempotencyKey(models.Model):
     key = models.CharField(_("key"), max_length=128, unique=True)
     fingerprint = models.CharField(_("fingerprint"), max_length=64)
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="+")
-    # kept so that a retry after a lost response still shows the reporter their code; purged after a day
-    tracking_code = models.CharField(_("tracking code"), max_length=16, blank=True)
+    # kept so that a retry after a lost response still shows the reporter their code; encrypted, and
+    # purged after a day (cases.tasks.purge_idempotency_keys)
+    tracking_code = EncryptedTextField(_("tracking code"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("idempotency key")
         verbose_name_plural = _("idempotency keys")
+
+
+class CaseRead(models.Model):
+    """A staff member opened a case file (案卷查阅记录): who, which case, when, through what. Written by
+    cases.reads.record_read, one row per opening (lists are not readings); reviewed by auditors."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(_("actor name"), max_length=150, blank=True)
+    via = models.CharField(_("through"), max_length=16)  # api, console, m, dept …
+    at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("case file reading")
+        verbose_name_plural = _("case file readings")
+        indexes = [models.Index(fields=["case", "at"]), models.Index(fields=["user", "at"])]
 
 
 class Upload(models.Model):

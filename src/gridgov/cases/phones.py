@@ -13,6 +13,7 @@ import unicodedata
 from django.utils.translation import gettext
 
 from gridgov.core.errors import BadInput
+from gridgov.core.keys import keyed_digest
 
 # What people put between digit groups: spaces, dashes (ASCII, en/em, full-width after NFKC), dots, brackets.
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−.·()/]")
@@ -40,3 +41,24 @@ def normalise_phone(raw: str | None) -> str:
         raise BadInput(gettext("the phone number %(phone)s should have %(min)d to %(max)d digits: check it")
                        % {"phone": raw.strip(), "min": MIN_DIGITS, "max": MAX_DIGITS})
     return compact
+
+
+# ---- looking a caller up by phone without a searchable phone column --------------------------------
+
+SEARCH_FROM_DIGITS = 4  # the shortest tail that finds a caller: the last 4 digits, as read out
+_KEY_CHARS = 16  # 64 bits of each keyed digest: ample to tell phones apart within what a person may see
+
+
+def search_key(digits: str) -> str:
+    """The keyed digest (core.keys) of a phone's last digits, as held in Case.reporter_phone_keys."""
+    return keyed_digest("phone-tail", digits)[:_KEY_CHARS]
+
+
+def search_keys(phone: str) -> str:
+    """What Case.reporter_phone_keys holds for a stored phone: the keys of its last 4, 5 … all digits,
+    space separated with a space at each end, so that `contains " KEY "` is an exact match of one."""
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    if len(digits) < SEARCH_FROM_DIGITS:
+        return ""
+    tails = (digits[-n:] for n in range(SEARCH_FROM_DIGITS, len(digits) + 1))
+    return " " + " ".join(search_key(t) for t in tails) + " "

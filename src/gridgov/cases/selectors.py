@@ -6,13 +6,13 @@ import math
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Case as SqlCase, F, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from gridgov.cases import deadlines
 from gridgov.cases.event_actors import event_actors, public_actors
 from gridgov.cases.models import Case, CaseEvent, Status
+from gridgov.cases.phones import search_key
 from gridgov.cases.transitions import LABELS, OPEN_STATUSES, TABLE
 from gridgov.core import audit
 from gridgov.core.errors import BadInput, Forbidden, NotFound
@@ -43,7 +43,8 @@ def event_label(action: str) -> str:
 
 
 def visibility(actor: Actor) -> Q:
-    """Cases an actor may read: their grids' and platforms' cases, and their unit's."""
+    """Cases an actor may read: their grids' and platforms' cases (also those their grids assist
+    in), and their unit's. Everyone else gets a case as unknown (case_for_staff, services._lock)."""
     q = Q(pk__in=[])
     for role, scope in actor.posts:
         if role == "department_handler":
@@ -51,7 +52,9 @@ def visibility(actor: Actor) -> Q:
             q |= (Q(lead_unit=scope) | Q(assisting_units__icontains=f'"{scope}"')
                   | Q(pk__in=CaseEvent.objects.filter(unit=scope).values("case_id")))
         elif scope:
-            q |= Q(grid__code__startswith=scope) | Q(platform__startswith=scope) | Q(lead_unit__startswith=scope)
+            # assisting_units is a JSON list of codes: '"<scope>' starts one of them
+            q |= (Q(grid__code__startswith=scope) | Q(platform__startswith=scope) | Q(lead_unit__startswith=scope)
+                  | Q(assisting_units__icontains=f'"{scope}'))
     return q
 
 
@@ -59,12 +62,22 @@ def visible_cases(actor: Actor) -> QuerySet[Case]:
     return Case.objects.filter(visibility(actor)).select_related("grid", "category")
 
 
+def no_such_case(number: str) -> NotFound:
+    """The one answer for a case number a person may not read, whether or not the case exists."""
+    return NotFound(gettext("no case numbered %(number)s") % {"number": number})
+
+
+def may_read(actor: Actor, case: Case) -> bool:
+    return Case.objects.filter(visibility(actor), pk=case.pk).exists()
+
+
 def case_for_staff(actor: Actor, number: str) -> Case:
+    """The case if the actor may read it. A case outside their grids and units is NotFound exactly like
+    a number that does not exist (same status, same message): a number tells an outsider nothing.
+    Whoever can read a case but may not take an action on it gets 403 from the service instead."""
     case = Case.objects.select_related("grid", "category", "master").filter(number=number).first()
-    if case is None:
-        raise NotFound(gettext("no case numbered %(number)s") % {"number": number})
-    if not visible_cases(actor).filter(pk=case.pk).exists():
-        raise Forbidden(gettext("case %(number)s is outside your grids and units") % {"number": number})
+    if case is None or not may_read(actor, case):
+        raise no_such_case(number)
     return case
 
 
@@ -142,9 +155,8 @@ def case_list(actor: Actor, *, status: str | None = None, light: str | None = No
         digits = phone_digits(phone)
         if len(digits) < MIN_PHONE_DIGITS:
             raise BadInput(gettext("give at least %(count)d digits of the caller's phone") % {"count": MIN_PHONE_DIGITS})
-        bare = Replace(Replace(Replace(F("reporter_phone"), Value("-"), Value("")), Value(" "), Value("")),
-                       Value("+"), Value(""))
-        qs = qs.annotate(phone_bare=bare).filter(phone_bare__contains=digits)
+        # the phone is encrypted: its tails are found through their keyed digests (cases.phones)
+        qs = qs.filter(reporter_phone_keys__contains=f" {search_key(digits)} ")
     if start or end:
         qs = qs.filter(local_day_range(start, end))
     if sort == "light":

@@ -8,10 +8,11 @@ cannot both sign for, resolve or close it; notifications go out after commit.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -21,13 +22,13 @@ from django.utils.translation import gettext
 from gridgov.cases import deadlines
 from gridgov.cases.models import (Case, CaseCounter, CaseEvent, Channel, Consultation, IdempotencyKey,
                                   ResolvedLevel, Satisfaction, Status, Upload)
-from gridgov.cases.phones import normalise_phone
-from gridgov.cases.selectors import visibility
+from gridgov.cases.phones import normalise_phone, search_keys
+from gridgov.cases.selectors import may_read, no_such_case, visibility
 from gridgov.cases.transitions import GRID_STAFF, OPEN_STATUSES, TABLE, Transition
 from gridgov.cases.wording import action_name, field_name, roles as role_names, status_name, statuses
 from gridgov.core.errors import BadInput, Conflict, Forbidden, NotFound
 from gridgov.core.tasks import enqueue, enqueue_batched
-from gridgov.core.keys import keyed_digest
+from gridgov.core.keys import audit_key, keyed_digest
 from gridgov.core.geo import CoordinateError, point_to_wgs84
 from gridgov.core.timefmt import iso
 from gridgov.grids.locator import current_locator
@@ -57,14 +58,61 @@ DEFAULT_CHANNEL_BY_ROLE = [("grid_worker", Channel.PATROL), ("grid_leader", Chan
 
 # ---- the event log -------------------------------------------------------------------------------
 
-def event_digest(*, number: str, seq: int, action: str, actor_label: str, actor_role: str, from_status: str,
-                 to_status: str, unit: str, note: str, data: dict, at: datetime, prev_hash: str) -> str:
-    """SHA-256 over the event's content and its predecessor's hash (the tamper-evident chain)."""
-    body = json.dumps({"number": number, "seq": seq, "action": action, "actor": actor_label, "role": actor_role,
-                       "from": from_status,
-                       "to": to_status, "unit": unit, "note": note, "data": data, "at": iso(at)},
-                      sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+# What each event's digest covers of the case it leaves (案卷状态): the Case fields that change only
+# through events; grid, category and master by their code or number. Left out, because they change
+# outside events or are the chain's own bookkeeping: light (recomputed by the deadline sweep), version,
+# updated_at, event_count, last_hash (the event's seq and time are covered), tracking_hash (re-keyed by
+# migration 0006), reporter_name/reporter_phone/reporter_phone_keys (encrypted, and erased after the
+# retention period: covered through reporter_digest), and the user links reporter and resolved_by (set
+# to null when a user is deleted; the events name who acted).
+STATE_FIELDS = ("title", "description", "lon", "lat", "address", "platform", "complexity", "channel", "status",
+                "reporter_digest", "photos", "lead_unit", "assisting_units", "urgent", "dispatched_at", "sign_by",
+                "resolve_by", "accepted_at", "clock_start", "clock_banked", "suspended_at", "review_on",
+                "pending_extension_days", "resolved_at", "resolved_level", "result", "closed_at", "satisfaction",
+                "solved", "return_count", "extension_count", "rework_count", "escalation_count", "reopen_count",
+                "reported_at")
+STATE_LOOKUPS = {"grid": "grid__code", "category": "category__code", "master": "master__number"}  # for .values()
+_STATE_FLOATS = ("lon", "lat", "clock_banked")
+
+
+def case_state(case: Case) -> dict:
+    """The state of a case as its next event covers it (STATE_FIELDS)."""
+    state = {name: getattr(case, name) for name in STATE_FIELDS}
+    state.update(grid=case.grid.code, category=case.category.code if case.category_id else None,
+                 master=case.master.number if case.master_id else None)
+    return state
+
+
+def _canonical(value):
+    # datetimes in UTC: a digest must not depend on TIME_ZONE nor on the zone a database returns
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot digest {type(value).__name__}")
+
+
+def _mac(purpose: str, prev: str, body: dict) -> str:
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_canonical)
+    return hmac.new(audit_key(), "\x1f".join((purpose, prev, text)).encode(), hashlib.sha256).hexdigest()
+
+
+def state_digest(state: dict) -> str:
+    """HMAC-SHA256 (core.keys.audit_key) of a case state (case_state, or cases.audit's from a row)."""
+    state = {**state, **{k: float(state[k]) for k in _STATE_FLOATS if state.get(k) is not None}}
+    return _mac("case-state", "", state)
+
+
+def event_digest(*, number: str, seq: int, action: str, actor_label: str, actor_role: str, actor_unit: str,
+                 from_status: str, to_status: str, unit: str, note: str, data: dict, at: datetime, state: str,
+                 prev_hash: str) -> str:
+    """HMAC-SHA256 under the audit key (not in the database: nobody can recompute the chain from a
+    copy of it) over the event's content, the digest of the case state it left (`state`, stored in
+    CaseEvent.state_hash) and its predecessor's hash: the tamper-evident case file."""
+    return _mac("case-event", prev_hash, {
+        "number": number, "seq": seq, "action": action, "actor": actor_label, "role": actor_role,
+        "actor_unit": actor_unit, "from": from_status, "to": to_status, "unit": unit, "note": note, "data": data,
+        "at": at, "state": state})
 
 
 def _record(case: Case, *, actor: Actor, action: str, from_status: str, role: str = "", unit: str = "",
@@ -72,13 +120,15 @@ def _record(case: Case, *, actor: Actor, action: str, from_status: str, role: st
     """Append one event and save the case with it (version, chain head)."""
     data = data or {}
     seq = case.event_count + 1
+    actor_unit = _actor_unit(actor, role, case)
+    state = state_digest(case_state(case))
     digest = event_digest(number=case.number, seq=seq, action=action, actor_label=actor.label, actor_role=role,
-                          from_status=from_status, to_status=case.status, unit=unit, note=note, data=data, at=at,
-                          prev_hash=case.last_hash)
+                          actor_unit=actor_unit, from_status=from_status, to_status=case.status, unit=unit, note=note,
+                          data=data, at=at, state=state, prev_hash=case.last_hash)
     event = CaseEvent.objects.create(
         case=case, seq=seq, action=action, actor=actor.user, actor_label=actor.label, actor_role=role,
-        actor_unit=_actor_unit(actor, role, case), from_status=from_status, to_status=case.status, unit=unit, note=note, data=data, at=at,
-        prev_hash=case.last_hash, hash=digest)
+        actor_unit=actor_unit, from_status=from_status, to_status=case.status, unit=unit, note=note, data=data, at=at,
+        state_hash=state, prev_hash=case.last_hash, hash=digest)
     case.event_count = seq
     case.last_hash = digest
     case.version += 1
@@ -102,8 +152,11 @@ def _now(at: datetime | None) -> datetime:
     return at or timezone.now()
 
 
-def _tracking_hash(number: str, code: str) -> str:
-    return hashlib.sha256(f"{number}:{code.strip().upper()}".encode()).hexdigest()
+def tracking_hash(number: str, code: str) -> str:
+    """The stored form of a tracking code (查询码): HMAC under the data key (core.keys) of the plain SHA-256
+    stored before, so a stolen database cannot be searched for codes, and migration 0006 converted the
+    old hashes without knowing the codes."""
+    return keyed_digest("tracking", hashlib.sha256(f"{number}:{code.strip().upper()}".encode()).hexdigest())
 
 
 def reporter_digest(name: str, phone: str) -> str:
@@ -112,7 +165,7 @@ def reporter_digest(name: str, phone: str) -> str:
 
 
 def tracking_code_matches(case: Case, code: str | None) -> bool:
-    return bool(code) and secrets.compare_digest(case.tracking_hash, _tracking_hash(case.number, code))
+    return bool(code) and secrets.compare_digest(case.tracking_hash, tracking_hash(case.number, code))
 
 
 def _phone_digits(phone: str | None) -> str:
@@ -142,11 +195,14 @@ def _next_number(at: datetime) -> str:
     return f"{day}{last:06d}"
 
 
-def _lock(number: str) -> Case:
-    try:
-        return Case.objects.select_for_update(of=("self",)).select_related("grid", "category").get(number=number)
-    except Case.DoesNotExist:
-        raise NotFound(gettext("no case numbered %(number)s") % {"number": number}) from None
+def _lock(number: str, actor: Actor | None = None) -> Case:
+    """The case, its row locked. With a person's `actor`: only a case they may read — one outside their
+    sight is refused exactly like an unknown number (selectors.no_such_case), so that trying actions
+    tells nobody which numbers exist. The system's actors see every case."""
+    case = Case.objects.select_for_update(of=("self",)).select_related("grid", "category").filter(number=number).first()
+    if case is None or (actor is not None and not actor.is_system and not may_read(actor, case)):
+        raise no_such_case(number)
+    return case
 
 
 def _platform_of(grid_code: str) -> str:
@@ -209,7 +265,7 @@ def _require_status(case: Case, t: Transition) -> None:
 
 def _begin(actor: Actor, number: str, action: str) -> tuple[Case, Transition, str]:
     t = TABLE[action]
-    case = _lock(number)
+    case = _lock(number, actor)
     role = authorize(actor, case, t)
     _require_status(case, t)
     return case, t, role
@@ -282,7 +338,8 @@ class Intake:
 
 
 def _fingerprint(payload: dict) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    # keyed: the body holds the reporter's name and phone, which a plain hash would let anyone test guesses against
+    return keyed_digest("intake", json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str))
 
 
 def _channel_for(actor: Actor, channel: str | None) -> str:
@@ -373,11 +430,12 @@ def _create_case(*, actor, title, description, lon, lat, crs, category, channel,
     reporter_phone = _text(normalise_phone(reporter_phone), "reporter phone", limit=20)
     code = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
     number = _next_number(at)
-    case = Case(number=number, tracking_hash=_tracking_hash(number, code), title=title, description=description,
+    case = Case(number=number, tracking_hash=tracking_hash(number, code), title=title, description=description,
                 lon=x, lat=y, address=address, grid=grid, platform=_platform_of(grid.code), category=cat,
                 complexity=cat.complexity if cat else "general", channel=channel, status=Status.REPORTED,
                 reporter=actor.user, reporter_name=reporter_name, reporter_phone=reporter_phone, photos=photos,
                 reporter_digest=reporter_digest(reporter_name, reporter_phone),
+                reporter_phone_keys=search_keys(reporter_phone),
                 reported_at=at, updated_at=at)
     if resolved is None:
         case.save()
@@ -756,7 +814,7 @@ def evaluate_case(*, actor: Actor, number: str, satisfaction: str, solved: bool,
 def _evaluate_case(*, actor: Actor, number: str, satisfaction: str, solved: bool, note: str,
                    tracking_code: str | None, at: datetime | None) -> Case:
     t = TABLE["evaluate"]
-    case = _lock(number)
+    case = _lock(number, None if tracking_code is not None else actor)  # the reporter proves it with the code
     proof = None
     if tracking_code is not None:
         proof = _prove_reporter(case, tracking_code=tracking_code)
@@ -802,7 +860,7 @@ def reopen_case(*, actor: Actor, number: str, reason: str, at: datetime | None =
 def consult_case(*, actor: Actor, number: str, participants: list[str], decision: str,
                  at: datetime | None = None) -> Consultation:
     """集中会商: record a meeting on an open case (participants, decision)."""
-    case = _lock(number)
+    case = _lock(number, actor)
     if not (actor.can_any({"dispatcher", "leader", "grid_leader"}, case.grid.code)
             or (case.lead_unit and actor.can("department_handler", case.lead_unit))):
         raise Forbidden(gettext("a consultation is recorded by the platform, a leader, the grid leader or the lead "
@@ -842,7 +900,7 @@ def report_assist_part(*, actor: Actor, number: str, result: str, photos: list[s
     """协办反馈: an assisting unit of a joint case (联合执法) reports its own part (result, photos) for
     the lead unit to see before it reports the whole result. The status does not change; a unit may
     report again (the latest counts), until the lead unit has resolved the case."""
-    case = _lock(number)
+    case = _lock(number, actor)
     stands = assisting_unit_of(actor, case)
     if stands is None and not case.assisting_units:
         raise Forbidden(gettext("case %(number)s has no assisting units: its lead unit reports the result")

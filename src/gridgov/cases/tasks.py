@@ -85,7 +85,7 @@ def sweep_deadlines() -> None:
 @task(every=3600)
 def purge_idempotency_keys() -> None:
     """Forget answered intake keys after a day: retries come within minutes, and the record holds
-    the reporter's tracking code in clear."""
+    the reporter's tracking code (encrypted, but no longer needed)."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -101,3 +101,20 @@ def purge_unattached_uploads() -> None:
     from gridgov.cases.uploads import purge_unattached_uploads as purge
 
     purge()
+
+
+@task(every=6 * 3600)
+def erase_expired_contacts() -> None:
+    """Reporters' names and phones erased once their case is past the retention period (cases.retention)."""
+    from gridgov.cases.retention import erase_expired_contacts as erase
+
+    erase()
+
+
+@task(every=3600)
+def write_daily_anchor() -> None:
+    """The day's signed digest of every chain head (cases.audit.write_anchor) into GRIDGOV_ANCHOR_DIR,
+    once a day: the first run after midnight writes it, later runs leave it be."""
+    from gridgov.cases.audit import write_anchor
+
+    write_anchor(daily=True)

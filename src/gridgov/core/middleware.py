@@ -1,10 +1,17 @@
 import json
 import logging
+import math
+from datetime import timedelta
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest, JsonResponse
-from django.utils import translation
-from django.utils.translation import gettext
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import render
+from django.urls import Resolver404, resolve
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
+
+from gridgov.core import throttle
 
 logger = logging.getLogger(__name__)
 
@@ -99,3 +106,104 @@ class RefuseNulMiddleware:
         if request.path.startswith(JSON_PREFIXES):
             return JsonResponse({"detail": message}, status=400, json_dumps_params={"ensure_ascii": False})
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+# ---- 限流: requests of anyone not signed in, per client address ---------------------------------------
+
+# Named budgets of settings.GRIDGOV_RATE_LIMITS by (method, URL name); every other request of someone not
+# signed in falls to "read" (GET, HEAD, OPTIONS) or "write" (anything else) — an anonymous endpoint added
+# later is limited without a line here; add one only for a tighter (or looser) budget.
+NAMED_BUDGETS = {
+    ("POST", "api-v1:report"): "intake",
+    ("POST", "api-v1:upload"): "upload",
+    ("GET", "web:track"): "track",
+    ("POST", "web:track"): "track",  # "evaluate" when the form rates the case
+    ("GET", "api-v1:case_detail"): "track",
+    ("POST", "api-v1:act"): "write",  # "evaluate" for a reporter's rating
+    ("POST", "web:login"): "signin",
+    ("POST", "admin:login"): "signin",
+    ("POST", "api-v1:token"): "signin",
+}
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+# Without Redis counted in each process's memory, not the database: a write per page view would make every
+# reader wait for SQLite's one writer (core/throttle.py).
+MEMORY_BUDGETS = {"read"}
+
+
+def _is_staff(request) -> bool:
+    """Signed in with a session, or a valid bearer token: staff have their own sign-in limits."""
+    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        return True
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        return False
+    from gridgov.people.services import user_for_token
+
+    return user_for_token(key.strip()) is not None
+
+
+def request_budget(request) -> str:
+    """The budget (a key of settings.GRIDGOV_RATE_LIMITS) an anonymous request is counted against."""
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+        name = match.view_name
+    except Resolver404:
+        match, name = None, ""
+    budget = NAMED_BUDGETS.get((request.method, name))
+    if budget == "track" and request.method == "POST" and request.POST.get("action") == "evaluate":
+        return "evaluate"
+    if name == "api-v1:act" and match.kwargs.get("action") == "evaluate":
+        return "evaluate"
+    return budget or ("read" if request.method in READ_METHODS else "write")
+
+
+def check_budgets(budgets: dict[str, str]) -> None:
+    """ImproperlyConfigured for a budget nobody counts against (a misspelt name) or a rate that is no rate."""
+    known = {*NAMED_BUDGETS.values(), "read", "write", "evaluate"}
+    for name, text in budgets.items():
+        if name not in known:
+            raise ImproperlyConfigured(f"GRIDGOV_RATE_LIMITS: no budget is called {name!r}; "
+                                       f"they are {', '.join(sorted(known))}")
+        try:
+            throttle.parse_rate(text)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"GRIDGOV_RATE_LIMITS[{name!r}]: {exc}") from None
+
+
+def too_many_requests(request, delay: timedelta) -> HttpResponse:
+    """429 saying when to try again, in words: {"detail"} for the APIs, a page else; Retry-After in seconds."""
+    minutes = throttle.whole_minutes(delay)
+    until = timezone.localtime(timezone.now() + delay).strftime("%H:%M")
+    message = ngettext(
+        "Too many requests came from your network address. Please try again in %(minutes)d minute "
+        "(after %(time)s).",
+        "Too many requests came from your network address. Please try again in %(minutes)d minutes "
+        "(after %(time)s).", minutes) % {"minutes": minutes, "time": until}
+    if request.path.startswith(JSON_PREFIXES):
+        response = JsonResponse({"detail": message}, status=429, json_dumps_params={"ensure_ascii": False})
+    else:
+        response = render(request, "core/too_many_requests.html", {"message": message}, status=429)
+    response["Retry-After"] = str(math.ceil(delay.total_seconds()))
+    return response
+
+
+class RateLimitMiddleware:
+    """Every request of someone not signed in counts against a budget per client address (限流,
+    settings.GRIDGOV_RATE_LIMITS, shared by all processes through core.throttle.hit); over it: 429.
+    Staff (session or bearer token) are not counted here. Static files never reach it (WhiteNoise)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        check_budgets(settings.GRIDGOV_RATE_LIMITS)  # a typo stops the server at start, not every request
+
+    def __call__(self, request):
+        budgets = settings.GRIDGOV_RATE_LIMITS
+        if budgets and not _is_staff(request):
+            budget = request_budget(request)
+            rate = throttle.parse_rate(budgets.get(budget, "off"))
+            if rate is not None:
+                key = throttle.client_key(throttle.client_address(request))
+                delay = throttle.hit(budget, key, rate, database=budget not in MEMORY_BUDGETS)
+                if delay:
+                    return too_many_requests(request, delay)
+        return self.get_response(request)

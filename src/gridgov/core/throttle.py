@@ -5,19 +5,30 @@ A guarded thing has a scope ("reporter_proof") and is counted under one or more 
 "client:…"), each with its own `Limit`. `wait` says how long a key must wait before its next try (zero
 when it may try now); `fail` counts one failure against keys. Only failures are counted: a key that
 keeps failing waits until its oldest failures leave the window.
+
+Requests of anyone not signed in are counted too (`hit`, budgets in settings.GRIDGOV_RATE_LIMITS, applied
+to every request by core.middleware.RateLimitMiddleware): in Redis when one is configured, else here.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import math
+import secrets
+import threading
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.db import transaction
 from django.utils import timezone
 
 from gridgov.core.models import Attempt
+
+logger = logging.getLogger(__name__)
 
 KEEP = timedelta(days=1)  # failures older than this are deleted: longer than any window we use
 
@@ -74,3 +85,142 @@ def client_address(request) -> str:
             # X-Forwarded-For: the last address is the one our proxy added; earlier ones the client wrote
             return value.split(",")[-1].strip()
     return request.META.get("REMOTE_ADDR", "")
+
+
+# ---- requests per client (限流): every request of someone not signed in ---------------------------
+#
+# A sliding log: each request served is one entry, kept for its window; a request is served while the
+# client has fewer than `requests` entries within the window. A refused request is not logged, so the
+# wait it is told is the real one. Entries live in Redis (settings.GRIDGOV_RATE_LIMIT_REDIS_URL: a sorted set per
+# scope and client, one round trip) or else in the database (Attempt rows under scope "rate:<budget>":
+# insert, then count — concurrent requests can only be refused too early, never served beyond the limit).
+# Reads without Redis are counted in the process's memory instead (`hit(..., database=False)`): a row per
+# GET would make every reader a writer, and SQLite has one writer at a time; the read budget is a generous
+# flood guard, so N processes letting a client have N times of it is acceptable (docs/security.md).
+
+RATE_PREFIX = "rate:"  # Attempt.scope of request counts; the rest of the 32 characters names the budget
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_pruned: dict[str, float] = {}  # scope → when this process last deleted its old rows (at most once a minute)
+_redis_clients: dict[str, object] = {}
+_memory: dict[tuple[str, str], deque[float]] = {}  # (scope, key) → times of the requests served, oldest first
+_memory_lock = threading.Lock()
+_MEMORY_KEYS = 50_000  # above this many, clients whose last request left its window are forgotten
+
+
+@dataclass(frozen=True)
+class Rate:
+    """At most `requests` requests within any `window`."""
+
+    requests: int
+    window: timedelta
+
+
+@lru_cache(maxsize=64)
+def parse_rate(text: str) -> Rate | None:
+    """"20/1h", "600/10m", "5/30s", "100/d" → a Rate; "off" → None (no limit). ValueError otherwise."""
+    text = text.strip().lower()
+    if text == "off":
+        return None
+    count, _, period = text.partition("/")
+    number, unit = period[:-1] or "1", period[-1:]
+    if not (count.isdigit() and number.isdigit() and unit in _PERIODS and int(count) > 0 and int(number) > 0):
+        raise ValueError(f"{text!r} is not a rate like 20/1h, 600/10m or off")
+    return Rate(int(count), timedelta(seconds=int(number) * _PERIODS[unit]))
+
+
+def client_key(address: str) -> str:
+    """Whom a request is counted against: the address, or for IPv6 its /64 (one household or phone gets
+    a whole /64 and could otherwise take a new address for every request)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+
+
+def hit(budget: str, key: str, rate: Rate, *, now: datetime | None = None, database: bool = True) -> timedelta:
+    """Count one request of `key` against `budget`: zero when it may be served now, else how long it
+    must wait (then it is not counted). Shared by every process: Redis when GRIDGOV_RATE_LIMIT_REDIS_URL
+    (by default GRIDGOV_REDIS_URL) is set, else the database — or, `database=False`, this process's memory."""
+    from django.conf import settings
+
+    now = now or timezone.now()
+    scope = (RATE_PREFIX + budget)[:32]
+    if settings.GRIDGOV_RATE_LIMIT_REDIS_URL:
+        try:
+            return _redis_hit(settings.GRIDGOV_RATE_LIMIT_REDIS_URL, scope, key, rate, now)
+        except _redis_errors() as exc:  # Redis away: serve (the site stays up) and say so in the log
+            logger.warning("rate limit not checked, Redis failed: %s", exc)
+            return timedelta(0)
+    if not database:
+        return _memory_hit(scope, key, rate, now)
+    return _database_hit(scope, key[:128], rate, now)
+
+
+def _memory_hit(scope: str, key: str, rate: Rate, now: datetime) -> timedelta:
+    at, window = now.timestamp(), rate.window.total_seconds()
+    with _memory_lock:
+        if len(_memory) > _MEMORY_KEYS:
+            for name in [name for name, times in _memory.items() if not times or times[-1] <= at - window]:
+                del _memory[name]
+        times = _memory.setdefault((scope, key), deque())
+        while times and times[0] <= at - window:
+            times.popleft()
+        if len(times) >= rate.requests:
+            return max(timedelta(seconds=times[-rate.requests] + window - at), timedelta(seconds=1))
+        times.append(at)
+        return timedelta(0)
+
+
+def _database_hit(scope: str, key: str, rate: Rate, now: datetime) -> timedelta:
+    row = Attempt.objects.create(scope=scope, key=key, at=now)
+    recent = Attempt.objects.filter(scope=scope, key=key, at__gt=now - rate.window, at__lte=now)
+    counted = recent[:rate.requests + 1].count()  # bounded: never more than the budget's rows are read
+    if counted > rate.requests:
+        row.delete()
+        # no wait left: requests racing with it were refused too; one second, so that none slips past
+        return wait(scope, key, Limit(rate.requests, rate.window), now=now) or timedelta(seconds=1)
+    last = _pruned.get(scope, 0.0)
+    if not last <= now.timestamp() < last + 60:
+        _pruned[scope] = now.timestamp()
+        Attempt.objects.filter(scope=scope, at__lte=now - rate.window).delete()
+    return timedelta(0)
+
+
+def _redis_errors() -> tuple[type[Exception], ...]:
+    import redis
+
+    return (redis.RedisError, OSError)
+
+
+def _redis_hit(url: str, scope: str, key: str, rate: Rate, now: datetime) -> timedelta:
+    client = _redis_clients.get(url)
+    if client is None:
+        import redis
+
+        # short timeouts: a slow Redis must not hold every anonymous request
+        client = _redis_clients[url] = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    name = f"gridgov:{scope}:{key}"
+    at = now.timestamp()
+    window = rate.window.total_seconds()
+    member = f"{at:.6f}:{secrets.token_hex(4)}"
+    pipe = client.pipeline(transaction=True)  # MULTI/EXEC: the four as one, no other client in between
+    pipe.zremrangebyscore(name, "-inf", at - window)
+    pipe.zadd(name, {member: at})
+    pipe.zcard(name)
+    pipe.expire(name, math.ceil(window) + 1)
+    counted = pipe.execute()[2]
+    if counted <= rate.requests:
+        return timedelta(0)
+    # refused: not counted; it may come back when enough of the oldest entries have left the window
+    pipe = client.pipeline(transaction=True)
+    pipe.zrem(name, member)
+    pipe.zrange(name, counted - rate.requests - 1, counted - rate.requests - 1, withscores=True)
+    oldest = pipe.execute()[1]
+    if not oldest:  # requests racing with it were refused too: one second, so that none slips past
+        return timedelta(seconds=1)
+    return max(timedelta(seconds=oldest[0][1] + window - at), timedelta(seconds=1))

@@ -4,6 +4,7 @@ from django.http import Http404
 from django.utils.translation import gettext
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
+from pydantic import Field
 
 from gridgov.grids import selectors
 from gridgov.grids.models import Grid
@@ -70,7 +71,7 @@ class ListFilters(Schema):
     level: int | None = None
     parent: str | None = None
     limit: int = 100
-    offset: int = 0
+    offset: int = Field(0, le=10**9)  # a larger OFFSET overflows the database's integer (a 500, not a page)
 
 
 def _item(g: Grid) -> dict:

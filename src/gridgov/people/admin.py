@@ -5,11 +5,12 @@ from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce, Length
 from django.utils.translation import gettext, gettext_lazy as _
 
-from gridgov.core.admin_forms import ServiceAdminMixin, ServiceForm
+from gridgov.core.admin_forms import ServiceAdminMixin, ServiceForm, ViewOnlyAdminMixin
 from gridgov.core.admin_io import Column, ImportExportMixin, choice_label
 from gridgov.grids.models import Grid
-from gridgov.people.models import Post, Role, Unit
-from gridgov.people.services import assign_post, edit_post, import_people, import_units, remove_post
+from gridgov.people.models import ApiToken, Post, Role, Unit
+from gridgov.people.services import (assign_post, edit_post, import_people, import_units, remove_post,
+                                     revoke_token)
 
 UNIT_COLUMNS = (
     Column("code", _("code"), required=True, help=_("D + the district code + 3 digits: D410102001")),
@@ -154,6 +155,29 @@ class AccountAdmin(UserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """Everyone's API tokens (never their keys: only hashes are stored); revoking goes through
+    people.services (audited). Tokens are issued by signing in, never here."""
+
+    list_display = ("user", "label", "created_at", "last_used_at", "expires_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter), "expires_at", "created_at")
+    search_fields = ("user__username", "user__first_name", "label")
+    list_select_related = ("user",)
+    fields = ("user", "label", "created_at", "last_used_at", "expires_at", "revoked_at")
+    actions = ("revoke",)
+    list_per_page = 100
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("people.change_apitoken")
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=("revoke",))
+    def revoke(self, request, queryset):
+        for pk in queryset.filter(revoked_at__isnull=True).values_list("pk", flat=True):
+            revoke_token(token_id=pk, actor=request.user)
+        self.message_user(request, gettext("The selected tokens are revoked: their holders must sign in again."))
 
 
 admin.site.unregister(get_user_model())

@@ -6,3 +6,6 @@ class PeopleConfig(AppConfig):
     name = "gridgov.people"
     label = "people"
     verbose_name = pgettext_lazy("app", "People and units")
+
+    def ready(self):
+        from gridgov.people import signals  # noqa: F401  tokens end with the password and the account

@@ -5,11 +5,13 @@ from __future__ import annotations
 import secrets
 
 import numpy as np
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from gridgov.grids.models import Grid
 from gridgov.people.models import Post, Unit
-from gridgov.people.services import create_user
+from gridgov.core.errors import BadInput
+from gridgov.people.services import check_password_policy, create_user
 from gridgov.sim.models import DemoAccount
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
@@ -25,6 +27,19 @@ def _phone(rng: np.random.Generator) -> str:
     return "1" + str(int(rng.choice([38, 39, 50, 51, 86, 87]))) + "0371" + f"{int(rng.integers(0, 10000)):04d}"
 
 
+def _password(username: str, full_name: str) -> str:
+    """A random password that follows the policy: now and then a random string shares enough letters with
+    the username for the similarity check to refuse it, so draw again then."""
+    user = get_user_model()(username=username, first_name=full_name)
+    while True:
+        password = secrets.token_urlsafe(12)
+        try:
+            check_password_policy(password, user)
+        except BadInput:
+            continue
+        return password
+
+
 @transaction.atomic
 def build_demo_people(*, district: str, seed: int = 0) -> int:
     """Accounts and posts for every grid, platform and unit of the district; returns the number of posts."""
@@ -36,6 +51,7 @@ def build_demo_people(*, district: str, seed: int = 0) -> int:
         ("leader", "leader", district, "区委常委、政法委书记"),
         ("supervisor", "supervisor", district, "区网格化督导员"),
         ("dispatcher", "dispatcher", district, "区综治中心受理员"),
+        ("auditor", "auditor", district, "区数据安全审计员"),
     ]
     for code, name, level in grids:
         if level == 1:
@@ -55,8 +71,9 @@ def build_demo_people(*, district: str, seed: int = 0) -> int:
     posts = []
     accounts = []
     for username, role, scope, title in plan:
-        password = secrets.token_urlsafe(9)
-        user = create_user(username=username, password=password, full_name=_name(rng), fast_hash=True)
+        full_name = _name(rng)
+        password = _password(username, full_name)
+        user = create_user(username=username, password=password, full_name=full_name, fast_hash=True)
         if role == "admin":
             user.is_staff = user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])

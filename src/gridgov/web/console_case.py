@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _, gettext_lazy, pgettext_lazy
 
 from gridgov.cases import photos as case_photos
-from gridgov.cases import selectors, services
+from gridgov.cases import reads, selectors, services
 from gridgov.cases.api import parse_action_body
 from gridgov.cases.models import Case
 from gridgov.core.errors import GridgovError
@@ -152,6 +152,7 @@ def _forms(case: Case, actions: list[str], options: list[dict], route, posted: d
 
 
 def _case_context(request, actor: Actor, case: Case, posted: dict | None = None) -> dict:
+    reads.record_read(actor=actor, case=case, via="console")  # a case-file reading, logged
     view = selectors.staff_view(case, actor)
     chain = _grid_chain(case.grid)
     platform = Grid.objects.filter(code=case.platform, valid_to__isnull=True).first()

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from gridgov.cases import photos as case_photos_rule
-from gridgov.cases import selectors as case_selectors
+from gridgov.cases import reads, selectors as case_selectors
 from gridgov.core.errors import GridgovError
 from gridgov.people.actors import Actor
 from gridgov.web import joint, partials
@@ -166,6 +166,7 @@ def case_page(request, number: str):
         refusal.posted = {k: request.POST.get(k, "") for k in ("reason", "days", "result")}
         case.refresh_from_db()
 
+    reads.record_read(actor=actor, case=case, via="dept")  # a case-file reading, logged
     view = case_selectors.staff_view(case, actor)
     names = unit_names([view["lead_unit"], *view["assisting_units"], *scopes])
     role = None

@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from gridgov.cases import photos as case_photos_rule
-from gridgov.cases import selectors as case_selectors
+from gridgov.cases import reads, selectors as case_selectors
 from gridgov.core.errors import BadInput, GridgovError
 from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor
@@ -143,6 +143,7 @@ def case_page(request, number: str):
         refusal.posted = {k: request.POST.get(k, "") for k in ("reason", "note", "result", "passed")}
         case.refresh_from_db()
 
+    reads.record_read(actor=actor, case=case, via="m")  # a case-file reading, logged
     view = case_selectors.staff_view(case, actor)
     names = unit_names([view["lead_unit"], *view["assisting_units"]])
     events, case_photos = timeline(view, names)

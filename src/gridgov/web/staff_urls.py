@@ -3,7 +3,8 @@ grid worker's phone pages."""
 
 from django.urls import path
 
-from gridgov.web import console_case, console_hotline, console_pick, console_queue, dept, inbox, mobile, signin
+from gridgov.web import audit, console_case, console_hotline, console_pick, console_queue, dept, inbox, mobile, signin
+from gridgov.web import tokens
 
 urlpatterns = [
     path("login/", signin.SignInView.as_view(), name="login"),
@@ -24,6 +25,9 @@ urlpatterns = [
     path("m/sw.js", mobile.service_worker, name="m-sw"),
     path("m/manifest.webmanifest", mobile.manifest, name="m-manifest"),
     path("inbox/", inbox.inbox, name="inbox"),
+    path("audit/", audit.audit_page, name="audit"),
     path("inbox/read/", inbox.mark_read, name="inbox-read"),
     path("inbox/badge/", inbox.badge, name="inbox-badge"),
+    path("account/tokens/", tokens.tokens_page, name="tokens"),
+    path("account/tokens/<int:token_id>/revoke/", tokens.revoke, name="token-revoke"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from gridgov.web import media, track, views
+from gridgov.web import content_policy, media, track, views
 
 app_name = "web"
 urlpatterns = [
@@ -13,5 +13,6 @@ urlpatterns = [
          name="case-photo-thumb"),
     path("media/uploads/<slug:upload_id>/", media.own_photo, name="own-photo"),
     path("board/<str:code>/", views.board, name="board"),
+    path("csp-report/", content_policy.csp_report, name="csp-report"),
     path("", include("gridgov.web.staff_urls")),
 ]

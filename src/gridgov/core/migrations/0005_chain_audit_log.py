@@ -1,6 +1,13 @@
-"""Placeholder: chains the existing audit log entries (issue 10, finding 4)."""
+"""Chains the existing audit log entries (issue 10, finding 4): each gets prev_hash and its HMAC under
+the audit key, in id order (core.audit.chain_entries), so that an upgraded database verifies."""
 
 from django.db import migrations
+
+
+def chain_audit_log(apps, schema_editor):
+    from gridgov.core.audit import chain_entries
+
+    chain_entries(apps.get_model("core", "AuditEvent"))
 
 
 class Migration(migrations.Migration):
@@ -10,5 +17,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),
+        migrations.RunPython(chain_audit_log, migrations.RunPython.noop),
     ]

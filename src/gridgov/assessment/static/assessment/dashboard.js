@@ -119,7 +119,7 @@
   // no tile server, and the grids are the map).
   const B = GridgovBasemap;
   // Leaflet writes a string tooltip as HTML: grid names go in as text.
-  const asText = (s) => { const span = document.createElement("span"); span.textContent = s; return span; };
+  const asText = B.textNode;
   const map = B.createMap("dash-map", { minZoom: 8, maxZoom: 18, zoomSnap: 0.25 });
   L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
 
@@ -184,6 +184,10 @@
   whenDrawn(trend, "trend-chart");
   if (categories) whenDrawn(categories, "category-chart");
   const axisText = { color: "#9fb3c8" };
+  // Tooltips drawn on the canvas: ECharts' HTML tooltip writes style="…" markup, which the
+  // Content-Security-Policy refuses (style-src 'self'), and category names would go in as HTML.
+  const tooltip = { renderMode: "richText", backgroundColor: "#10263d", borderColor: "#244565",
+                    textStyle: { color: "#e8eef5" } };
   const splitLine = { lineStyle: { color: "#244565" } };
 
   function drawTrend(items) {
@@ -191,7 +195,7 @@
     trend.setOption({
       animationDuration: 300,
       color: ["#5fb0ff", "#3fb950"],
-      tooltip: { trigger: "axis" },
+      tooltip: { ...tooltip, trigger: "axis" },
       legend: { data: [t.received, t.closed], textStyle: { color: "#e8eef5" }, top: 0 },
       grid: { left: 48, right: 16, top: 36, bottom: 28 },
       xAxis: { type: "category", data: items.map((d) => d.day.slice(5)), axisLabel: axisText, boundaryGap: false },
@@ -212,7 +216,7 @@
     categories.setOption({
       animationDuration: 300,
       color: ["#5fb0ff", "#3fb950"],
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { ...tooltip, trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { data: [t.received, t.closed], textStyle: { color: "#e8eef5" }, top: 0 },
       grid: { left: 8, right: 24, top: 36, bottom: 8, containLabel: true },
       xAxis: { type: "value", minInterval: 1, axisLabel: axisText, splitLine },

@@ -9,7 +9,11 @@
 
    window.GridgovBasemap = {config, createMap(el, options), toMap(lon, lat) → L.LatLng,
      fromMap(latlng) → {lon, lat} in WGS-84, geoJSON(data, options), labels(layer, map), gridShape(url, code),
-     wgs84ToGcj02(lon, lat), gcj02ToWgs84(lon, lat), maps} */
+     wgs84ToGcj02(lon, lat), gcj02ToWgs84(lon, lat), textNode(text) → <span>, escape(text) → HTML, maps}
+
+   Escaping rule (docs/security.md): names and free text go into the page as text — textContent, or
+   textNode(text) where Leaflet takes content (bindTooltip/bindPopup/setTooltipContent treat a string
+   as HTML). escape() is for the one place that must be an HTML string (Leaflet's attribution). */
 (function () {
   "use strict";
 
@@ -71,11 +75,15 @@
     return L.geoJSON(data, { ...(options || {}), coordsToLatLng: (c) => toMap(c[0], c[1]) });
   }
 
-  // Leaflet writes attributions as HTML: ours are built from escaped text.
-  function escape(text) {
+  // A name as a DOM node, for Leaflet's tooltips and popups (a string there would be parsed as HTML).
+  function textNode(text) {
     const span = document.createElement("span");
     span.textContent = text;
-    return span.innerHTML;
+    return span;
+  }
+  // Leaflet writes attributions as HTML: ours are built from escaped text.
+  function escape(text) {
+    return textNode(text).innerHTML;
   }
   function attributionHTML() {
     const a = config.attribution;
@@ -112,8 +120,7 @@
     layer.eachLayer((shape) => {
       const name = shape.feature && shape.feature.properties && shape.feature.properties.name;
       if (!name || !shape.getBounds) return;
-      const text = document.createElement("span");
-      text.textContent = name;
+      const text = textNode(name);
       items.push({ shape, text, width: name.length * 13 + 16, shown: null });
     });
     function update() {
@@ -146,5 +153,5 @@
   }
 
   window.GridgovBasemap = { config, createMap, toMap, fromMap, geoJSON, labels, gridShape, wgs84ToGcj02,
-                            gcj02ToWgs84, maps };
+                            gcj02ToWgs84, textNode, escape, maps };
 })();
