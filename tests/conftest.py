@@ -68,3 +68,17 @@ def tomorrow_at_ten():
     moment = datetime.combine(timezone.localdate() + timedelta(days=1), time(10), timezone.get_default_timezone())
     with time_machine.travel(moment.timestamp(), tick=True):  # a timestamp: leave the process's TZ alone
         yield moment
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `once` do not depend on the database engine (the locate bench works in memory) or are
+    covered on PostgreSQL by another test (the transition table by the permission matrix): the PostgreSQL
+    run skips them, saying so, to keep CI within its time."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        return
+    skip = pytest.mark.skip(reason="marked `once`: runs in the SQLite run of the suite")
+    for item in items:
+        if item.get_closest_marker("once"):
+            item.add_marker(skip)

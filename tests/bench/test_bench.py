@@ -57,6 +57,7 @@ def test_locate_json(demo_city):
     assert 0 < fig["single_locate_synthetic_us"]["p50"] <= fig["single_locate_synthetic_us"]["p95"]
 
 
+@pytest.mark.once  # the locate bench never touches the database
 def test_locate_without_the_database_builds_the_demo_city_in_memory():
     data = json.loads(run_bench("locate", "--scale", "0.001", "--json"))
     fig = data["locate"]
@@ -74,6 +75,7 @@ def test_without_names_runs_every_benchmark():
         assert FIGURE_KEYS <= fig.keys()
 
 
+@pytest.mark.once  # the locate bench never touches the database
 def test_human_readable_output():
     text = run_bench("locate", "--scale", "0.001")
     assert text.startswith("locate: ")
@@ -91,6 +93,7 @@ def test_scale_must_be_positive(scale):
         run_bench("locate", "--scale", scale)
 
 
+@pytest.mark.once  # the locate bench never touches the database
 def test_a_disagreement_fails_the_benchmark(monkeypatch):
     real = locate_bench.Locator.locate_many
 

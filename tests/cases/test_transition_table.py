@@ -240,6 +240,7 @@ def quiet_requests():
     logger.setLevel(level)
 
 
+@pytest.mark.once  # on PostgreSQL, test_permission_matrix tries the same table through the API
 @pytest.mark.parametrize("path", list(h.PATHS))
 def test_every_action_by_every_role(api, spot, quiet_requests, path):
     """One case per path; every action variant by every role, each attempt rolled back."""

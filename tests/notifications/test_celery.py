@@ -14,7 +14,9 @@ def test_notify_is_delivered_by_the_worker_once(celery_worker, make_user, sent):
         (n,) = services.notify(recipients=[alice], kind="case_dispatched", title="新案件待签收",
                                link="/console/cases/20260101000001/", subject="20260101000001",
                                dedupe_key="case:20260101000001:dispatched:1")
-    wait_for(lambda: Notification.objects.filter(pk=n.pk, delivered_at__isnull=False).exists(), what="delivery")
+    # deliver() claims the row before it calls the senders: wait for the send too, not only the claim
+    wait_for(lambda: sent and Notification.objects.filter(pk=n.pk, delivered_at__isnull=False).exists(),
+             what="delivery")
     assert sent == [n.pk]
 
     # The same task again, twice (a redelivered message, a retry): nothing more is sent.

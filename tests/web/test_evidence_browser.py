@@ -145,8 +145,7 @@ def test_m_report_takes_photos_for_any_report_online_and_offline(browser, live_s
         page.wait_for_selector(".report-marker")
         page.fill("#title", "井盖破损（带照片）")
         page.set_input_files("#photos", files=[_file((120, 30, 30))])
-        page.wait_for_function("() => { const p = document.querySelector('#upload-list progress');"
-                               " return p && p.value === 100; }")
+        page.wait_for_selector("#upload-list li.uploaded")
         page.screenshot(path=artifacts / "evidence-m-report-photo-375.png", full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         page.click("#submit")

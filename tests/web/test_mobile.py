@@ -239,8 +239,7 @@ def test_on_spot_fix_with_a_photo(page, live_server, demo_city, artifacts):
     Image.new("RGB", (40, 30), (10, 120, 60)).save(out, "JPEG")
     uploads = Upload.objects.count()
     page.set_input_files("#result-photos", files=[{"name": "fix.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}])
-    page.wait_for_function("() => { const p = document.querySelector('#result-upload-list progress');"
-                           " return p && p.value === 100; }")
+    page.wait_for_selector("#result-upload-list li.uploaded")  # answered by the server, not only sent
     assert Upload.objects.count() == uploads + 1
     page.click("#submit")
     page.wait_for_selector("#sent-list .m-row")

@@ -106,8 +106,7 @@ def test_the_whole_loop_in_a_browser(browser, live_server, demo_city, artifacts)
         resident.wait_for_selector(".report-marker")
         assert resident.inner_text("#point-text").startswith("已选位置：")
         resident.set_input_files("#photos", files=[_jpeg()])  # a photo, uploaded with progress
-        resident.wait_for_function("() => { const p = document.querySelector('#upload-list progress');"
-                                   " return p && p.value === 100; }")
+        resident.wait_for_selector("#upload-list li.uploaded")  # the server's answer, not only 100 % sent
         assert "已上传" in resident.inner_text("#upload-list")
         resident.fill("#reporter-name", "李四")
         resident.fill("#reporter-phone", "13900002468")

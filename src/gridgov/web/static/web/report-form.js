@@ -162,6 +162,7 @@
           state[field.into].push(data.id);
           onUploaded(data);
           bar.value = 100;
+          item.classList.add("uploaded");  // 100 % is the last byte sent; this is the server's answer
           text.textContent = fmt(T.uploaded, { name: file.name });
         } else {
           bar.remove();
