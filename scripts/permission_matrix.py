@@ -28,8 +28,7 @@ def render(rows: list[dict]) -> str:
     """One markdown table: per role and scope class, each action whose outcome depends on the state
     gets its own line; the actions with one outcome in every state are folded into one line per outcome."""
     states = list(rows[0])[3:]
-    lines = ["| role | scope | action | " + " | ".join(states) + " |",
-             "|---|---|---|" + "---|" * len(states)]
+    lines = ["| role | scope | action | " + " | ".join(states) + " |", "|---|---|---|" + "---|" * len(states)]
     groups: dict[tuple[str, str], list[dict]] = {}
     for row in rows:
         groups.setdefault((row["role"], row["scope"]), []).append(row)

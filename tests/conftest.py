@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests.notifications import live_celery
+
 # CI explores the same examples on every run (a red CI must be reproducible); locally hypothesis
 # draws new ones each time and remembers failures in .hypothesis/.
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
@@ -51,6 +53,47 @@ def rate_limits_off():
         yield
 
 
+# ---- the closed loop: demo accounts, API clients with tokens, a point in a known grid -----------------
+
+
+@pytest.fixture
+def account(demo_city):
+    """A demo account by username."""
+    from django.contrib.auth import get_user_model
+
+    def find(username):
+        return get_user_model().objects.get(username=username)
+
+    return find
+
+
+@pytest.fixture
+def api(account):
+    """A JSON client for /api/v1/ (tests/api_client.py) signed in as a demo account, or anonymous."""
+    from tests.api_client import Api
+
+    def make(username=None, language=None) -> Api:
+        return Api(account(username) if username else None, language=language)
+
+    return make
+
+
+@pytest.fixture
+def spot(demo_city):
+    """A point inside a known 三级网格 of 林山寨街道, and the codes above it (layouts are generated: it is
+    found at run time)."""
+    import shapely
+
+    from gridgov.grids.selectors import current_geometries, locate
+
+    code = "410102001002001"
+    geom = current_geometries([code])[code]
+    point = shapely.point_on_surface(geom)
+    located = locate(point.x, point.y)
+    assert located.grid.code == code
+    return {"lon": point.x, "lat": point.y, "grid": code, "community": code[:12], "street": code[:9]}
+
+
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
@@ -82,3 +125,60 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("once"):
             item.add_marker(skip)
+
+
+# ---- admin import/export: a superuser's client (tests/config/conftest.py has its own for the config tests) ---
+
+
+@pytest.fixture
+def root(client, django_user_model):
+    """A client signed in as a superuser of its own (the demo city has an `admin` too; we leave it alone)."""
+    user = django_user_model.objects.create_superuser("io-root", "io-root@example.org", "io-Root-pass-1")
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+# ---- a real Celery worker on the real Redis (helpers and the queue's name: tests/notifications/live_celery.py) ---
+
+
+@pytest.fixture(scope="session")
+def redis_test_url():
+    import redis
+
+    from gridgov.celery import configure
+
+    client = redis.Redis.from_url(live_celery.REDIS_TEST_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        if os.environ.get("GRIDGOV_REQUIRE_REDIS") == "1":
+            pytest.fail(
+                f"Redis does not answer at {live_celery.REDIS_TEST_URL} ({exc}) and GRIDGOV_REQUIRE_REDIS=1",
+                pytrace=False,
+            )
+        pytest.skip(
+            f"Redis does not answer at {live_celery.REDIS_TEST_URL} ({exc}): Celery tests skipped; "
+            "start redis-server or set GRIDGOV_TEST_REDIS_URL"
+        )
+    configure(live_celery.REDIS_TEST_URL, task_default_queue=live_celery.QUEUE)
+    try:
+        yield live_celery.REDIS_TEST_URL
+    finally:
+        queue = live_celery.QUEUE
+        client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+        client.close()
+
+
+@pytest.fixture
+def celery_worker(redis_test_url, settings, transactional_db, monkeypatch):
+    """A real Celery worker (solo pool, in a thread) consuming from Redis; enqueue() sends to it."""
+    from celery.contrib.testing.worker import start_worker
+
+    from gridgov.celery import app
+
+    settings.GRIDGOV_REDIS_URL = redis_test_url
+    # The project's system checks are other tests' business; a worker start would run them all.
+    monkeypatch.setenv("CELERY_SKIP_CHECKS", "1")
+    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30) as worker:
+        yield worker

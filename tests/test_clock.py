@@ -60,17 +60,31 @@ def test_the_variable_moves_a_whole_run():
     env = {**os.environ, clock.ENV: ODD_MOMENT, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop(clock.OFFSET_ENV, None)  # a new run: it starts at ODD_MOMENT, whatever clock this run holds
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"{__file__}::"
-         "test_the_run_reads_the_requested_clock_everywhere"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            f"{__file__}::test_the_run_reads_the_requested_clock_everywhere",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout, result.stdout
-    assert f"{clock.ENV}=2031-03-02T03:17:00+08:00: the process clock reads 2031-03-02T03:" in result.stdout, result.stdout
+    assert f"{clock.ENV}=2031-03-02T03:17:00+08:00: the process clock reads 2031-03-02T03:" in result.stdout, (
+        result.stdout
+    )
 
 
 def test_a_moment_without_its_offset_is_refused():
     env = {**os.environ, clock.ENV: "2028-01-29T10:00:00"}
     env.pop(clock.OFFSET_ENV, None)
-    result = subprocess.run([sys.executable, "-c", "import tests"], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", "import tests"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0 and "needs its UTC offset" in result.stderr, result.stderr

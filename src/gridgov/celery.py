@@ -1,4 +1,4 @@
-"""The Celery application for background work at scale (DESIGN.md §4, §7).
+"""The Celery application for background work at scale (docs/architecture.md §4, §10).
 
 Used only when GRIDGOV_REDIS_URL is set; otherwise tasks run in-process (gridgov.core.tasks).
 Start workers with `gridgov worker`. Every task must be safe to run twice and on any worker:
@@ -15,6 +15,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
 # (gridgov.core.tasks.periodic_tasks), for Celery beat and for the in-process loop alike.
 SCHEDULE: dict[str, int] = {
     "gridgov.cases.sweep_deadlines": 5 * 60,
+    # The outbox (gridgov.core.outbox): each commit nudges a drain; this catches lost nudges and retries.
+    "gridgov.core.drain_outbox": 10,
 }
 
 app = Celery("gridgov")

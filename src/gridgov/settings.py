@@ -1,9 +1,13 @@
-"""Django settings, configured from the environment (DESIGN.md §4).
+"""Django settings, configured from the environment: every GRIDGOV_* variable is in docs/deploy.md.
+
+Production's unless a process declares a development environment (gridgov.devenv: `gridgov demo`, the bench,
+the tests): with GRIDGOV_DEBUG off nothing starts without GRIDGOV_SECRET_KEY, the demo city (sim) and the
+bench are not installed, and reading these settings writes nothing to disk.
 
 GRIDGOV_DATABASE_URL  sqlite:///./gridgov.sqlite3 by default; postgresql://… in production
-GRIDGOV_REDIS_URL     unset: background tasks run in-process; set: Celery workers
-GRIDGOV_SECRET_KEY    required when GRIDGOV_DEBUG is off and the server is public
-GRIDGOV_DEBUG         1/true to show tracebacks
+GRIDGOV_REDIS_URL     unset: background work in-process or in the sibling worker, the database cache;
+                      set: Celery workers, and the cache in Redis
+GRIDGOV_SECRET_KEY    required unless GRIDGOV_DEBUG is on or the process declared a development environment
 GRIDGOV_HTTPS         1 in production: https only, HSTS, Secure cookies (docs/security.md: check --deploy)
 """
 
@@ -11,6 +15,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from gridgov.devenv import DEVELOPMENT_SECRET_KEY
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The checkout (src/gridgov/ → ../..); node_modules sits there after `make`.
@@ -21,9 +28,25 @@ def _flag(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name: str, default: str = "") -> list[str]:
+    """A comma-separated variable as a list, blanks dropped."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
 DEBUG = _flag("GRIDGOV_DEBUG")
-# A development key is fine for the embedded demo on 127.0.0.1; deployments set their own.
-SECRET_KEY = os.environ.get("GRIDGOV_SECRET_KEY") or "gridgov-insecure-development-key-set-GRIDGOV_SECRET_KEY"
+# No key, no server: with GRIDGOV_DEBUG off a missing key stops every process here (gunicorn's workers, the
+# worker, each command). The demo, the bench and the tests declare the development key (gridgov.devenv).
+SECRET_KEY = os.environ.get("GRIDGOV_SECRET_KEY", "").strip()
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "GRIDGOV_SECRET_KEY is not set. With GRIDGOV_DEBUG off gridgov does not start without its own secret "
+            "key (it signs sessions, CSRF tokens and password resets). Set GRIDGOV_SECRET_KEY to a long random "
+            "string kept out of the repository, e.g. export GRIDGOV_SECRET_KEY=\"$(python3 -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))')\". On a development machine `gridgov demo` needs nothing, or set "
+            "GRIDGOV_DEBUG=1 (docs/deploy.md)."
+        )
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 # Keys kept out of the database (core/keys.py): the audit chain's HMAC key and the personal-data key.
 # Unset, each is derived from SECRET_KEY (fine for the demo; `check --deploy` asks for them).
 GRIDGOV_AUDIT_KEY = os.environ.get("GRIDGOV_AUDIT_KEY", "")
@@ -33,7 +56,7 @@ GRIDGOV_DATA_KEY = os.environ.get("GRIDGOV_DATA_KEY", "")
 GRIDGOV_ANCHOR_DIR = os.environ.get("GRIDGOV_ANCHOR_DIR", "")
 # Reporters' names and phones are erased this many days after their case is finished (cases/retention.py).
 GRIDGOV_REPORTER_RETENTION_DAYS = int(os.environ.get("GRIDGOV_REPORTER_RETENTION_DAYS", "180"))
-ALLOWED_HOSTS = [h for h in os.environ.get("GRIDGOV_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+ALLOWED_HOSTS = _list("GRIDGOV_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -51,14 +74,17 @@ INSTALLED_APPS = [
     "gridgov.notifications",
     "gridgov.cases",
     "gridgov.assessment",
-    "gridgov.sim",
-    "gridgov.bench",
     "gridgov.web",
 ]
+# The demo city (sim: its simulated people and their passwords) and the bench are not production apps: the
+# demo, the bench and the tests add them (gridgov.devenv); production databases never get their tables.
+GRIDGOV_DEMO_APPS = _flag("GRIDGOV_DEMO_APPS")
+if GRIDGOV_DEMO_APPS:
+    INSTALLED_APPS[INSTALLED_APPS.index("gridgov.web") : 0] = ["gridgov.sim", "gridgov.bench"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "gridgov.core.staticfiles.StaticFilesMiddleware",  # WhiteNoise; STATIC_ROOT only once collected
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gridgov.people.sessions.IdleTimeoutMiddleware",  # sessions end after a working day idle
     "gridgov.core.middleware.ChineseFirstLocaleMiddleware",
@@ -66,7 +92,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "gridgov.core.middleware.RateLimitMiddleware",  # requests of anyone not signed in, per client (限流)
+    "gridgov.http.ratelimit.RateLimitMiddleware",  # requests of anyone not signed in, per client (限流)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gridgov.web.content_policy.ContentPolicyMiddleware",  # CSP header (+ the base map's tile hosts)
@@ -116,6 +142,18 @@ TEMPLATES = [
 
 # Unset: background tasks run in-process after commit; set: they go to Celery workers on Redis.
 GRIDGOV_REDIS_URL = os.environ.get("GRIDGOV_REDIS_URL", "")
+# The cache every process of the site shares (rankings kept a few minutes must agree whichever process answers):
+# Redis when there is one, else the database's table gridgov_cache (made by migration core 0006).
+if GRIDGOV_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": GRIDGOV_REDIS_URL,
+            "KEY_PREFIX": "gridgov",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "gridgov_cache"}}
 # Working hours for deadlines (worktime app); days off come from chinese-calendar and local overrides.
 GRIDGOV_WORKING_HOURS = [("08:30", "12:00"), ("13:30", "17:30")]
 GRIDGOV_NOTIFY_SENDERS = ["gridgov.notifications.senders.LogSender"]
@@ -130,7 +168,10 @@ _db = dj_database_url.parse(DATABASE_URL, conn_max_age=60)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so that
     # concurrent writers wait on busy_timeout instead of failing with "database is locked".
-    _db["CONN_MAX_AGE"] = 0
+    # Connections persist as on PostgreSQL: a fresh one re-parses the schema and re-prepares every
+    # statement (about a third of a report's time); idle connections hold no snapshot, so WAL
+    # checkpoints still run.
+    _db["CONN_HEALTH_CHECKS"] = True
     _db["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
         "transaction_mode": "IMMEDIATE",
@@ -154,19 +195,26 @@ SESSION_COOKIE_AGE = int(os.environ.get("GRIDGOV_SESSION_HOURS") or 10) * 3600
 GRIDGOV_TOKEN_HOURS = int(os.environ.get("GRIDGOV_TOKEN_HOURS") or 12)
 GRIDGOV_TOKEN_MAX_DAYS = int(os.environ.get("GRIDGOV_TOKEN_MAX_DAYS") or 7)
 
-# Production behind HTTPS (docs/security.md): GRIDGOV_HTTPS=1 redirects http to https, sends HSTS and
-# marks the cookies Secure. Behind a proxy that ends TLS, GRIDGOV_PROXY_SSL_HEADER names the header it
-# sets to "https" (X-Forwarded-Proto); the proxy must overwrite that header from clients.
+# Production behind HTTPS (docs/security.md, docs/deploy.md): GRIDGOV_HTTPS=1 redirects http to https
+# (GRIDGOV_SSL_REDIRECT=0 leaves that to the proxy), sends HSTS and marks the cookies Secure. Behind a proxy
+# that ends TLS, GRIDGOV_PROXY_SSL_HEADER names the header it sets to "https" (X-Forwarded-Proto); the proxy
+# must overwrite that header from clients, and X-Forwarded-Host too when GRIDGOV_USE_X_FORWARDED_HOST=1.
 GRIDGOV_HTTPS = _flag("GRIDGOV_HTTPS")
 if GRIDGOV_HTTPS:
-    SECURE_SSL_REDIRECT = True
+    SECURE_SSL_REDIRECT = _flag("GRIDGOV_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("GRIDGOV_HSTS_SECONDS") or 365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("GRIDGOV_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = _flag("GRIDGOV_HSTS_PRELOAD", True)  # allows listing; submitting is a separate step
 if os.environ.get("GRIDGOV_PROXY_SSL_HEADER", "").strip():
-    SECURE_PROXY_SSL_HEADER = ("HTTP_" + os.environ["GRIDGOV_PROXY_SSL_HEADER"].strip().upper().replace("-", "_"),
-                               "https")
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + os.environ["GRIDGOV_PROXY_SSL_HEADER"].strip().upper().replace("-", "_"),
+        "https",
+    )
+USE_X_FORWARDED_HOST = _flag("GRIDGOV_USE_X_FORWARDED_HOST")
+# Origins (scheme://host[:port]) whose forms may post here besides the site itself, e.g. when the proxy
+# answers on another name or port than the one Django sees.
+CSRF_TRUSTED_ORIGINS = _list("GRIDGOV_CSRF_TRUSTED_ORIGINS")
 
 LOGIN_URL = "web:login"
 # After signing in, each person lands on their role's page (web/signin.py home_page_for), not here.
@@ -186,11 +234,14 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("GRIDGOV_STATIC_ROOT", PROJECT_DIR / "var" / "static"))
 # Front-end libraries come from the npm registry (package.json); `make` installs them here.
 NODE_MODULES = Path(os.environ.get("GRIDGOV_NODE_MODULES", PROJECT_DIR / "node_modules"))
-STATICFILES_DIRS = [("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
-                    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
-                    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
-                    ("vendor/geoman", NODE_MODULES / "@geoman-io" / "leaflet-geoman-free" / "dist")]
-# Served straight from the finders: no collectstatic step between a checkout and a running server.
+STATICFILES_DIRS = [
+    ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
+    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/geoman", NODE_MODULES / "@geoman-io" / "leaflet-geoman-free" / "dist"),
+]
+# Served straight from the finders: no collectstatic step between a checkout and a running server. STATIC_ROOT
+# is made by collectstatic only (core/staticfiles.py reads it when it is there).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -203,20 +254,26 @@ GRIDGOV_MEDIA_ACCEL_REDIRECT = os.environ.get("GRIDGOV_MEDIA_ACCEL_REDIRECT", ""
 # The header a trusted reverse proxy puts the client's address in (e.g. X-Real-IP); unset: REMOTE_ADDR.
 # Guessing of tracking codes is limited per client address, so behind a proxy this must be set.
 GRIDGOV_CLIENT_IP_HEADER = os.environ.get("GRIDGOV_CLIENT_IP_HEADER", "").strip()
-# Requests per client address of anyone not signed in (core/middleware.py RateLimitMiddleware; docs/security.md):
+# Requests per client address of anyone not signed in (http/ratelimit.py RateLimitMiddleware; docs/security.md):
 # budget → "N/period" (s, m, h, d) or "off". GRIDGOV_RATE_LIMITS="intake=40/1h,read=off" overrides some; "off":
 # none at all (load tests from one address).
 GRIDGOV_RATE_LIMITS = {
-    "read": "600/10m",    # any GET, HEAD or OPTIONS not named below: pages, map data, locate, photos
-    "write": "60/1h",     # any other method not named below (an anonymous endpoint added later, too)
-    "intake": "20/1h",    # POST /api/v1/cases (the /report/ form posts there)
-    "upload": "30/1h",    # POST /api/v1/uploads
-    "track": "120/1h",    # /track/ and GET /api/v1/cases/{number}?tracking_code=
+    "read": "600/10m",  # any GET, HEAD or OPTIONS not named below: pages, map data, locate, photos
+    "write": "60/1h",  # any other method not named below (an anonymous endpoint added later, too)
+    "intake": "20/1h",  # POST /api/v1/cases (the /report/ form posts there)
+    "upload": "30/1h",  # POST /api/v1/uploads
+    "track": "120/1h",  # /track/ and GET /api/v1/cases/{number}?tracking_code=
     "evaluate": "10/1h",  # a reporter's rating: /track/ action=evaluate, POST /api/v1/cases/{n}/actions/evaluate
-    "signin": "300/1h",   # POST /login/, /admin/login/, /api/v1/auth/token (failures: people/login_guard.py)
+    "signin": "300/1h",  # POST /login/, /admin/login/, /api/v1/auth/token (failures: people/login_guard.py)
 }
-GRIDGOV_RATE_LIMITS.update(item.strip().split("=", 1) for item in os.environ.get("GRIDGOV_RATE_LIMITS", "").split(",")
-                           if "=" in item)
+GRIDGOV_RATE_LIMITS.update(
+    {
+        name: value
+        for name, _, value in (
+            item.strip().partition("=") for item in os.environ.get("GRIDGOV_RATE_LIMITS", "").split(",") if "=" in item
+        )
+    }
+)
 if os.environ.get("GRIDGOV_RATE_LIMITS", "").strip().lower() == "off":
     GRIDGOV_RATE_LIMITS = {}
 # Where the counts live, shared by every process: this Redis (default GRIDGOV_REDIS_URL), else the database
@@ -229,6 +286,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"gridgov": {"handlers": ["console"], "level": os.environ.get("GRIDGOV_LOG_LEVEL", "INFO")}},
 }
-
-# WhiteNoise looks at STATIC_ROOT at start-up; collectstatic fills it for deployments.
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)

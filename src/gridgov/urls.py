@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from gridgov.api.urls import api
+from gridgov.http.api import api
 from gridgov.web.signin import ThrottledAdminAuthenticationForm
 
 admin.site.login_form = ThrottledAdminAuthenticationForm  # /admin/login/ is bounded like /login/

@@ -25,8 +25,9 @@ def test_breakdown_hot_spots_and_lights_agree_with_the_cases(demo_city):
         want = Counter(roots[c.category_id] for c in mine)
         got = {row["category"]: row["received"] for row in selectors.category_breakdown(region, START, END)}
         assert got == dict(want), region
-        open_lights = Counter(c.light or "none" for c in cases if c.grid.code.startswith(region)
-                              and c.status in OPEN_STATUSES)
+        open_lights = Counter(
+            c.light or "none" for c in cases if c.grid.code.startswith(region) and c.status in OPEN_STATUSES
+        )
         assert {k: v for k, v in selectors.lights(region).items() if v} == dict(open_lights)
     per_grid = Counter(c.grid.code for c in cases if c.grid.code.startswith("410102001"))
     spots = selectors.hot_spots("410102001", START, END, limit=5)

@@ -48,7 +48,9 @@ def test_the_seeds_closure_rates_come_out_exact(api):
     assert services.catch_up() == 647 + 59
     leader = api("leader")
     today = timezone.localdate().isoformat()
-    social = leader.get("/stats/indicators", {"region": SOCIAL_COMMUNITY_GRID[:12], "start": today, "end": today}).json()
+    social = leader.get(
+        "/stats/indicators", {"region": SOCIAL_COMMUNITY_GRID[:12], "start": today, "end": today}
+    ).json()
     assert social["closure_rate"] == 642 / 647 and social["fractions"]["closure_rate"] == [642, 647]
     assert f"{social['closure_rate']:.6f}" == "0.992272"  # printed as 99.22 % by the article
     assert social["received"] == 647 and social["resolved_at_level"]["grid"] == 1.0
@@ -104,15 +106,26 @@ def test_an_empty_range_has_counts_zero_and_rates_null(api):
     body = r.json()
     assert r.status_code == 200 and body["received"] == 0 and body["closure_rate"] is None
     assert body["resolved_at_level"] == {"grid": None, "community": None, "street": None, "district": None}
-    assert selectors.totals("region", "410102", selectors.parse_range("2020-01-01", "2020-01-31")[0],
-                            selectors.parse_range("2020-01-01", "2020-01-31")[1])["received"] == 0
+    assert (
+        selectors.totals(
+            "region",
+            "410102",
+            selectors.parse_range("2020-01-01", "2020-01-31")[0],
+            selectors.parse_range("2020-01-01", "2020-01-31")[1],
+        )["received"]
+        == 0
+    )
 
 
 def test_a_persons_figures_are_theirs_and_their_leaders(api, spot):
     worker = api(f"worker-{spot['grid']}")
     for n in range(2):
-        assert worker.post("/cases", {"title": f"占道{n}", "lon": spot["lon"], "lat": spot["lat"],
-                                      "channel": "patrol"}).status_code == 201
+        assert (
+            worker.post(
+                "/cases", {"title": f"占道{n}", "lon": spot["lon"], "lat": spot["lat"], "channel": "patrol"}
+            ).status_code
+            == 201
+        )
     services.catch_up()
     mine = worker.get("/stats/indicators", {"person": worker.user.username}).json()
     assert mine["received"] == 2 and mine["registered"] == 0
@@ -124,8 +137,9 @@ def test_a_persons_figures_are_theirs_and_their_leaders(api, spot):
         other = outsider.get(path, {**params, "person": worker.user.username})
         unknown = outsider.get(path, {**params, "person": "nobody-by-this-name"})
         assert other.status_code == unknown.status_code == 404, (path, other.content)
-        assert other.json()["detail"].replace(worker.user.username, "?") == \
-            unknown.json()["detail"].replace("nobody-by-this-name", "?")
+        assert other.json()["detail"].replace(worker.user.username, "?") == unknown.json()["detail"].replace(
+            "nobody-by-this-name", "?"
+        )
 
 
 def test_scores_for_staff_show_items_and_refuse_outsiders(api, spot):
@@ -133,6 +147,6 @@ def test_scores_for_staff_show_items_and_refuse_outsiders(api, spot):
     body = r.json()
     assert r.status_code == 200 and body["items"] and all(i["code"].startswith(spot["street"]) for i in body["items"])
     assert {"key", "input", "value", "points", "counters"} <= set(body["items"][0]["items"][0])
-    assert api(f"handler-D410102001").get("/stats/scores/community-100", {"month": "2026-11"}).status_code == 403
+    assert api("handler-D410102001").get("/stats/scores/community-100", {"month": "2026-11"}).status_code == 403
     assert api("leader").get("/stats/scores/nope", {"month": "2026-11"}).status_code == 404
     assert api("leader").get("/stats/scores/street-100", {"month": "11/2026"}).status_code == 400

@@ -40,12 +40,11 @@ def history(django_db_setup, django_db_blocker):
     from gridgov.assessment.services import catch_up
     from gridgov.sim.history import simulate_history
 
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            result = simulate_history(days=2, seed=SEED, now=NOW)
-            catch_up()  # inside this transaction the after-commit rollup refreshes never run
-            yield result
-            transaction.set_rollback(True)
+    with django_db_blocker.unblock(), transaction.atomic():
+        result = simulate_history(days=2, seed=SEED, now=NOW)
+        catch_up()  # inside this transaction the after-commit rollup refreshes never run
+        yield result
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
@@ -65,6 +64,7 @@ def html_of(response) -> str:
 
 # ---- who may open the dashboard -----------------------------------------------------------------
 
+
 def test_anonymous_is_sent_to_sign_in(client, demo_city):
     r = client.get("/dashboard/", {"region": STREET})
     assert r.status_code == 302 and r["Location"].startswith("/login/?next=/dashboard/")
@@ -72,8 +72,9 @@ def test_anonymous_is_sent_to_sign_in(client, demo_city):
     assert r.status_code == 302 and r["Location"].startswith("/login/?next=/dashboard/report.xlsx")
 
 
-@pytest.mark.parametrize("username", ["worker-410102001002001", "handler-D410102001", "deputy-410102001",
-                                      "mediator-410102001"])
+@pytest.mark.parametrize(
+    "username", ["worker-410102001002001", "handler-D410102001", "deputy-410102001", "mediator-410102001"]
+)
 def test_other_roles_are_refused_with_a_sentence(client, demo_city, username):
     r = login(client, username).get("/dashboard/")
     assert r.status_code == 403
@@ -88,9 +89,18 @@ def test_other_roles_are_refused_with_a_sentence(client, demo_city, username):
     assert client.get("/dashboard/report.xlsx", {"region": region, "month": "2026-11"}).status_code == 403
 
 
-@pytest.mark.parametrize(("username", "home"), [("leader", DISTRICT), ("admin", DISTRICT), ("supervisor", DISTRICT),
-                                                (f"dispatcher-{STREET}", STREET), (f"supervisor-{STREET}", STREET),
-                                                (f"leader-{STREET}", STREET), (f"leader-{COMMUNITY}", COMMUNITY)])
+@pytest.mark.parametrize(
+    ("username", "home"),
+    [
+        ("leader", DISTRICT),
+        ("admin", DISTRICT),
+        ("supervisor", DISTRICT),
+        (f"dispatcher-{STREET}", STREET),
+        (f"supervisor-{STREET}", STREET),
+        (f"leader-{STREET}", STREET),
+        (f"leader-{COMMUNITY}", COMMUNITY),
+    ],
+)
 def test_each_staff_role_opens_its_own_area(client, demo_city, username, home):
     r = login(client, username).get("/dashboard/")
     assert r.status_code == 200, username
@@ -118,6 +128,7 @@ def test_scope_is_enforced(client, demo_city):
 
 # ---- what the dashboard shows -----------------------------------------------------------------------
 
+
 def test_percent_rounds_for_display_only():
     assert percent(642 / 647) == "99.2%"  # the API keeps 0.992272…
     assert percent(1.0) == "100.0%" and percent(0.0) == "0.0%" and percent(None) == "—"
@@ -131,8 +142,12 @@ def test_headline_figures_are_the_apis_rounded(client, data):
     html = html_of(client.get("/dashboard/", {"start": START, "end": END}))
     api = client.get("/api/v1/stats/indicators", {"region": DISTRICT, "start": START, "end": END}).json()
     assert api["received"] == data["cases"] > 0 and api["closed"] > 0
-    expected = {"closure_rate": api["closure_rate"], "on_time_rate": api["on_time_rate"],
-                "satisfaction_rate": api["satisfaction_rate"], "level_grid": api["resolved_at_level"]["grid"]}
+    expected = {
+        "closure_rate": api["closure_rate"],
+        "on_time_rate": api["on_time_rate"],
+        "satisfaction_rate": api["satisfaction_rate"],
+        "level_grid": api["resolved_at_level"]["grid"],
+    }
     assert all(v is not None for v in expected.values()), expected
     for key, value in expected.items():
         figure = re.search(rf'id="kpi-{key}".*?class="kpi-value" data-value="([^"]*)">([^<]*)<', html, re.S)
@@ -222,8 +237,8 @@ def test_english(client, demo_city):
 
 # ---- the monthly report ----------------------------------------------------------------------------
 
+
 def test_the_report_link_returns_a_workbook(client, data):
-    pytest.importorskip("gridgov.assessment.report", reason="the report module is written separately")
     import openpyxl
 
     login(client, f"dispatcher-{STREET}")
@@ -241,6 +256,7 @@ def test_the_report_link_returns_a_workbook(client, data):
 
 
 # ---- the public rankings ------------------------------------------------------------------------------
+
 
 def test_rankings_are_public_and_hold_no_personal_data(client, data):
     r = client.get("/rankings/", {"month": "2026-11"})

@@ -24,12 +24,11 @@ def october(django_db_setup, django_db_blocker):
     from gridgov.assessment.services import catch_up
     from gridgov.sim.history import simulate_history
 
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            result = simulate_history(days=2, seed=SEED, now=CASES_AT)
-            catch_up()
-            yield result
-            transaction.set_rollback(True)
+    with django_db_blocker.unblock(), transaction.atomic():
+        result = simulate_history(days=2, seed=SEED, now=CASES_AT)
+        catch_up()
+        yield result
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
@@ -83,8 +82,9 @@ def test_a_unit_without_cases_shows_no_cases_and_is_not_ranked_last(page):
     assert ranking == ranked + idle, "units without cases come after every ranked unit"
     units = section(page(month="2026-10"), "unit-3rates")
     for r in idle:
-        row = re.search(rf'<tr>\s*<td class="num">(.*?)</td>\s*<td class="name">{re.escape(r["name"])}</td>(.*?)</tr>',
-                        units, re.S)
+        row = re.search(
+            rf'<tr>\s*<td class="num">(.*?)</td>\s*<td class="name">{re.escape(r["name"])}</td>(.*?)</tr>', units, re.S
+        )
         assert row and "无案件" in row.group(1), r["name"]
         assert not re.search(r">\s*0\.0\s*<", row.group(2)), "no score of 0 for a unit that had nothing to do"
     last = re.findall(r'<tr>\s*<td class="num">(\d+)</td>', units)

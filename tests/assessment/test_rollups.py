@@ -17,25 +17,38 @@ from tests.cases.helpers import PATHS, bring
 
 START = datetime.fromisoformat("2026-10-05T09:30:00+08:00")
 RANGE = (date(2026, 10, 1), date(2026, 10, 31))
-SUBJECTS = [("region", "410102"), ("region", helpers.STREET), ("region", helpers.COMMUNITY),
-            ("region", helpers.GRID), ("region", helpers.OTHER_STREET), ("unit", helpers.UNIT)]
+SUBJECTS = [
+    ("region", "410102"),
+    ("region", helpers.STREET),
+    ("region", helpers.COMMUNITY),
+    ("region", helpers.GRID),
+    ("region", helpers.OTHER_STREET),
+    ("unit", helpers.UNIT),
+]
 
 
 def snapshot() -> dict:
-    return {(r["kind"], r["code"], r["day"]): tuple(r[n] for n in COUNTERS)
-            for r in Rollup.objects.values("kind", "code", "day", *COUNTERS) if any(r[n] for n in COUNTERS)}
+    return {
+        (r["kind"], r["code"], r["day"]): tuple(r[n] for n in COUNTERS)
+        for r in Rollup.objects.values("kind", "code", "day", *COUNTERS)
+        if any(r[n] for n in COUNTERS)
+    }
 
 
 def check_equal_to_events():
-    subjects = SUBJECTS + [("person", str(pk)) for pk in
-                           Case.objects.exclude(reporter=None).values_list("reporter_id", flat=True).distinct()]
+    subjects = SUBJECTS + [
+        ("person", str(pk))
+        for pk in Case.objects.exclude(reporter=None).values_list("reporter_id", flat=True).distinct()
+    ]
     for kind, code in subjects:
         assert selectors.totals(kind, code, *RANGE) == selectors.totals_from_events(kind, code, *RANGE), (kind, code)
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
-@given(cases=st.lists(st.tuples(st.sampled_from(sorted(PATHS)), st.integers(0, 20)), min_size=1, max_size=4),
-       refresh_after=st.lists(st.booleans(), min_size=40, max_size=40))
+@given(
+    cases=st.lists(st.tuples(st.sampled_from(sorted(PATHS)), st.integers(0, 20)), min_size=1, max_size=4),
+    refresh_after=st.lists(st.booleans(), min_size=40, max_size=40),
+)
 def test_rollups_match_the_events_whatever_the_order_of_refreshes(demo_city, cases, refresh_after):
     steps = iter(refresh_after * 10)
     perform = case_services.perform
@@ -65,8 +78,12 @@ def test_a_step_after_a_refresh_moves_the_counts_exactly_once(demo_city):
     services.catch_up()
     closed_before = selectors.totals("region", "410102", *RANGE)["closed"]
     case = made.case()
-    case_services.perform("close", actor=helpers.actor(helpers.dispatcher_for(case.platform)), number=made.number,
-                          at=START + timedelta(hours=3))
+    case_services.perform(
+        "close",
+        actor=helpers.actor(helpers.dispatcher_for(case.platform)),
+        number=made.number,
+        at=START + timedelta(hours=3),
+    )
     assert services.refresh_cases(numbers=[made.number]) == 1
     assert services.refresh_cases(numbers=[made.number]) == 0
     assert selectors.totals("region", "410102", *RANGE)["closed"] == closed_before + 1

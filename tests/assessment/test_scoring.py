@@ -22,10 +22,17 @@ def counters(**values):
 
 
 def test_three_rates_with_a_county_weighting_of_30_35_35(demo_city):
-    scheme = ScoringScheme(code="x", name="三率", subject="unit", total=100, items=[
-        {"key": "r", "input": "response_rate", "rule": "rate", "points": 30},
-        {"key": "s", "input": "resolution_rate", "rule": "rate", "points": 35},
-        {"key": "m", "input": "satisfaction_rate", "rule": "rate", "points": 35}])
+    scheme = ScoringScheme(
+        code="x",
+        name="三率",
+        subject="unit",
+        total=100,
+        items=[
+            {"key": "r", "input": "response_rate", "rule": "rate", "points": 30},
+            {"key": "s", "input": "resolution_rate", "rule": "rate", "points": 35},
+            {"key": "m", "input": "satisfaction_rate", "rule": "rate", "points": 35},
+        ],
+    )
     got = scoring.score(scheme, counters(sign_due=10, signed_on_time=9, evaluated=20, solved=15, satisfied=18))
     assert got["score"] == pytest.approx(30 * 0.9 + 35 * 0.75 + 35 * 0.9)
     assert [i["points"] for i in got["items"]] == [pytest.approx(27), pytest.approx(26.25), pytest.approx(31.5)]
@@ -33,8 +40,11 @@ def test_three_rates_with_a_county_weighting_of_30_35_35(demo_city):
 
 def test_deductions_targets_bonus_cap_and_inputs_not_collected_yet(demo_city):
     scheme = ScoringScheme.objects.get(code="worker-1000")
-    got = scoring.score(scheme, counters(received=10, reworks=3, on_spot=80),
-                        counters(registered=4, closed=2, closed_on_time=1, evaluated=2, satisfied=2))
+    got = scoring.score(
+        scheme,
+        counters(received=10, reworks=3, on_spot=80),
+        counters(registered=4, closed=2, closed_on_time=1, evaluated=2, satisfied=2),
+    )
     items = {i["key"]: i for i in got["items"]}
     assert items["discovery"]["points"] == pytest.approx(300 * 10 / 20)  # target 20 reports
     assert items["handling"]["points"] == pytest.approx(250 * 2 / 4)  # the grid's closure rate
@@ -47,11 +57,23 @@ def test_deductions_targets_bonus_cap_and_inputs_not_collected_yet(demo_city):
 @translation.override("en")  # the English wording
 def test_a_scheme_with_an_unknown_input_is_refused(demo_city):
     with pytest.raises(BadInput, match="unknown input"):
-        services.save_scheme(actor=None, code="bad", name="bad", subject="region", level=1,
-                             items=[{"key": "a", "input": "happiness", "rule": "rate", "points": 10}])
+        services.save_scheme(
+            actor=None,
+            code="bad",
+            name="bad",
+            subject="region",
+            level=1,
+            items=[{"key": "a", "input": "happiness", "rule": "rate", "points": 10}],
+        )
     with pytest.raises(BadInput, match="target"):
-        services.save_scheme(actor=None, code="bad", name="bad", subject="region", level=1,
-                             items=[{"key": "a", "input": "received", "rule": "target", "points": 10}])
+        services.save_scheme(
+            actor=None,
+            code="bad",
+            name="bad",
+            subject="region",
+            level=1,
+            items=[{"key": "a", "input": "received", "rule": "target", "points": 10}],
+        )
     assert not ScoringScheme.objects.filter(code="bad").exists()
 
 
@@ -94,11 +116,13 @@ def test_evidence_through_the_api_lists_the_cases_behind_a_figure(demo_city, api
     made = bring("in_progress_rework", at=NOV)
     services.catch_up()
     leader = api("leader", language="en")
-    r = leader.get("/stats/evidence", {"counter": "reworked", "region": helpers.STREET,
-                                       "start": "2026-11-01", "end": "2026-11-30"})
+    r = leader.get(
+        "/stats/evidence", {"counter": "reworked", "region": helpers.STREET, "start": "2026-11-01", "end": "2026-11-30"}
+    )
     assert r.status_code == 200 and r.json()["items"] == [made.number]
     r = leader.get("/stats/evidence", {"counter": "happiness", "region": helpers.STREET})
     assert r.status_code == 400 and "unknown counter" in r.json()["detail"]
-    outsider = api(f"dispatcher-{helpers.OTHER_STREET}").get("/stats/evidence", {"counter": "reworked",
-                                                                               "region": helpers.STREET})
+    outsider = api(f"dispatcher-{helpers.OTHER_STREET}").get(
+        "/stats/evidence", {"counter": "reworked", "region": helpers.STREET}
+    )
     assert outsider.status_code == 403

@@ -1,4 +1,4 @@
-"""Helpers for the closed-loop matrix and state-machine tests (DESIGN.md §3).
+"""Helpers for the closed-loop matrix and state-machine tests (docs/architecture.md §3).
 
 - demo actors by username (None: an anonymous resident);
 - a library of *paths*: each brings a fresh case to a given status through the real services;
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -35,6 +35,7 @@ OTHER_UNIT = "D410102002"
 
 
 # ---- actors --------------------------------------------------------------------------------------
+
 
 def user(username: str):
     return get_user_model().objects.get(username=username)
@@ -67,7 +68,7 @@ def grid_staff(grid_code: str) -> tuple[str, str]:
     return f"worker-{grid_code}", f"leader-{grid_code[:12]}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def point_in(code: str) -> tuple[float, float]:
     """A point inside a current grid (its representative point): (lon, lat) in WGS 84."""
     import shapely
@@ -78,7 +79,8 @@ def point_in(code: str) -> tuple[float, float]:
     return point.x, point.y
 
 
-# ---- our own reading of the scope rules (DESIGN.md §4: codes nest by prefix) ---------------------
+# ---- our own reading of the scope rules (docs/architecture.md §4: codes nest by prefix) ---------------------
+
 
 def covers(scope: str, code: str | None) -> bool:
     if not scope or not code:
@@ -93,11 +95,16 @@ def sees(posts: list[tuple[str, str]], case: Case) -> bool:
     unit's cases (lead, assisting, or handled before) for its handlers."""
     for role, scope in posts:
         if role == "department_handler":
-            if (case.lead_unit == scope or scope in (case.assisting_units or [])
-                    or CaseEvent.objects.filter(case=case, unit=scope).exists()):
+            if (
+                case.lead_unit == scope
+                or scope in (case.assisting_units or [])
+                or CaseEvent.objects.filter(case=case, unit=scope).exists()
+            ):
                 return True
-        elif scope and any((code or "").startswith(scope)
-                           for code in (case.grid.code, case.platform, case.lead_unit, *(case.assisting_units or []))):
+        elif scope and any(
+            (code or "").startswith(scope)
+            for code in (case.grid.code, case.platform, case.lead_unit, *(case.assisting_units or []))
+        ):
             return True
     return False
 
@@ -107,6 +114,7 @@ def relation_code(case: Case, relation: str) -> str | None:
 
 
 # ---- the oracle ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Attempt:
@@ -119,9 +127,16 @@ class Attempt:
     tracking_ok: bool = False  # whether that code is the case's
 
 
-def expected_status(attempt: Attempt, case: Case, *, via_api: bool, posts: list[tuple[str, str]] | None = None,
-                    user_pk: int | None = None, generic_only: bool = False) -> int:
-    """What DESIGN.md §3/§4 call for: 401 without a token (API, except the reporter's evaluate),
+def expected_status(
+    attempt: Attempt,
+    case: Case,
+    *,
+    via_api: bool,
+    posts: list[tuple[str, str]] | None = None,
+    user_pk: int | None = None,
+    generic_only: bool = False,
+) -> int:
+    """What docs/architecture.md §3/§4 call for: 401 without a token (API, except the reporter's evaluate),
     404 when the actor cannot read the case (the answer an unknown number gets: finding 11), 403 when
     they can but their role or scope does not allow the action, 409 when the state does not, else 200.
 
@@ -154,9 +169,14 @@ def expected_status(attempt: Attempt, case: Case, *, via_api: bool, posts: list[
     if attempt.action in ("grant_extension", "deny_extension"):
         if not case.pending_extension_days:
             return 409
-        if case.extension_count >= 1 and len(case.platform) > 6 and not any(
+        if (
+            case.extension_count >= 1
+            and len(case.platform) > 6
+            and not any(
                 role == "dispatcher" and covers(scope, case.platform) and len(scope) < len(case.platform)
-                for role, scope in posts):
+                for role, scope in posts
+            )
+        ):
             return 403  # 二次延期由上级审批
     if attempt.action == "request_extension" and case.pending_extension_days:
         return 409
@@ -180,8 +200,11 @@ def allowed_statuses(attempt: Attempt, case: Case, **kw) -> set[int]:
     deadline (a 就地解决 case sent back for rework by a failed check was never dispatched) may have its
     extension requests refused as a conflict (409) — but never crash."""
     want = expected_status(attempt, case, **kw)
-    if (want == 200 and case.resolve_by is None
-            and attempt.action in ("request_extension", "grant_extension", "deny_extension")):
+    if (
+        want == 200
+        and case.resolve_by is None
+        and attempt.action in ("request_extension", "grant_extension", "deny_extension")
+    ):
         return {200, 409}
     return {want}
 
@@ -194,6 +217,7 @@ def expected_status_after_success(action: str, body: dict, before: dict) -> str:
 
 
 # ---- snapshots -----------------------------------------------------------------------------------
+
 
 def row(number: str) -> dict:
     """The whole case row, every column."""
@@ -208,14 +232,26 @@ def events_of(number: str) -> list[CaseEvent]:
     return list(CaseEvent.objects.filter(case__number=number).order_by("seq"))
 
 
-COUNTER_OF = {"return": "return_count", "escalate": "escalation_count", "grant_extension": "extension_count",
-              "reopen": "reopen_count"}
+COUNTER_OF = {
+    "return": "return_count",
+    "escalate": "escalation_count",
+    "grant_extension": "extension_count",
+    "reopen": "reopen_count",
+}
 COUNTERS = ("return_count", "extension_count", "rework_count", "escalation_count", "reopen_count")
 
 
-def check_success(action: str, body: dict, before: dict, after: dict, new_events: list[CaseEvent],
-                  *, acting_user_pk: int | None, reporter: bool = False,
-                  deadlines_recorded: str = "always") -> list[str]:
+def check_success(
+    action: str,
+    body: dict,
+    before: dict,
+    after: dict,
+    new_events: list[CaseEvent],
+    *,
+    acting_user_pk: int | None,
+    reporter: bool = False,
+    deadlines_recorded: str = "always",
+) -> list[str]:
     """Problems with a successful transition (empty when it is right).
 
     `deadlines_recorded`: "always" — an event that moves sign_by/resolve_by must record the new values
@@ -240,28 +276,54 @@ def check_success(action: str, body: dict, before: dict, after: dict, new_events
         "event.actor": (e.actor_id, None if reporter else acting_user_pk),
     }
     for counter in COUNTERS:
-        bump = 1 if (COUNTER_OF.get(action) == counter
-                     or (counter == "rework_count" and action == "verify" and body.get("passed") is False)) else 0
+        bump = (
+            1
+            if (
+                COUNTER_OF.get(action) == counter
+                or (counter == "rework_count" and action == "verify" and body.get("passed") is False)
+            )
+            else 0
+        )
         want[f"after.{counter}"] = (after[counter], before[counter] + bump)
     if not reporter and e.actor_role not in t.roles:
         problems.append(f"event.actor_role {e.actor_role!r} is not one of {sorted(t.roles)}")
-    for immutable in ("id", "number", "tracking_hash", "title", "description", "lon", "lat", "grid_id",
-                      "channel", "reporter_id", "reporter_name", "reporter_phone", "reported_at"):
+    for immutable in (
+        "id",
+        "number",
+        "tracking_hash",
+        "title",
+        "description",
+        "lon",
+        "lat",
+        "grid_id",
+        "channel",
+        "reporter_id",
+        "reporter_name",
+        "reporter_phone",
+        "reported_at",
+    ):
         want[f"after.{immutable}"] = (after[immutable], before[immutable])
-    # what each action must do to the case (DESIGN.md §3)
+    # what each action must do to the case (docs/architecture.md §3)
     if action == "dispatch":
         want["after.lead_unit"] = (after["lead_unit"], body.get("unit") or after["lead_unit"])
-        if not (after["sign_by"] and after["resolve_by"] and after["dispatched_at"]
-                and after["dispatched_at"] < after["sign_by"] <= after["resolve_by"]):
-            problems.append(f"dispatch must start the clock: {after['dispatched_at']} {after['sign_by']} "
-                            f"{after['resolve_by']}")
+        if not (
+            after["sign_by"]
+            and after["resolve_by"]
+            and after["dispatched_at"]
+            and after["dispatched_at"] < after["sign_by"] <= after["resolve_by"]
+        ):
+            problems.append(
+                f"dispatch must start the clock: {after['dispatched_at']} {after['sign_by']} {after['resolve_by']}"
+            )
     if action in ("return", "escalate", "reopen"):
         want["after.lead_unit"] = (after["lead_unit"], "")
         want["after.resolve_by"] = (after["resolve_by"], None)
         want["after.sign_by"] = (after["sign_by"], None)
     if action == "escalate":  # registered again at the platform above
-        want["after.platform is above"] = (len(after["platform"]) < len(before["platform"])
-                                           and before["platform"].startswith(after["platform"]), True)
+        want["after.platform is above"] = (
+            len(after["platform"]) < len(before["platform"]) and before["platform"].startswith(after["platform"]),
+            True,
+        )
     else:
         want["after.platform"] = (after["platform"], before["platform"])
     if action == "request_extension":
@@ -293,13 +355,16 @@ def check_success(action: str, body: dict, before: dict, after: dict, new_events
     if written or (moved and deadlines_recorded == "always"):
         recorded = (e.data or {}).get("deadlines")
         if recorded != {"sign_by": iso(after["sign_by"]), "resolve_by": iso(after["resolve_by"])}:
-            problems.append(f"{action} moved the deadlines {before['sign_by']}/{before['resolve_by']} → "
-                            f"{after['sign_by']}/{after['resolve_by']} but its event records {recorded!r}")
+            problems.append(
+                f"{action} moved the deadlines {before['sign_by']}/{before['resolve_by']} → "
+                f"{after['sign_by']}/{after['resolve_by']} but its event records {recorded!r}"
+            )
     problems += [f"{k}: got {got!r}, want {exp!r}" for k, (got, exp) in want.items() if got != exp]
     return problems
 
 
 # ---- paths to every status -----------------------------------------------------------------------
+
 
 @dataclass
 class Made:
@@ -331,14 +396,23 @@ PATHS: dict[str, tuple[str | None, list[tuple[str, str, dict]]]] = {
     "in_progress_unit": ("dispatched_unit", [("accept", "lead", {})]),
     "in_progress_grid": ("dispatched_grid", [("accept", "lead", {})]),
     "registered_escalated": ("in_progress_grid", [("escalate", "lead", {"note": "网格无力解决，请求上级"})]),
-    "in_progress_at_district": ("registered_escalated", [("dispatch", "district", {"unit": UNIT}),
-                                                         ("accept", "lead", {})]),
+    "in_progress_at_district": (
+        "registered_escalated",
+        [("dispatch", "district", {"unit": UNIT}), ("accept", "lead", {})],
+    ),
     "extension_pending": ("in_progress_unit", [("request_extension", "lead", {"days": 3, "reason": "需采购配件"})]),
-    "second_extension_pending": ("extension_pending", [
-        ("grant_extension", "platform", {}), ("request_extension", "lead", {"days": 2, "reason": "配件未到"})]),
-    "district_second_extension_pending": ("in_progress_at_district", [
-        ("request_extension", "lead", {"days": 3, "reason": "需采购配件"}), ("grant_extension", "platform", {}),
-        ("request_extension", "lead", {"days": 2, "reason": "配件未到"})]),
+    "second_extension_pending": (
+        "extension_pending",
+        [("grant_extension", "platform", {}), ("request_extension", "lead", {"days": 2, "reason": "配件未到"})],
+    ),
+    "district_second_extension_pending": (
+        "in_progress_at_district",
+        [
+            ("request_extension", "lead", {"days": 3, "reason": "需采购配件"}),
+            ("grant_extension", "platform", {}),
+            ("request_extension", "lead", {"days": 2, "reason": "配件未到"}),
+        ],
+    ),
     "suspended": ("in_progress_unit", [("suspend", "platform", {"reason": "等待资金", "review_on": "<+30d>"})]),
     "resolved_unit": ("in_progress_unit", [("resolve", "lead", {"result": "已修复"})]),
     "resolved_grid": ("in_progress_grid", [("resolve", "lead", {"result": "已修复"})]),
@@ -350,33 +424,67 @@ PATHS: dict[str, tuple[str | None, list[tuple[str, str, dict]]]] = {
     "closed": ("verified", [("close", "platform", {})]),
     "evaluated_dissatisfied": ("closed", [("evaluate", "reporter", {"satisfaction": "dissatisfied", "solved": False})]),
     "evaluated_satisfied": ("closed", [("evaluate", "platform", {"satisfaction": "satisfied", "solved": True})]),
-    "evaluated_after_reopen": ("evaluated_dissatisfied", [
-        ("reopen", "platform", {"reason": "群众不满意"}), ("dispatch", "platform", {"unit": UNIT}),
-        ("accept", "lead", {}), ("resolve", "lead", {"result": "再次修复"}), ("verify", "checker", {"passed": True}),
-        ("close", "platform", {}), ("evaluate", "reporter", {"satisfaction": "dissatisfied", "solved": False})]),
+    "evaluated_after_reopen": (
+        "evaluated_dissatisfied",
+        [
+            ("reopen", "platform", {"reason": "群众不满意"}),
+            ("dispatch", "platform", {"unit": UNIT}),
+            ("accept", "lead", {}),
+            ("resolve", "lead", {"result": "再次修复"}),
+            ("verify", "checker", {"passed": True}),
+            ("close", "platform", {}),
+            ("evaluate", "reporter", {"satisfaction": "dissatisfied", "solved": False}),
+        ],
+    ),
 }
 
 # the status each path ends in (checked when the path is walked)
 PATH_STATUS = {
-    "reported": "reported", "registered": "registered", "rejected": "rejected", "merged": "merged",
-    "dispatched_unit": "dispatched", "dispatched_grid": "dispatched", "dispatched_community": "dispatched",
-    "dispatched_sibling_grid": "dispatched", "in_progress_sibling_grid": "in_progress",
-    "registered_after_return": "registered", "in_progress_unit": "in_progress", "in_progress_grid": "in_progress",
-    "registered_escalated": "registered", "in_progress_at_district": "in_progress",
-    "extension_pending": "in_progress", "second_extension_pending": "in_progress",
-    "district_second_extension_pending": "in_progress", "suspended": "suspended", "resolved_unit": "resolved",
-    "resolved_grid": "resolved", "resolved_on_spot": "resolved", "in_progress_rework": "in_progress",
+    "reported": "reported",
+    "registered": "registered",
+    "rejected": "rejected",
+    "merged": "merged",
+    "dispatched_unit": "dispatched",
+    "dispatched_grid": "dispatched",
+    "dispatched_community": "dispatched",
+    "dispatched_sibling_grid": "dispatched",
+    "in_progress_sibling_grid": "in_progress",
+    "registered_after_return": "registered",
+    "in_progress_unit": "in_progress",
+    "in_progress_grid": "in_progress",
+    "registered_escalated": "registered",
+    "in_progress_at_district": "in_progress",
+    "extension_pending": "in_progress",
+    "second_extension_pending": "in_progress",
+    "district_second_extension_pending": "in_progress",
+    "suspended": "suspended",
+    "resolved_unit": "resolved",
+    "resolved_grid": "resolved",
+    "resolved_on_spot": "resolved",
+    "in_progress_rework": "in_progress",
     "rework_on_spot": "in_progress",
-    "verified": "verified", "verified_on_spot": "verified", "closed": "closed",
-    "evaluated_dissatisfied": "evaluated", "evaluated_satisfied": "evaluated", "evaluated_after_reopen": "evaluated",
+    "verified": "verified",
+    "verified_on_spot": "verified",
+    "closed": "closed",
+    "evaluated_dissatisfied": "evaluated",
+    "evaluated_satisfied": "evaluated",
+    "evaluated_after_reopen": "evaluated",
 }
 
 
-def report(*, grid: str = GRID, username: str | None = None, on_spot: bool = False, at: datetime | None = None,
-           **extra) -> services.Intake:
+def report(
+    *, grid: str = GRID, username: str | None = None, on_spot: bool = False, at: datetime | None = None, **extra
+) -> services.Intake:
     lon, lat = point_in(grid)
-    kwargs = {"title": "井盖缺失", "description": "人行道上井盖丢了", "lon": lon, "lat": lat,
-              "reporter_name": "王五", "reporter_phone": "13700001234", **extra}
+    kwargs = {
+        "title": "井盖缺失",
+        "description": "人行道上井盖丢了",
+        "lon": lon,
+        "lat": lat,
+        "reporter_name": "王五",
+        "reporter_phone": "13700001234",
+        **extra,
+    }
     if on_spot:
         kwargs["resolved"] = {"result": "已就地盖好井盖", "photos": []}
         username = username or f"worker-{grid}"

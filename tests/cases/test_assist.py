@@ -5,7 +5,7 @@ import pytest
 
 from gridgov.assessment.facts import case_counters
 from gridgov.cases import selectors, services
-from gridgov.cases.audit import verify_chains
+from gridgov.cases.chains import verify_chains
 from gridgov.cases.models import Case, CaseEvent
 from gridgov.cases.transitions import LABELS, TERMS
 from gridgov.core.errors import Conflict, Forbidden, NotFound
@@ -20,9 +20,12 @@ HELPER = "D410102002"
 
 def _third_unit() -> str:
     """A unit with a handler that is neither the lead nor an assisting unit of the cases here."""
-    return Unit.objects.exclude(code__in=[UNIT, HELPER]).filter(
-        code__in=Post.objects.filter(role="department_handler", active=True).values("scope")).values_list(
-        "code", flat=True).first()
+    return (
+        Unit.objects.exclude(code__in=[UNIT, HELPER])
+        .filter(code__in=Post.objects.filter(role="department_handler", active=True).values("scope"))
+        .values_list("code", flat=True)
+        .first()
+    )
 
 
 def _joint_case(*, assisting=(HELPER,), accept=False) -> str:
@@ -41,14 +44,17 @@ def test_an_assisting_handler_reports_its_part_in_one_event(demo_city, accept):
     before = row(number)
     event = services.report_assist_part(actor=actor(f"handler-{HELPER}"), number=number, result="已清运建筑垃圾")
     after = row(number)
-    new = events_of(number)[before["event_count"]:]
+    new = events_of(number)[before["event_count"] :]
     assert [e.pk for e in new] == [event.pk], "exactly one event"
     assert (event.action, event.unit, event.actor_role) == ("assist", HELPER, "department_handler")
     assert event.from_status == event.to_status == before["status"] == after["status"], "no status change"
     assert event.data == {"unit": HELPER, "result": "已清运建筑垃圾", "photos": []}
     assert event.note == "已清运建筑垃圾" and event.actor_unit == HELPER
     assert (after["event_count"], after["version"], after["last_hash"]) == (
-        before["event_count"] + 1, before["version"] + 1, event.hash)
+        before["event_count"] + 1,
+        before["version"] + 1,
+        event.hash,
+    )
     assert after["lead_unit"] == UNIT and after["result"] == "", "the case's own result is the lead unit's"
     report_ = verify_chains([number])
     assert report_.ok, report_.broken
@@ -76,9 +82,12 @@ def test_an_assisting_grid_elsewhere_sees_the_case_and_reports_its_part(demo_cit
 @pytest.mark.parametrize("who", ["lead", "other unit", "dispatcher", "grid worker"])
 def test_only_an_assisting_unit_may_report_a_part(demo_city, who):
     number = _joint_case()
-    username = {"lead": f"handler-{UNIT}", "other unit": f"handler-{_third_unit()}",
-                "dispatcher": dispatcher_for(Case.objects.get(number=number).platform),
-                "grid worker": f"worker-{GRID}"}[who]
+    username = {
+        "lead": f"handler-{UNIT}",
+        "other unit": f"handler-{_third_unit()}",
+        "dispatcher": dispatcher_for(Case.objects.get(number=number).platform),
+        "grid worker": f"worker-{GRID}",
+    }[who]
     before, events = row(number), CaseEvent.objects.count()
     if who == "other unit":  # a unit that never had the case does not see it: answered like an unknown number
         with pytest.raises(NotFound) as unseen:
@@ -104,8 +113,12 @@ def test_not_after_the_lead_unit_reported_nor_while_suspended(demo_city, step):
         from django.utils import timezone
 
         platform = Case.objects.get(number=number).platform
-        services.suspend_case(actor=actor(dispatcher_for(platform)), number=number, reason="等待资金",
-                              review_on=timezone.localdate() + timedelta(days=30))
+        services.suspend_case(
+            actor=actor(dispatcher_for(platform)),
+            number=number,
+            reason="等待资金",
+            review_on=timezone.localdate() + timedelta(days=30),
+        )
     before = row(number)
     with pytest.raises(Conflict):
         services.report_assist_part(actor=actor(f"handler-{HELPER}"), number=number, result="补充说明")
@@ -131,7 +144,9 @@ def test_parts_per_unit_latest_counts_and_a_new_dispatch_starts_over(demo_city):
     services.report_assist_part(actor=actor(f"handler-{HELPER}"), number=number, result="更正：已全部清运")
     parts = selectors.assist_parts(case)
     assert [(p["unit"], p["reported"], p["result"]) for p in parts] == [
-        (HELPER, True, "更正：已全部清运"), (GRID, False, "")]
+        (HELPER, True, "更正：已全部清运"),
+        (GRID, False, ""),
+    ]
     assert parts[0]["actor"] == f"handler-{HELPER}" and parts[0]["at"]
 
     # returned and dispatched again: the parts of the earlier round are not this round's
@@ -167,6 +182,7 @@ def test_indicators_ignore_the_assist_event(demo_city):
 
 
 # ---- the API ---------------------------------------------------------------------------------------
+
 
 def test_api_assist(api, demo_city):
     number = _joint_case(accept=True)

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.test import override_settings
 
-from gridgov.cases import audit, services
+from gridgov.cases import chains, services
 from gridgov.cases.models import Case, CaseEvent, Status
 from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor
@@ -38,7 +38,9 @@ def two_cases(account, spot):
     worker = Actor.of(account(f"worker-{spot['grid']}"))
     numbers = []
     for title in ("占道经营", "垃圾满溢"):
-        number = services.report_case(actor=Actor.anonymous(), title=title, lon=spot["lon"], lat=spot["lat"]).case.number
+        number = services.report_case(
+            actor=Actor.anonymous(), title=title, lon=spot["lon"], lat=spot["lat"]
+        ).case.number
         services.register_case(actor=dispatcher, number=number, note="立案")
         services.dispatch_case(actor=dispatcher, number=number, unit=spot["grid"])
         services.accept_case(actor=worker, number=number)
@@ -72,10 +74,18 @@ def test_edited_note_is_found(two_cases):
     assert verify(bystander) == ({"cases": 1, "events": 5, "ok": True, "broken": []}, True)
 
 
-@pytest.mark.parametrize("field, value", [("data", {"assisting": ["D410102001"]}), ("actor_label", "someone-else"),
-                                          ("to_status", "closed"), ("from_status", "reported"),
-                                          ("unit", "D410102001"), ("action", "reject"),
-                                          ("actor_role", "leader")])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("data", {"assisting": ["D410102001"]}),
+        ("actor_label", "someone-else"),
+        ("to_status", "closed"),
+        ("from_status", "reported"),
+        ("unit", "D410102001"),
+        ("action", "reject"),
+        ("actor_role", "leader"),
+    ],
+)
 def test_other_edits_are_found(two_cases, field, value):
     target, _ = two_cases
     CaseEvent.objects.filter(case__number=target, seq=3).update(**{field: value})
@@ -127,7 +137,12 @@ def test_swapped_events_are_found(two_cases):
         events.filter(seq=4).update(seq=3)
         events.filter(seq=1000).update(seq=4)
     assert list(events.order_by("seq").values_list("action", flat=True)) == [
-        "report", "register", "accept", "dispatch", "supervise"]
+        "report",
+        "register",
+        "accept",
+        "dispatch",
+        "supervise",
+    ]
     report, clean = verify()
     assert not clean
     broken = only_broken(report, target)
@@ -172,9 +187,12 @@ def test_edited_case_row_is_found(two_cases, field):
     report, clean = verify()
     assert not clean
     broken = only_broken(report, target)
-    assert broken == {"number": target, "seq": 5,
-                      "problem": "the case row differs from the state its last event recorded (edited after the fact)"}
-    assert audit.verify_chains([target, bystander]).broken == [broken]
+    assert broken == {
+        "number": target,
+        "seq": 5,
+        "problem": "the case row differs from the state its last event recorded (edited after the fact)",
+    }
+    assert chains.verify_chains([target, bystander]).broken == [broken]
 
 
 def test_fields_that_change_outside_events_are_not_covered(two_cases):
@@ -186,13 +204,19 @@ def test_fields_that_change_outside_events_are_not_covered(two_cases):
 
 
 def test_reporter_contact_is_covered_by_its_digest_and_may_be_erased(account, spot):
-    number = services.report_case(actor=Actor.anonymous(), title="噪音扰民", lon=spot["lon"], lat=spot["lat"],
-                                  reporter_name="王小明", reporter_phone="13812348819").case.number
+    number = services.report_case(
+        actor=Actor.anonymous(),
+        title="噪音扰民",
+        lon=spot["lon"],
+        lat=spot["lat"],
+        reporter_name="王小明",
+        reporter_phone="13812348819",
+    ).case.number
     assert verify(number)[1]
     Case.objects.filter(number=number).update(reporter_phone="13900001111")
     report, clean = verify(number)
     assert not clean and "contact data" in only_broken(report, number)["problem"]
-    assert not audit.verify_chains([number]).ok
+    assert not chains.verify_chains([number]).ok
     # the retention rule erases both: the file stays whole (only the digest was covered)
     Case.objects.filter(number=number).update(reporter_name="", reporter_phone="")
     assert verify(number)[1]
@@ -203,7 +227,7 @@ def rewrite_with_plain_sha256(number: str) -> None:
     prev = ""
     for e in CaseEvent.objects.filter(case__number=number).order_by("seq"):
         e.prev_hash = prev
-        e.hash = prev = audit.legacy_digest(number, e)
+        e.hash = prev = chains.legacy_digest(number, e)
         e.save(update_fields=["prev_hash", "hash"])
     Case.objects.filter(number=number).update(last_hash=prev)
 
@@ -229,35 +253,35 @@ def test_rating_edited_with_the_chain_recomputed_without_the_key_is_found(demo_c
     rewrite_with_plain_sha256(number)
     report, clean = verify(number)
     assert not clean and only_broken(report, number)["seq"] == 1
-    assert not audit.verify_chains([number]).ok
+    assert not chains.verify_chains([number]).ok
 
 
 def test_chain_recomputed_with_another_key_does_not_verify(demo_city):
     number = bring("evaluated_dissatisfied").number
     forge_rating(number)
     with override_settings(GRIDGOV_AUDIT_KEY="a key that is not the server's"):
-        audit.rechain()
-        assert audit.verify_chains([number]).ok  # consistent under the forger's key …
-    report = audit.verify_chains([number])  # … and under the real one it is not
+        chains.rechain()
+        assert chains.verify_chains([number]).ok  # consistent under the forger's key …
+    report = chains.verify_chains([number])  # … and under the real one it is not
     assert not report.ok and report.broken[0]["seq"] == 1
 
 
 def test_deleted_last_event_with_head_fixed_is_found_by_an_anchor(two_cases, tmp_path):
     target, bystander = two_cases
-    anchor = audit.write_anchor(tmp_path)
+    anchor = chains.write_anchor(tmp_path)
     last = CaseEvent.objects.get(case__number=target, seq=5)  # a 督办: it changed nothing in the row
     before = CaseEvent.objects.get(case__number=target, seq=4)
     last.delete()
     Case.objects.filter(number=target).update(last_hash=before.hash, event_count=4)
     # the chain alone cannot tell: what is left is a whole, correctly keyed file
-    assert audit.verify_chains().ok
+    assert chains.verify_chains().ok
     report, clean = verify_with(anchor)
     assert not clean and report["ok"] is False
     [checked] = report["anchors"]
     assert checked["ok"] is False and checked["heads"] == 2
     assert checked["broken"] == [{"number": target, "seq": 5, "problem": checked["broken"][0]["problem"]}]
     assert "missing" in checked["broken"][0]["problem"]
-    assert audit.check_anchor(audit.read_anchor(anchor), [bystander]) == []
+    assert chains.check_anchor(chains.read_anchor(anchor), [bystander]) == []
 
 
 def verify_with(*anchors, numbers=()) -> tuple[dict, bool]:
@@ -285,15 +309,15 @@ def test_anchor_command_writes_a_signed_daily_file(two_cases, tmp_path, tomorrow
     report, clean = verify_with(path)
     assert clean and report["anchors"][0]["ok"] and report["anchors"][0]["heads"] == 2
     # an anchor is evidence: never overwritten; the daily task writes only the day's first
-    second = audit.write_anchor(tmp_path)
+    second = chains.write_anchor(tmp_path)
     assert second != path and path.read_text() == json.dumps(anchor, ensure_ascii=False, separators=(",", ":"))
-    assert audit.write_anchor(tmp_path, daily=True) is None
+    assert chains.write_anchor(tmp_path, daily=True) is None
 
 
 @pytest.mark.parametrize("tamper", ["head", "dropped", "other_key", "garbage"])
 def test_tampered_anchor_is_refused(two_cases, tmp_path, tamper):
     target, _ = two_cases
-    path = audit.write_anchor(tmp_path)
+    path = chains.write_anchor(tmp_path)
     anchor = json.loads(path.read_text())
     if tamper == "head":  # a head moved back, as one would after removing events
         anchor["cases"] = [[n, c - 1 if n == target else c, h] for n, c, h in anchor["cases"]]
@@ -303,11 +327,11 @@ def test_tampered_anchor_is_refused(two_cases, tmp_path, tamper):
         path.write_text(json.dumps(anchor))
     elif tamper == "other_key":
         with override_settings(GRIDGOV_AUDIT_KEY="a key that is not the server's"):
-            path.write_text(json.dumps(audit.make_anchor()))
+            path.write_text(json.dumps(chains.make_anchor()))
     else:
         path.write_text("{not json")
-    with pytest.raises(audit.AnchorError):
-        audit.read_anchor(path)
+    with pytest.raises(chains.AnchorError):
+        chains.read_anchor(path)
     report, clean = verify_with(path)
     assert not clean and report["ok"] is False and report["cases"] == 2 and report["broken"] == []
     assert report["anchors"][0]["ok"] is False and str(path) in report["anchors"][0]["problem"]
@@ -322,7 +346,7 @@ def test_daily_anchor_task(two_cases, tmp_path, settings):
     write_daily_anchor()
     write_daily_anchor()
     [written] = tmp_path.iterdir()
-    assert audit.check_anchor(audit.read_anchor(written)) == []
+    assert chains.check_anchor(chains.read_anchor(written)) == []
 
 
 def make_legacy(numbers: list[str]) -> None:
@@ -335,20 +359,20 @@ def make_legacy(numbers: list[str]) -> None:
 def test_rechain_signs_the_old_files_and_leaves_broken_ones_broken(two_cases):
     target, bystander = two_cases
     make_legacy(two_cases)
-    assert not audit.verify_chains().ok  # the old chain does not pass the keyed check
+    assert not chains.verify_chains().ok  # the old chain does not pass the keyed check
     CaseEvent.objects.filter(case__number=bystander, seq=2).update(note="改过")  # tampered before the upgrade
-    done = audit.rechain(legacy=True)
+    done = chains.rechain(legacy=True)
     assert (done.cases, done.events, done.skipped) == (1, 5, [bystander])
-    report = audit.verify_chains()
+    report = chains.verify_chains()
     assert [b["number"] for b in report.broken] == [bystander]
     # earlier events cover no state (it is not known any more); the last covers the row
     states = list(CaseEvent.objects.filter(case__number=target).order_by("seq").values_list("state_hash", flat=True))
     assert states[:4] == [""] * 4 and len(states[4]) == 64
     # the file goes on under the new chain
     services.supervise_case(actor=Actor.of(user("dispatcher-410102001")), number=target, note="再次督办")
-    assert audit.verify_chains([target]).ok
+    assert chains.verify_chains([target]).ok
     Case.objects.filter(number=target).update(result="改过")
-    assert not audit.verify_chains([target]).ok
+    assert not chains.verify_chains([target]).ok
 
 
 def test_the_migration_calls_rechain(two_cases):
@@ -359,7 +383,7 @@ def test_the_migration_calls_rechain(two_cases):
     migration = importlib.import_module("gridgov.cases.migrations.0005_rechain_events")
     make_legacy(two_cases)
     migration.rechain_case_files(apps, None)
-    assert audit.verify_chains().ok
+    assert chains.verify_chains().ok
 
 
 NOW = datetime(2025, 6, 12, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -370,7 +394,7 @@ def test_untampered_demo_history_verifies_with_its_anchor(demo_city, tmp_path):
 
     result = simulate_history(days=1, seed=1, now=NOW)
     assert result["cases"] > 10
-    path = audit.write_anchor(tmp_path)
+    path = chains.write_anchor(tmp_path)
     report, clean = verify_with(path)
     assert clean and report["ok"] and report["cases"] == result["cases"] and report["events"] == result["events"]
     assert report["audit_log"]["ok"] and report["anchors"][0]["heads"] == result["cases"]

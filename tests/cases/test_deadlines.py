@@ -47,8 +47,14 @@ def actor(account, username) -> Actor:
 
 
 def dispatch(account, spot, *, category=CATEGORY, at=FRIDAY) -> Case:
-    number = services.report_case(actor=Actor.anonymous(), title="通讯交接箱门被撬", lon=spot["lon"], lat=spot["lat"],
-                                  category=category, at=at - timedelta(minutes=40)).case.number
+    number = services.report_case(
+        actor=Actor.anonymous(),
+        title="通讯交接箱门被撬",
+        lon=spot["lon"],
+        lat=spot["lat"],
+        category=category,
+        at=at - timedelta(minutes=40),
+    ).case.number
     services.register_case(actor=actor(account, DISPATCHER), number=number, at=at - timedelta(minutes=20))
     return services.dispatch_case(actor=actor(account, DISPATCHER), number=number, at=at)
 
@@ -84,15 +90,27 @@ def test_friday_dispatch_runs_over_the_weekend(account, spot):
     # to resolve: 3 × 7.5 h = 22.5 h = Fri 0.75 + Mon 7.5 + Tue 7.5 + Wed 08:30–12:00 3.5 + 13:30–16:45 3.25
     assert case.resolve_by == t(25, 16, 45)
     event = CaseEvent.objects.get(case=case, action="dispatch")
-    assert event.data["deadlines"] == {"sign_by": "2026-11-23T08:45:00+08:00", "resolve_by": "2026-11-25T16:45:00+08:00"}
+    assert event.data["deadlines"] == {
+        "sign_by": "2026-11-23T08:45:00+08:00",
+        "resolve_by": "2026-11-25T16:45:00+08:00",
+    }
     summary = selectors.summary(Case.objects.get(pk=case.pk), FRIDAY)["deadlines"]
-    assert summary == {"sign_by": "2026-11-23T08:45:00+08:00", "resolve_by": "2026-11-25T16:45:00+08:00",
-                       "light": "green"}
+    assert summary == {
+        "sign_by": "2026-11-23T08:45:00+08:00",
+        "resolve_by": "2026-11-25T16:45:00+08:00",
+        "light": "green",
+    }
 
 
 def test_complexity_scales_the_resolve_limit(account, spot):
-    number = services.report_case(actor=Actor.anonymous(), title="交接箱倾斜", lon=spot["lon"], lat=spot["lat"],
-                                  category=CATEGORY, at=t(20, 16, 0)).case.number
+    number = services.report_case(
+        actor=Actor.anonymous(),
+        title="交接箱倾斜",
+        lon=spot["lon"],
+        lat=spot["lat"],
+        category=CATEGORY,
+        at=t(20, 16, 0),
+    ).case.number
     services.register_case(actor=actor(account, DISPATCHER), number=number, complexity="complex", at=t(20, 16, 30))
     case = services.dispatch_case(actor=actor(account, DISPATCHER), number=number, at=t(20, 17, 15))
     assert routing.limits(case.category, "complex").resolve_days == 9
@@ -128,8 +146,13 @@ def test_the_light_turns_yellow_at_80_percent_and_red_after_the_deadline(account
 def test_suspension_moves_the_deadline_by_the_working_time_suspended(account, accepted):
     number = accepted.number
     before = accepted.resolve_by
-    services.suspend_case(actor=actor(account, DISPATCHER), number=number, reason="等待专项资金",
-                          review_on=date(2026, 11, 26), at=t(23, 10, 0))
+    services.suspend_case(
+        actor=actor(account, DISPATCHER),
+        number=number,
+        reason="等待专项资金",
+        review_on=date(2026, 11, 26),
+        at=t(23, 10, 0),
+    )
     assert light(accepted, t(26, 13, 0)) == "green"  # frozen while suspended, though past the old deadline
     case = services.resume_case(actor=actor(account, DISPATCHER), number=number, at=t(26, 14, 0))
 
@@ -152,8 +175,13 @@ def test_time_suspended_does_not_count_as_used_for_the_yellow_light(account, acc
     """Yellow comes at 80 % of the working time *used*; the suspension stopped the clock, so the
     same 18 working hours of 22.5 must pass as without it."""
     number = accepted.number
-    services.suspend_case(actor=actor(account, DISPATCHER), number=number, reason="等待专项资金",
-                          review_on=date(2026, 11, 26), at=t(23, 10, 0))
+    services.suspend_case(
+        actor=actor(account, DISPATCHER),
+        number=number,
+        reason="等待专项资金",
+        review_on=date(2026, 11, 26),
+        at=t(23, 10, 0),
+    )
     case = services.resume_case(actor=actor(account, DISPATCHER), number=number, at=t(26, 14, 0))
     # used before the pause: Fri 16:45–17:30 0.75 + Mon 08:30–10:00 1.5 = 2.25 h; 15.75 h more after
     # Thu 14:00: Thu 3.5 + Fri 7.5 + Mon 11-30 08:30–12:00 3.5 + 13:30–14:45 1.25 → Mon 14:45
@@ -165,8 +193,7 @@ def test_time_suspended_does_not_count_as_used_for_the_yellow_light(account, acc
 def test_granted_extension_moves_the_deadline_by_working_days(account, accepted):
     number = accepted.number
     before = accepted.resolve_by
-    services.request_extension(actor=lead(account, accepted), number=number, days=2, reason="等待配件",
-                               at=t(24, 10, 0))
+    services.request_extension(actor=lead(account, accepted), number=number, days=2, reason="等待配件", at=t(24, 10, 0))
     assert Case.objects.get(pk=accepted.pk).resolve_by == before  # asking moves nothing
     case = services.grant_extension(actor=actor(account, DISPATCHER), number=number, at=t(24, 11, 0))
     # two working days after Wed 16:45 is Fri 16:45
@@ -234,15 +261,22 @@ def test_the_sweep_lights_supervises_once_and_notifies_once(account, accepted, d
 
 
 def test_the_sweep_leaves_suspended_and_resolved_cases_alone(account, accepted, django_capture_on_commit_callbacks):
-    services.suspend_case(actor=actor(account, DISPATCHER), number=accepted.number, reason="等待资金",
-                          review_on=date(2026, 11, 30), at=t(23, 10, 0))
+    services.suspend_case(
+        actor=actor(account, DISPATCHER),
+        number=accepted.number,
+        reason="等待资金",
+        review_on=date(2026, 11, 30),
+        at=t(23, 10, 0),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         services.sweep_deadlines(now=t(27, 9, 0))
     case = Case.objects.get(pk=accepted.pk)
     assert case.light == "green" and not CaseEvent.objects.filter(case=case, action="supervise").exists()
 
 
-def test_a_new_deadline_after_an_extension_gets_its_own_supervision(account, accepted, django_capture_on_commit_callbacks):
+def test_a_new_deadline_after_an_extension_gets_its_own_supervision(
+    account, accepted, django_capture_on_commit_callbacks
+):
     number = accepted.number
     with django_capture_on_commit_callbacks(execute=True):
         services.sweep_deadlines(now=t(25, 17, 0))
@@ -252,7 +286,9 @@ def test_a_new_deadline_after_an_extension_gets_its_own_supervision(account, acc
         services.sweep_deadlines(now=t(26, 12, 0))
         assert Case.objects.get(number=number).light == "yellow"  # Thu 16:45 is the new deadline
         services.sweep_deadlines(now=t(26, 17, 0))
-    overdue = list(CaseEvent.objects.filter(case__number=number, action="supervise").values_list("data__overdue", flat=True))
+    overdue = list(
+        CaseEvent.objects.filter(case__number=number, action="supervise").values_list("data__overdue", flat=True)
+    )
     assert overdue == ["resolve:2026-11-25T16:45:00+08:00", "resolve:2026-11-26T16:45:00+08:00"]
 
 
@@ -298,7 +334,12 @@ def test_urgent_suspension_moves_by_clock_time(account, spot):
     case = dispatch(account, spot, category=category.code, at=t(20, 16, 0))
     services.accept_case(actor=lead(account, case), number=case.number, at=t(20, 16, 10))
     before = Case.objects.get(pk=case.pk).resolve_by
-    services.suspend_case(actor=actor(account, DISPATCHER), number=case.number, reason="等待停水审批",
-                          review_on=date(2026, 11, 21), at=t(20, 16, 30))
+    services.suspend_case(
+        actor=actor(account, DISPATCHER),
+        number=case.number,
+        reason="等待停水审批",
+        review_on=date(2026, 11, 21),
+        at=t(20, 16, 30),
+    )
     case = services.resume_case(actor=actor(account, DISPATCHER), number=case.number, at=t(21, 9, 30))
     assert case.resolve_by == before + (t(21, 9, 30) - t(20, 16, 30))

@@ -34,8 +34,9 @@ def beyond_the_library(demo_city):
 
 def dispatched_now(account, spot) -> Case:
     dispatcher = Actor.of(account(DISPATCHER))
-    number = services.report_case(actor=Actor.anonymous(), title="通讯交接箱门被撬", lon=spot["lon"], lat=spot["lat"],
-                                  category=CATEGORY).case.number
+    number = services.report_case(
+        actor=Actor.anonymous(), title="通讯交接箱门被撬", lon=spot["lon"], lat=spot["lat"], category=CATEGORY
+    ).case.number
     services.register_case(actor=dispatcher, number=number)
     return services.dispatch_case(actor=dispatcher, number=number)
 

@@ -5,8 +5,14 @@ import pytest
 from gridgov.cases.models import Case, CaseEvent
 
 CHANNEL_REPORTER = {  # channel → who reports through it (None: a resident without an account)
-    "resident": None, "wechat": None, "open311": None, "patrol": "worker-410102001002001",
-    "hotline": "dispatcher", "deputy": "deputy-410102001", "supervisor": "supervisor", "sensor": "admin",
+    "resident": None,
+    "wechat": None,
+    "open311": None,
+    "patrol": "worker-410102001002001",
+    "hotline": "dispatcher",
+    "deputy": "deputy-410102001",
+    "supervisor": "supervisor",
+    "sensor": "admin",
     "import": "admin",
 }
 
@@ -20,8 +26,15 @@ def handler_for(unit: str) -> str:
 @pytest.mark.parametrize("channel", sorted(CHANNEL_REPORTER))
 def test_full_loop_for_each_channel(api, spot, channel):
     reporter = api(CHANNEL_REPORTER[channel])
-    body = {"title": "路灯不亮", "description": "小区门口路灯连续三晚不亮", "lon": spot["lon"], "lat": spot["lat"],
-            "channel": channel, "reporter": {"name": "张三", "phone": "13812345678"}, "address": "建设路12号院门口"}
+    body = {
+        "title": "路灯不亮",
+        "description": "小区门口路灯连续三晚不亮",
+        "lon": spot["lon"],
+        "lat": spot["lat"],
+        "channel": channel,
+        "reporter": {"name": "张三", "phone": "13812345678"},
+        "address": "建设路12号院门口",
+    }
     r = reporter.post("/cases", body)
     assert r.status_code == 201, r.content
     made = r.json()
@@ -62,7 +75,15 @@ def test_full_loop_for_each_channel(api, spot, channel):
 
     staff = dispatcher.get(f"/cases/{number}").json()
     assert [e["action"] for e in staff["events"]] == [
-        "report", "register", "dispatch", "accept", "resolve", "verify", "close", "evaluate"]
+        "report",
+        "register",
+        "dispatch",
+        "accept",
+        "resolve",
+        "verify",
+        "close",
+        "evaluate",
+    ]
     assert staff["reporter"] == {"name": "张*", "phone": "138****5678", "masked": True}
     assert staff["channel"] == channel
     assert CaseEvent.objects.filter(case__number=number).count() == 8

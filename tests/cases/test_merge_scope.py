@@ -20,8 +20,15 @@ OTHER_STREET_GRID = f"{h.OTHER_STREET}001001"
 
 def hotline_case(*, grid: str = h.GRID) -> tuple[str, str]:
     """A 12345 call entered by the street's own dispatcher: (number, tracking code)."""
-    intake = h.report(grid=grid, username=STREET_DISPATCHER, channel="hotline", address="林山寨路口",
-                      title="路灯不亮", reporter_name="李四", reporter_phone="13900002222")
+    intake = h.report(
+        grid=grid,
+        username=STREET_DISPATCHER,
+        channel="hotline",
+        address="林山寨路口",
+        title="路灯不亮",
+        reporter_name="李四",
+        reporter_phone="13900002222",
+    )
     return intake.case.number, intake.tracking_code
 
 
@@ -41,8 +48,14 @@ def other_street_case_handled() -> str:
 
 def state(number: str) -> tuple:
     case = Case.objects.get(number=number)
-    return (case.status, case.master_id, case.version, case.event_count, case.last_hash,
-            list(CaseEvent.objects.filter(case=case).order_by("seq").values_list("action", "hash")))
+    return (
+        case.status,
+        case.master_id,
+        case.version,
+        case.event_count,
+        case.last_hash,
+        list(CaseEvent.objects.filter(case=case).order_by("seq").values_list("action", "hash")),
+    )
 
 
 def test_merging_into_another_streets_case_is_refused_like_an_unknown_one(api, demo_city):

@@ -47,15 +47,20 @@ def reported(api, spot):
 
 # ---- one of each kind through the API, in the default language ----------------------------------
 
+
 def test_400_is_chinese(api, spot):
     assert "问题类别" in detail(api().post("/cases", body(spot, category="Z9999")), 400)
-    assert "不在本平台任何网格内" in detail(api().post("/cases", {"title": "路灯不亮", "lon": 116.397, "lat": 39.909}), 400)
+    assert "不在本平台任何网格内" in detail(
+        api().post("/cases", {"title": "路灯不亮", "lon": 116.397, "lat": 39.909}), 400
+    )
 
 
 def test_401_is_chinese(reported):
     assert "令牌" in detail(Client(HTTP_AUTHORIZATION="Bearer not-a-token").get(f"/api/v1/cases/{reported}"), 401)
-    assert "用户名或密码错误" in detail(Client().post("/api/v1/auth/token", {"username": "nobody", "password": "x"},
-                                                   content_type="application/json"), 401)
+    assert "用户名或密码错误" in detail(
+        Client().post("/api/v1/auth/token", {"username": "nobody", "password": "x"}, content_type="application/json"),
+        401,
+    )
 
 
 def test_403_is_chinese(api, reported):
@@ -92,6 +97,7 @@ def test_english_when_asked(api, reported):
 
 # ---- a sweep of bad requests: no English sentence in any default answer --------------------------
 
+
 def test_no_english_sentence_in_any_default_refusal(api, spot, reported):
     worker = api("worker-410102001002001")
     requests = [
@@ -120,7 +126,7 @@ def test_no_english_sentence_in_any_default_refusal(api, spot, reported):
         (api(OTHER_STREET_DISPATCHER).get("/stats/indicators", {"region": "410102001"}), 403),
         (Client().get("/api/v1/grids/locate", {"lon": 116.39, "lat": 39.91}), 404),
         (Client().get("/api/v1/grids/locate", {"lon": 200, "lat": 34.7}), 400),
-        (Client().get("/api/v1/grids", {"limit": 0}), 400),
+        (Client().get("/api/v1/grids", {"limit": 0}), 422),  # outside the declared range: a schema error
         (Client().post("/api/v1/cases", "{not json", content_type="application/json"), 400),
     ]
     for response, status in requests:
@@ -128,6 +134,7 @@ def test_no_english_sentence_in_any_default_refusal(api, spot, reported):
 
 
 # ---- pages -----------------------------------------------------------------------------------------
+
 
 def test_a_refusal_on_the_workers_page_is_chinese(client, demo_city):
     made = h.bring("in_progress_grid")
@@ -143,6 +150,7 @@ def test_a_refusal_on_the_workers_page_is_chinese(client, demo_city):
 
 # ---- the words inside the messages ------------------------------------------------------------------
 
+
 def test_action_names_in_chinese_are_the_terms_of_the_table():
     with translation.override("zh-hans"):
         assert {a: action_name(a) for a in TABLE} == {a: t.label for a, t in TABLE.items()}
@@ -152,28 +160,33 @@ def test_action_names_in_chinese_are_the_terms_of_the_table():
 
 # ---- phone numbers as people type them -------------------------------------------------------------
 
-@pytest.mark.parametrize("typed, stored", [
-    ("13812345678", "13812345678"),
-    ("138 1234 5678", "13812345678"),
-    ("138-1234-5678", "13812345678"),
-    (" 138 - 1234 - 5678 ", "13812345678"),
-    ("+86 138 1234 5678", "13812345678"),
-    ("+86-138-1234-5678", "13812345678"),
-    ("0086 13812345678", "13812345678"),
-    ("１３８ １２３４ ５６７８", "13812345678"),  # full-width digits and space from a Chinese keyboard
-    ("＋８６－１３８１２３４５６７８", "13812345678"),
-    ("(0371) 6688-1234", "037166881234"),
-    ("+86 371 6688 1234", "037166881234"),  # a landline from abroad: the trunk 0 comes back
-    ("+44 20 7946 0958", "+442079460958"),  # another country keeps its code
-    ("12345", "12345"),
-    ("", ""),
-])
+
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("13812345678", "13812345678"),
+        ("138 1234 5678", "13812345678"),
+        ("138-1234-5678", "13812345678"),
+        (" 138 - 1234 - 5678 ", "13812345678"),
+        ("+86 138 1234 5678", "13812345678"),
+        ("+86-138-1234-5678", "13812345678"),
+        ("0086 13812345678", "13812345678"),
+        ("１３８ １２３４ ５６７８", "13812345678"),  # full-width digits and space from a Chinese keyboard
+        ("＋８６－１３８１２３４５６７８", "13812345678"),
+        ("(0371) 6688-1234", "037166881234"),
+        ("+86 371 6688 1234", "037166881234"),  # a landline from abroad: the trunk 0 comes back
+        ("+44 20 7946 0958", "+442079460958"),  # another country keeps its code
+        ("12345", "12345"),
+        ("", ""),
+    ],
+)
 def test_phone_numbers_are_normalised(typed, stored):
     assert normalise_phone(typed) == stored
 
 
-@pytest.mark.parametrize("typed", ["138abc45678", "电话13812345678", "138+1234", "++8613812345678", "12",
-                                   "1234567890123456"])
+@pytest.mark.parametrize(
+    "typed", ["138abc45678", "电话13812345678", "138+1234", "++8613812345678", "12", "1234567890123456"]
+)
 def test_phone_numbers_that_are_not_refused_in_chinese(typed):
     with pytest.raises(BadInput) as info:
         normalise_phone(typed)

@@ -41,11 +41,19 @@ OUTCOMES = {200, 401, 403, 404, 409}
 
 # the matrix's state columns → the path (helpers.PATHS) that prepares a case in that state
 STATES = {
-    "reported": "reported", "registered": "registered", "dispatched": "dispatched_unit",
-    "in_progress": "in_progress_unit", "extension_pending": "extension_pending",
-    "in_progress_at_grid": "in_progress_grid", "suspended": "suspended",
-    "resolved": "resolved_unit", "verified": "verified", "closed": "closed",
-    "evaluated_dissatisfied": "evaluated_dissatisfied", "rejected": "rejected", "merged": "merged",
+    "reported": "reported",
+    "registered": "registered",
+    "dispatched": "dispatched_unit",
+    "in_progress": "in_progress_unit",
+    "extension_pending": "extension_pending",
+    "in_progress_at_grid": "in_progress_grid",
+    "suspended": "suspended",
+    "resolved": "resolved_unit",
+    "verified": "verified",
+    "closed": "closed",
+    "evaluated_dissatisfied": "evaluated_dissatisfied",
+    "rejected": "rejected",
+    "merged": "merged",
 }
 
 # (role, scope class) → the demo account that stands so to the matrix's case
@@ -73,13 +81,23 @@ ACCOUNTS = {
 
 # one well-formed body per action; "<master>" and "<review_on>" are filled in per case
 BODIES = {
-    "register": {"complexity": "general", "note": "属实，立案"}, "reject": {"reason": "不属于受理范围"},
-    "merge": {"into": "<master>"}, "dispatch": {"unit": h.UNIT}, "accept": {}, "return": {"reason": "不属于本单位职责"},
-    "escalate": {"note": "网格无力解决"}, "request_extension": {"days": 5, "reason": "需要协调"},
-    "grant_extension": {}, "deny_extension": {"reason": "理由不充分"},
-    "suspend": {"reason": "等待资金", "review_on": "<review_on>"}, "resume": {}, "supervise": {"note": "请加快办理"},
-    "resolve": {"result": "已处理完毕", "photos": []}, "verify": {"passed": True, "note": "现场核查通过"},
-    "close": {}, "evaluate": {"satisfaction": "satisfied", "solved": True, "note": "回访"},
+    "register": {"complexity": "general", "note": "属实，立案"},
+    "reject": {"reason": "不属于受理范围"},
+    "merge": {"into": "<master>"},
+    "dispatch": {"unit": h.UNIT},
+    "accept": {},
+    "return": {"reason": "不属于本单位职责"},
+    "escalate": {"note": "网格无力解决"},
+    "request_extension": {"days": 5, "reason": "需要协调"},
+    "grant_extension": {},
+    "deny_extension": {"reason": "理由不充分"},
+    "suspend": {"reason": "等待资金", "review_on": "<review_on>"},
+    "resume": {},
+    "supervise": {"note": "请加快办理"},
+    "resolve": {"result": "已处理完毕", "photos": []},
+    "verify": {"passed": True, "note": "现场核查通过"},
+    "close": {},
+    "evaluate": {"satisfaction": "satisfied", "solved": True, "note": "回访"},
     "reopen": {"reason": "群众不满意"},
 }
 ACTIONS = ("read", *TABLE)
@@ -115,8 +133,9 @@ def test_matrix_is_complete():
 
 def test_docs_show_the_matrix():
     """docs/permissions.md carries the table as scripts/permission_matrix.py renders it from the data."""
-    assert render_docs_table() in (ROOT / "docs" / "permissions.md").read_text(encoding="utf-8"), \
+    assert render_docs_table() in (ROOT / "docs" / "permissions.md").read_text(encoding="utf-8"), (
         "docs/permissions.md is stale: run .venv/bin/python scripts/permission_matrix.py"
+    )
 
 
 @pytest.fixture

@@ -83,16 +83,28 @@ def test_evaluate_with_guessed_codes_is_bounded(demo_city):
     refused = {"403": 0, "429": 0}
     for guess in _guesses(100):
         try:
-            services.evaluate_case(actor=Actor.anonymous("reporter"), number=made.number, satisfaction="satisfied",
-                                   solved=True, tracking_code=guess, client="192.0.2.9")
+            services.evaluate_case(
+                actor=Actor.anonymous("reporter"),
+                number=made.number,
+                satisfaction="satisfied",
+                solved=True,
+                tracking_code=guess,
+                client="192.0.2.9",
+            )
         except TooMany:
             refused["429"] += 1
         except Forbidden:
             refused["403"] += 1
     assert refused == {"403": 5, "429": 95}
     with pytest.raises(TooMany) as info:
-        services.evaluate_case(actor=Actor.anonymous("reporter"), number=made.number, satisfaction="satisfied",
-                               solved=True, tracking_code=made.tracking_code, client="192.0.2.10")
+        services.evaluate_case(
+            actor=Actor.anonymous("reporter"),
+            number=made.number,
+            satisfaction="satisfied",
+            solved=True,
+            tracking_code=made.tracking_code,
+            client="192.0.2.10",
+        )
     assert info.value.status == 429 and info.value.retry_after > 0
     assert Case.objects.get(number=made.number).status == "closed", "nothing was rated"
 
@@ -102,11 +114,19 @@ def test_evaluate_over_the_api_answers_429_with_the_wait(demo_city):
     api = Client()
     body = {"satisfaction": "satisfied", "solved": True}
     for guess in _guesses(5):  # guessed tracking codes (the phone digits rate nothing since issue 10)
-        r = api.post(f"/api/v1/cases/{made.number}/actions/evaluate", {**body, "tracking_code": guess},
-                     content_type="application/json", REMOTE_ADDR="192.0.2.20")
+        r = api.post(
+            f"/api/v1/cases/{made.number}/actions/evaluate",
+            {**body, "tracking_code": guess},
+            content_type="application/json",
+            REMOTE_ADDR="192.0.2.20",
+        )
         assert r.status_code == 403
-    r = api.post(f"/api/v1/cases/{made.number}/actions/evaluate", {**body, "tracking_code": made.tracking_code},
-                 content_type="application/json", REMOTE_ADDR="192.0.2.20")
+    r = api.post(
+        f"/api/v1/cases/{made.number}/actions/evaluate",
+        {**body, "tracking_code": made.tracking_code},
+        content_type="application/json",
+        REMOTE_ADDR="192.0.2.20",
+    )
     assert r.status_code == 429 and "分钟后再试" in r.json()["detail"]
     assert Case.objects.get(number=made.number).status == "closed"
 

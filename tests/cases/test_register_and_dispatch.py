@@ -18,8 +18,9 @@ def _state(number: str):
 
 def test_registers_and_dispatches_with_two_events(demo_city):
     number = report().case.number
-    case = services.register_and_dispatch(actor=actor(DISPATCHER), number=number, category="C0101", unit=UNIT,
-                                          assisting=[], note="核实属实")
+    case = services.register_and_dispatch(
+        actor=actor(DISPATCHER), number=number, category="C0101", unit=UNIT, assisting=[], note="核实属实"
+    )
     assert case.status == "dispatched" and case.lead_unit == UNIT and case.category.code == "C0101"
     events = list(CaseEvent.objects.filter(case=case).order_by("seq"))
     assert [e.action for e in events] == ["report", "register", "dispatch"]

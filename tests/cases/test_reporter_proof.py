@@ -15,8 +15,9 @@ from tests.cases import helpers as h
 
 
 def _evaluate(number, **proof):
-    return services.evaluate_case(actor=Actor.anonymous("reporter"), number=number, satisfaction="satisfied",
-                                  solved=True, **proof)
+    return services.evaluate_case(
+        actor=Actor.anonymous("reporter"), number=number, satisfaction="satisfied", solved=True, **proof
+    )
 
 
 def _refused(number, match, **proof):
@@ -51,8 +52,9 @@ def test_a_handler_cannot_rate_with_the_digits_he_sees(api, demo_city):
     made = h.bring("closed")
     case = made.case()
     masked = api(h.dispatcher_for(case.platform)).get(f"/cases/{made.number}").json()["reporter"]["phone"]
-    r = api(language="en").act(made.number, "evaluate", {"satisfaction": "satisfied", "solved": True,
-                                                         "phone_last4": masked[-4:]})
+    r = api(language="en").act(
+        made.number, "evaluate", {"satisfaction": "satisfied", "solved": True, "phone_last4": masked[-4:]}
+    )
     assert r.status_code == 403 and NOT_BY_DIGITS in r.json()["detail"]
     assert Case.objects.get(number=made.number).status == "closed"
 
@@ -100,17 +102,22 @@ def test_the_state_still_rules(demo_city):
 
 # ---- over the API ----------------------------------------------------------------------------------
 
+
 def test_api_evaluate_with_phone_last4(api, demo_city):
     """Wrong digits and right digits alike: 403 saying to use the tracking code; then the code rates."""
     made = h.bring("closed")
     resident = api(language="en")
     for digits in ("9999", "1234"):
-        r = resident.act(made.number, "evaluate", {"satisfaction": "basically_satisfied", "solved": True,
-                                                   "phone_last4": digits})
+        r = resident.act(
+            made.number, "evaluate", {"satisfaction": "basically_satisfied", "solved": True, "phone_last4": digits}
+        )
         assert r.status_code == 403 and NOT_BY_DIGITS in r.json()["detail"]
         assert Case.objects.get(number=made.number).status == "closed"
-    r = resident.act(made.number, "evaluate", {"satisfaction": "basically_satisfied", "solved": True,
-                                               "tracking_code": made.tracking_code})
+    r = resident.act(
+        made.number,
+        "evaluate",
+        {"satisfaction": "basically_satisfied", "solved": True, "tracking_code": made.tracking_code},
+    )
     assert r.status_code == 200, r.content
     body = r.json()
     assert body["status"] == "evaluated" and "events" not in body and "13700001234" not in str(body)
@@ -127,8 +134,9 @@ def test_staff_evaluate_as_staff_even_with_digits(api, demo_city):
     """A dispatcher with a token records a call-back; the digits in the body are not theirs to use."""
     made = h.bring("closed")
     case = made.case()
-    r = api(h.dispatcher_for(case.platform)).act(made.number, "evaluate",
-                                                 {"satisfaction": "satisfied", "solved": True, "phone_last4": "0000"})
+    r = api(h.dispatcher_for(case.platform)).act(
+        made.number, "evaluate", {"satisfaction": "satisfied", "solved": True, "phone_last4": "0000"}
+    )
     assert r.status_code == 200, r.content
     event = CaseEvent.objects.filter(case__number=made.number).order_by("-seq").first()
     assert event.actor_role == "dispatcher" and event.data["by"] == "dispatcher" and "proof" not in event.data
@@ -147,4 +155,11 @@ def test_public_view_speaks_the_readers_language(demo_city):
         english = public_view(case)
     assert english["status_text"] == "Finished: please rate the result"
     assert [e["label"] for e in english["timeline"]] == [
-        "Reported", "Registered", "Dispatched", "Signed for", "Result reported", "Checked", "Closed"]
+        "Reported",
+        "Registered",
+        "Dispatched",
+        "Signed for",
+        "Result reported",
+        "Checked",
+        "Closed",
+    ]

@@ -19,16 +19,30 @@ STREET_DISPATCHER = "dispatcher-410102001"
 
 
 def report_body(spot, title="小区门口垃圾堆积") -> dict:
-    return {"title": title, "description": "三天没人清运", "lon": spot["lon"], "lat": spot["lat"],
-            "reporter": {"name": "王五", "phone": "13700001234"}}
+    return {
+        "title": title,
+        "description": "三天没人清运",
+        "lon": spot["lon"],
+        "lat": spot["lat"],
+        "reporter": {"name": "王五", "phone": "13700001234"},
+    }
 
 
 def snapshot(number: str) -> tuple:
     from gridgov.cases.models import Case, CaseEvent
 
     case = Case.objects.get(number=number)
-    return (case.status, case.version, case.event_count, case.last_hash, case.lead_unit, case.platform,
-            case.resolve_by, case.accepted_at, CaseEvent.objects.filter(case=case).count())
+    return (
+        case.status,
+        case.version,
+        case.event_count,
+        case.last_hash,
+        case.lead_unit,
+        case.platform,
+        case.resolve_by,
+        case.accepted_at,
+        CaseEvent.objects.filter(case=case).count(),
+    )
 
 
 def dispatched_case(account, spot) -> str:
@@ -37,8 +51,9 @@ def dispatched_case(account, spot) -> str:
     from gridgov.cases import services
     from gridgov.people.actors import Actor
 
-    number = services.report_case(actor=Actor.anonymous(), title="楼道堆放杂物", lon=spot["lon"],
-                                  lat=spot["lat"]).case.number
+    number = services.report_case(
+        actor=Actor.anonymous(), title="楼道堆放杂物", lon=spot["lon"], lat=spot["lat"]
+    ).case.number
     dispatcher = Actor.of(account(STREET_DISPATCHER))
     services.register_case(actor=dispatcher, number=number)
     case = services.dispatch_case(actor=dispatcher, number=number)
@@ -47,6 +62,7 @@ def dispatched_case(account, spot) -> str:
 
 
 # ---- idempotent intake ---------------------------------------------------------------------------
+
 
 def test_same_key_same_body_gives_the_same_case(api, spot):
     from gridgov.cases.models import Case, CaseEvent, IdempotencyKey
@@ -78,8 +94,11 @@ def test_same_key_another_body_is_409(api, spot):
     first = resident.post("/cases", report_body(spot), HTTP_IDEMPOTENCY_KEY="k-42")
     assert first.status_code == 201, first.content
     count = Case.objects.count()
-    for changed in (report_body(spot, title="另一件事"), {**report_body(spot), "lon": spot["lon"] + 1e-5},
-                    {**report_body(spot), "reporter": {"name": "王五", "phone": "13700009999"}}):
+    for changed in (
+        report_body(spot, title="另一件事"),
+        {**report_body(spot), "lon": spot["lon"] + 1e-5},
+        {**report_body(spot), "reporter": {"name": "王五", "phone": "13700009999"}},
+    ):
         r = resident.post("/cases", changed, HTTP_IDEMPOTENCY_KEY="k-42")
         assert r.status_code == 409, r.content
         assert set(r.json()) == {"detail"} and "Idempotency-Key" in r.json()["detail"]
@@ -109,16 +128,20 @@ def test_empty_or_long_key_is_400(api, spot):
 
 # ---- refused transitions change nothing ----------------------------------------------------------
 
-@pytest.mark.parametrize("who, action, body", [
-    (STREET_DISPATCHER, "close", {}),
-    (STREET_DISPATCHER, "register", {}),
-    (STREET_DISPATCHER, "dispatch", {}),
-    (STREET_DISPATCHER, "resume", {}),
-    (STREET_DISPATCHER, "grant_extension", {}),
-    ("worker-410102001002001", "resolve", {"result": "已清理"}),
-    ("worker-410102001002001", "escalate", {"note": "处理不了"}),
-    ("leader-410102001002", "verify", {"passed": True}),
-])
+
+@pytest.mark.parametrize(
+    "who, action, body",
+    [
+        (STREET_DISPATCHER, "close", {}),
+        (STREET_DISPATCHER, "register", {}),
+        (STREET_DISPATCHER, "dispatch", {}),
+        (STREET_DISPATCHER, "resume", {}),
+        (STREET_DISPATCHER, "grant_extension", {}),
+        ("worker-410102001002001", "resolve", {"result": "已清理"}),
+        ("worker-410102001002001", "escalate", {"note": "处理不了"}),
+        ("leader-410102001002", "verify", {"passed": True}),
+    ],
+)
 def test_illegal_transition_is_409_and_changes_nothing(api, account, spot, who, action, body):
     number = dispatched_case(account, spot)
     before = snapshot(number)
@@ -130,16 +153,19 @@ def test_illegal_transition_is_409_and_changes_nothing(api, account, spot, who, 
 
 # 404: the case is out of their sight (answered like an unknown number); 403: they see it, but the
 # table does not give their role (or their post's relation to the case) this action.
-@pytest.mark.parametrize("who, action, body, status", [
-    ("worker-410102001002002", "accept", {}, 404),  # a worker of the neighbouring grid
-    ("leader-410102001003", "accept", {}, 404),  # the leader of another community
-    ("handler-D410102001", "accept", {}, 404),  # a department that is not the lead unit
-    ("dispatcher-410102002", "return", {"reason": "不归我们"}, 404),
-    ("dispatcher-410102002", "supervise", {"note": "快办"}, 404),
-    ("deputy-410102001", "supervise", {"note": "快办"}, 403),
-    ("supervisor", "accept", {}, 403),  # a role the table does not give this action
-    ("admin", "close", {}, 403),
-])
+@pytest.mark.parametrize(
+    "who, action, body, status",
+    [
+        ("worker-410102001002002", "accept", {}, 404),  # a worker of the neighbouring grid
+        ("leader-410102001003", "accept", {}, 404),  # the leader of another community
+        ("handler-D410102001", "accept", {}, 404),  # a department that is not the lead unit
+        ("dispatcher-410102002", "return", {"reason": "不归我们"}, 404),
+        ("dispatcher-410102002", "supervise", {"note": "快办"}, 404),
+        ("deputy-410102001", "supervise", {"note": "快办"}, 403),
+        ("supervisor", "accept", {}, 403),  # a role the table does not give this action
+        ("admin", "close", {}, 403),
+    ],
+)
 def test_actor_outside_scope_is_refused_and_changes_nothing(api, account, spot, who, action, body, status):
     number = dispatched_case(account, spot)
     before = snapshot(number)
@@ -164,6 +190,7 @@ def test_scope_is_checked_before_state(api, account, spot):
 
 # ---- races between processes (PostgreSQL) --------------------------------------------------------
 
+
 def _on_postgresql() -> bool:
     from django.db import connection
 
@@ -173,7 +200,8 @@ def _on_postgresql() -> bool:
 needs_postgresql = pytest.mark.skipif(
     "not _on_postgresql()",
     reason="races need real concurrent connections and row locks: SQLite's test database lives in one "
-           "process's memory and serialises writers; run with GRIDGOV_DATABASE_URL=postgresql://…")
+    "process's memory and serialises writers; run with GRIDGOV_DATABASE_URL=postgresql://…",
+)
 
 
 def _test_database_url() -> str:
@@ -211,8 +239,9 @@ def _contender(env: dict, barrier, results, index: int, username: str | None, ca
             client.get("/api/v1/openapi.json")  # warm up URL resolving and the schema before the start
             connection.ensure_connection()
             barrier.wait(timeout=60)
-            r = client.post("/api/v1/cases", kwargs["body"], content_type="application/json",
-                            HTTP_IDEMPOTENCY_KEY=kwargs["key"])
+            r = client.post(
+                "/api/v1/cases", kwargs["body"], content_type="application/json", HTTP_IDEMPOTENCY_KEY=kwargs["key"]
+            )
             outcome = (r.status_code, r.json())
         else:
             connection.ensure_connection()
@@ -234,10 +263,15 @@ def race(contenders: list[tuple[str | None, str, dict]]) -> list[tuple]:
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(len(contenders))
     results = ctx.Queue()
-    env = {"DJANGO_SETTINGS_MODULE": "gridgov.settings", "GRIDGOV_DATABASE_URL": _test_database_url(),
-           "GRIDGOV_REDIS_URL": ""}
-    processes = [ctx.Process(target=_contender, args=(env, barrier, results, i, username, call, kwargs), daemon=True)
-                 for i, (username, call, kwargs) in enumerate(contenders)]
+    env = {
+        "DJANGO_SETTINGS_MODULE": "gridgov.settings",
+        "GRIDGOV_DATABASE_URL": _test_database_url(),
+        "GRIDGOV_REDIS_URL": "",
+    }
+    processes = [
+        ctx.Process(target=_contender, args=(env, barrier, results, i, username, call, kwargs), daemon=True)
+        for i, (username, call, kwargs) in enumerate(contenders)
+    ]
     for p in processes:
         p.start()
     outcomes: dict[int, tuple] = {}
@@ -249,7 +283,9 @@ def race(contenders: list[tuple[str | None, str, dict]]) -> list[tuple]:
                 outcomes[index] = outcome
             except queue.Empty:
                 # a process that died without reporting (it could not even import) fails the test at once
-                dead = [p.exitcode for i, p in enumerate(processes) if i not in outcomes and p.exitcode not in (None, 0)]
+                dead = [
+                    p.exitcode for i, p in enumerate(processes) if i not in outcomes and p.exitcode not in (None, 0)
+                ]
                 assert not dead, f"a racing process died with exit code {dead}"
                 assert time.monotonic() < deadline, f"the race did not finish: {outcomes}"
     finally:
@@ -273,7 +309,7 @@ def one_winner(outcomes: list[tuple]) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_two_people_race_to_accept_resolve_and_close(account, spot):
     from gridgov.cases import services
-    from gridgov.cases.audit import verify_chains
+    from gridgov.cases.chains import verify_chains
     from gridgov.cases.models import Case, CaseEvent
     from gridgov.people.actors import Actor
 
@@ -286,8 +322,9 @@ def test_two_people_race_to_accept_resolve_and_close(account, spot):
     assert Case.objects.get(number=number).status == "in_progress"
 
     body = {"result": "已清理楼道"}
-    outcomes = race([(worker, "resolve", {"number": number, "body": body}),
-                     (leader, "resolve", {"number": number, "body": body})])
+    outcomes = race(
+        [(worker, "resolve", {"number": number, "body": body}), (leader, "resolve", {"number": number, "body": body})]
+    )
     one_winner(outcomes)
     assert events.filter(action="resolve").count() == 1
     case = Case.objects.get(number=number)
@@ -302,7 +339,14 @@ def test_two_people_race_to_accept_resolve_and_close(account, spot):
     assert case.status == "closed"
     assert list(events.order_by("seq").values_list("seq", flat=True)) == list(range(1, case.event_count + 1))
     assert list(events.order_by("seq").values_list("action", flat=True)) == [
-        "report", "register", "dispatch", "accept", "resolve", "verify", "close"]
+        "report",
+        "register",
+        "dispatch",
+        "accept",
+        "resolve",
+        "verify",
+        "close",
+    ]
     assert verify_chains([number]).ok
 
 
@@ -312,8 +356,9 @@ def test_two_processes_posting_the_same_idempotency_key_make_one_case(spot):
     from gridgov.cases.models import Case, IdempotencyKey
 
     body = report_body(spot, title="并发重试的上报")
-    outcomes = race([(None, "post_case", {"body": body, "key": "k-race-1"}),
-                     (None, "post_case", {"body": body, "key": "k-race-1"})])
+    outcomes = race(
+        [(None, "post_case", {"body": body, "key": "k-race-1"}), (None, "post_case", {"body": body, "key": "k-race-1"})]
+    )
     assert [status for status, _ in outcomes] == [201, 201], outcomes
     numbers = {made["number"] for _, made in outcomes}
     codes = {made["tracking_code"] for _, made in outcomes}

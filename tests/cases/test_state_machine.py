@@ -16,11 +16,12 @@ After every step:
 - counts add up: cases by status sum to the cases, event_count and version follow the events,
   return/rework/extension/escalation/reopen counters equal the events that count them;
 - sign_by/resolve_by never move without an event (and an event that records deadlines matches);
-- the hash chains verify (audit.verify_chains).
+- the hash chains verify (chains.verify_chains).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -30,11 +31,17 @@ from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition, rule,
-                                 run_state_machine_as_test)
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from gridgov.cases import services
-from gridgov.cases.audit import verify_chains
+from gridgov.cases.chains import verify_chains
 from gridgov.cases.models import Case, CaseEvent, IdempotencyKey, Status
 from gridgov.cases.transitions import TABLE
 from gridgov.core.errors import GridgovError
@@ -53,14 +60,33 @@ STARTS = [
 OTHER_STREET_GRID = f"{h.OTHER_STREET}001001"
 GRIDS = [h.GRID, h.SIBLING_GRID, OTHER_STREET_GRID]
 POOL = [  # every role, inside and outside the grids above
-    "dispatcher", f"dispatcher-{h.STREET}", f"dispatcher-{h.OTHER_STREET}",
-    f"handler-{h.UNIT}", f"handler-{h.OTHER_UNIT}",
-    f"worker-{h.GRID}", f"worker-{h.SIBLING_GRID}", f"worker-{OTHER_STREET_GRID}",
-    f"leader-{h.COMMUNITY}", f"leader-{OTHER_STREET_GRID[:12]}",
-    "supervisor", f"supervisor-{h.STREET}", "leader", f"deputy-{h.STREET}", f"mediator-{h.OTHER_STREET}", "admin",
+    "dispatcher",
+    f"dispatcher-{h.STREET}",
+    f"dispatcher-{h.OTHER_STREET}",
+    f"handler-{h.UNIT}",
+    f"handler-{h.OTHER_UNIT}",
+    f"worker-{h.GRID}",
+    f"worker-{h.SIBLING_GRID}",
+    f"worker-{OTHER_STREET_GRID}",
+    f"leader-{h.COMMUNITY}",
+    f"leader-{OTHER_STREET_GRID[:12]}",
+    "supervisor",
+    f"supervisor-{h.STREET}",
+    "leader",
+    f"deputy-{h.STREET}",
+    f"mediator-{h.OTHER_STREET}",
+    "admin",
 ]
-REPORTERS = [None, None, f"worker-{h.GRID}", "dispatcher", f"deputy-{h.STREET}", "supervisor", "admin",
-             f"handler-{h.UNIT}"]
+REPORTERS = [
+    None,
+    None,
+    f"worker-{h.GRID}",
+    "dispatcher",
+    f"deputy-{h.STREET}",
+    "supervisor",
+    "admin",
+    f"handler-{h.UNIT}",
+]
 TITLES = ["井盖缺失", "路灯不亮", "垃圾堆积", "占道经营"]
 FORWARD = {  # the main path, with the side exits of each status
     "reported": ["register"] * 6 + ["reject", "merge"],
@@ -73,17 +99,24 @@ FORWARD = {  # the main path, with the side exits of each status
     "closed": ["evaluate"],
     "evaluated": ["reopen"],
 }
-STATEFUL = settings(max_examples=35, stateful_step_count=30, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                           HealthCheck.data_too_large])
+STATEFUL = settings(
+    max_examples=35,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def _red(row: dict, now: datetime) -> bool:
-    """DESIGN.md §3: red when overdue — the resolve deadline, or the signing one while unsigned."""
+    """docs/architecture.md §3: red when overdue — the resolve deadline, or the signing one while unsigned."""
     if row["resolve_by"] is None:
         return False
-    return now > row["resolve_by"] or (row["status"] == "dispatched" and row["accepted_at"] is None
-                                       and row["sign_by"] is not None and now > row["sign_by"])
+    return now > row["resolve_by"] or (
+        row["status"] == "dispatched"
+        and row["accepted_at"] is None
+        and row["sign_by"] is not None
+        and now > row["sign_by"]
+    )
 
 
 def _passed(row: dict, now: datetime) -> list[datetime]:
@@ -134,19 +167,30 @@ class ClosedLoop(RuleBasedStateMachine):
 
     def _new_report(self, *, grid, username, on_spot, title, key=None, kwargs=None):
         lon, lat = h.point_in(grid)
-        kwargs = kwargs or {"title": title, "description": "随机上报", "lon": lon, "lat": lat,
-                            "reporter_name": "赵六", "reporter_phone": "13600001111", "address": "建设路12号院门口"}
+        kwargs = kwargs or {
+            "title": title,
+            "description": "随机上报",
+            "lon": lon,
+            "lat": lat,
+            "reporter_name": "赵六",
+            "reporter_phone": "13600001111",
+            "address": "建设路12号院门口",
+        }
         if on_spot:
             kwargs = {**kwargs, "resolved": {"result": "已就地解决", "photos": []}}
-        may = not on_spot or any(role == "grid_worker" and h.covers(scope, grid)
-                                 for role, scope in self.posts(username))
+        may = not on_spot or any(
+            role == "grid_worker" and h.covers(scope, grid) for role, scope in self.posts(username)
+        )
         before_cases, before_events, before_keys = Case.objects.count(), h.event_total(), IdempotencyKey.objects.count()
         try:
             intake = services.report_case(actor=self.actor(username), idempotency_key=key, at=self.clock, **kwargs)
         except GridgovError as exc:
             assert (exc.status, may) == (403, False), f"report refused with {exc.status}: {exc.message}"
             assert (Case.objects.count(), h.event_total(), IdempotencyKey.objects.count()) == (
-                before_cases, before_events, before_keys), "a refused report left something behind"
+                before_cases,
+                before_events,
+                before_keys,
+            ), "a refused report left something behind"
             return
         assert may, f"{username} reported a case solved on the spot in grid {grid}"
         assert intake.created and intake.tracking_code
@@ -159,7 +203,11 @@ class ClosedLoop(RuleBasedStateMachine):
         assert case.sign_by is None and case.resolve_by is None and case.dispatched_at is None
         if on_spot:
             assert (case.status, case.lead_unit, case.resolved_level, case.resolved_by_id) == (
-                "resolved", grid, "grid", self.pk(username))
+                "resolved",
+                grid,
+                "grid",
+                self.pk(username),
+            )
         else:
             assert case.status == "reported" and not case.lead_unit
         self.events += 1
@@ -186,9 +234,12 @@ class ClosedLoop(RuleBasedStateMachine):
         elif kind == "on_spot":  # by the grid's own worker (allowed); another grid's worker, the grid leader,
             # a dispatcher (403)
             who = data.draw(st.sampled_from(["own", "own", "own", "sibling", "leader", "dispatcher"]))
-            username = {"own": f"worker-{grid}", "dispatcher": f"dispatcher-{grid[:9]}",
-                        "leader": f"leader-{grid[:12]}",
-                        "sibling": f"worker-{h.SIBLING_GRID if grid != h.SIBLING_GRID else h.GRID}"}[who]
+            username = {
+                "own": f"worker-{grid}",
+                "dispatcher": f"dispatcher-{grid[:9]}",
+                "leader": f"leader-{grid[:12]}",
+                "sibling": f"worker-{h.SIBLING_GRID if grid != h.SIBLING_GRID else h.GRID}",
+            }[who]
             key = f"key-{len(self.keys)}-{grid}" if data.draw(st.booleans()) else None
             self._new_report(grid=grid, username=username, on_spot=True, title="井盖松动", key=key)
         elif self.keys:
@@ -238,15 +289,32 @@ class ClosedLoop(RuleBasedStateMachine):
             complexity = data.draw(st.sampled_from([None, "simple", "general", "complex", "legacy", "major"]))
             return {"category": category, "complexity": complexity, "note": text}, category != "ZZ999"
         if action == "merge":
-            into = data.draw(st.sampled_from(sorted(self.cases) + ["20000101000001"]))
+            into = data.draw(st.sampled_from([*sorted(self.cases), "20000101000001"]))
             return {"into": into}, into != case.number and into in self.cases
         if action == "dispatch":
             grid = case.grid.code
-            unit = data.draw(st.sampled_from([None, h.UNIT, h.UNIT, h.OTHER_UNIT, grid, grid, grid[:12], h.SIBLING_GRID,
-                                              OTHER_STREET_GRID, "D410102999"]))
+            unit = data.draw(
+                st.sampled_from(
+                    [
+                        None,
+                        h.UNIT,
+                        h.UNIT,
+                        h.OTHER_UNIT,
+                        grid,
+                        grid,
+                        grid[:12],
+                        h.SIBLING_GRID,
+                        OTHER_STREET_GRID,
+                        "D410102999",
+                    ]
+                )
+            )
             assisting = data.draw(st.sampled_from([None, None, [], [h.OTHER_UNIT], [h.UNIT, grid], ["D410102999"]]))
-            valid = (unit is None or (unit.startswith("D") and unit != "D410102999")
-                     or (not unit.startswith("D") and h.covers(case.platform, unit)))
+            valid = (
+                unit is None
+                or (unit.startswith("D") and unit != "D410102999")
+                or (not unit.startswith("D") and h.covers(case.platform, unit))
+            )
             return {"unit": unit, "assisting": assisting, "note": text}, valid and assisting != ["D410102999"]
         if action in ("accept", "grant_extension", "resume", "close"):
             return {}, True
@@ -266,10 +334,12 @@ class ClosedLoop(RuleBasedStateMachine):
         if action == "verify":
             return {"passed": data.draw(st.booleans()), "note": text}, True
         if action == "evaluate":
-            satisfaction = data.draw(st.sampled_from(["satisfied", "basically_satisfied", "dissatisfied",
-                                                      "dissatisfied", "so-so"]))
+            satisfaction = data.draw(
+                st.sampled_from(["satisfied", "basically_satisfied", "dissatisfied", "dissatisfied", "so-so"])
+            )
             return {"satisfaction": satisfaction, "solved": data.draw(st.booleans()), "note": text}, (
-                satisfaction != "so-so")
+                satisfaction != "so-so"
+            )
         raise AssertionError(action)
 
     def _act(self, data):
@@ -298,9 +368,10 @@ class ClosedLoop(RuleBasedStateMachine):
             username = self._fitting_actor(data, action, case)
         else:
             username = data.draw(st.sampled_from([*POOL, None]))
-        attempt = h.Attempt(action, body, username, tracking=tracking,
-                            tracking_ok=tracking == self.cases[number]["code"])
-        kw = dict(posts=self.posts(username), user_pk=self.pk(username), via_api=False)
+        attempt = h.Attempt(
+            action, body, username, tracking=tracking, tracking_ok=tracking == self.cases[number]["code"]
+        )
+        kw = {"posts": self.posts(username), "user_pk": self.pk(username), "via_api": False}
         full = h.allowed_statuses(attempt, case, **kw)
         generic = h.expected_status(attempt, case, generic_only=True, **kw)
         allowed = full if valid else ({generic} if generic != 200 else {400, *full})
@@ -317,8 +388,16 @@ class ClosedLoop(RuleBasedStateMachine):
         where = f"{action} {body} by {username or ('reporter' if tracking else 'anonymous')} on {before['status']}"
         assert got in allowed, f"{where}: {got} {message!r}, the table says {sorted(allowed)}"
         if got == 200:
-            problems = h.check_success(action, body, before, after, new, acting_user_pk=self.pk(username),
-                                       reporter=username is None, deadlines_recorded="always")
+            problems = h.check_success(
+                action,
+                body,
+                before,
+                after,
+                new,
+                acting_user_pk=self.pk(username),
+                reporter=username is None,
+                deadlines_recorded="always",
+            )
             assert not problems, f"{where}:\n" + "\n".join(problems)
             assert new[0].at == self.clock
             self.events += 1
@@ -363,12 +442,15 @@ class ClosedLoop(RuleBasedStateMachine):
                 assert e.action == "supervise" and e.actor_id is None and e.actor_role == "system", e.__dict__
                 assert e.at == self.clock and e.from_status == e.to_status == was["status"]
                 assert was["status"] in ("dispatched", "in_progress") and _red(was, self.clock), (
-                    f"{number}: automatic 督办 on a case that is not overdue ({was['status']})")
+                    f"{number}: automatic 督办 on a case that is not overdue ({was['status']})"
+                )
                 key = e.data.get("overdue")  # names the deadline it is about, which has passed
                 assert isinstance(key, str) and any(iso(d) in key for d in _passed(was, self.clock)), (
-                    f"{number}: automatic 督办 keyed {key!r}; passed deadlines {_passed(was, self.clock)}")
-                earlier = CaseEvent.objects.filter(case_id=was["id"], action="supervise", actor_role="system",
-                                                   seq__lt=e.seq, data__overdue=key)
+                    f"{number}: automatic 督办 keyed {key!r}; passed deadlines {_passed(was, self.clock)}"
+                )
+                earlier = CaseEvent.objects.filter(
+                    case_id=was["id"], action="supervise", actor_role="system", seq__lt=e.seq, data__overdue=key
+                )
                 assert not earlier.exists(), f"{number}: a second automatic 督办 for the same deadline"
                 supervised += 1
                 self.events += 1
@@ -379,12 +461,15 @@ class ClosedLoop(RuleBasedStateMachine):
             if now_row["status"] in ("dispatched", "in_progress") and now_row["resolve_by"] is not None:
                 assert (now_row["light"] == "red") == _red(now_row, self.clock), (
                     f"{number}: light {now_row['light']} at {self.clock} with sign_by {now_row['sign_by']}, "
-                    f"resolve_by {now_row['resolve_by']}, {now_row['status']}")
+                    f"resolve_by {now_row['resolve_by']}, {now_row['status']}"
+                )
                 if _red(now_row, self.clock):  # a red running case has been pressed for a missed deadline
-                    wanted = ([now_row["resolve_by"]] if now_row["status"] == "in_progress"
-                              else _passed(now_row, self.clock))
-                    keys = CaseEvent.objects.filter(case_id=was["id"], action="supervise", actor_role="system"
-                                                    ).values_list("data__overdue", flat=True)
+                    wanted = (
+                        [now_row["resolve_by"]] if now_row["status"] == "in_progress" else _passed(now_row, self.clock)
+                    )
+                    keys = CaseEvent.objects.filter(
+                        case_id=was["id"], action="supervise", actor_role="system"
+                    ).values_list("data__overdue", flat=True)
                     assert any(iso(d) in (k or "") for k in keys for d in wanted), (number, list(keys), wanted)
         assert result.supervised == supervised
         assert h.event_total() == self.events
@@ -414,7 +499,7 @@ class ClosedLoop(RuleBasedStateMachine):
             assert r["event_count"] == len(file) == mine["events"], (number, r["event_count"], len(file))
             assert r["status"] == file[-1]["to_status"], (number, r["status"], file[-1])
             assert file[0]["action"] in ("report", "resolve_on_spot") and file[0]["from_status"] == ""
-            for prev, e in zip(file, file[1:]):
+            for prev, e in itertools.pairwise(file):
                 assert e["from_status"] == prev["to_status"], (number, prev["action"], e["action"])
                 if e["action"] in TABLE:
                     t = TABLE[e["action"]]
@@ -424,13 +509,15 @@ class ClosedLoop(RuleBasedStateMachine):
                     assert e["to_status"] == target, (number, e["action"], e["to_status"])
             count = Counter(e["action"] for e in file)
             assert r["return_count"] == count["return"]
-            assert r["rework_count"] == sum(1 for e in file
-                                            if e["action"] == "verify" and e["data"].get("passed") is False)
+            assert r["rework_count"] == sum(
+                1 for e in file if e["action"] == "verify" and e["data"].get("passed") is False
+            )
             assert r["extension_count"] == count["grant_extension"]
             assert r["escalation_count"] == count["escalate"]
             assert r["reopen_count"] == count["reopen"] <= 1
-            overdue = [e["data"].get("overdue") for e in file
-                       if e["action"] == "supervise" and e["actor_role"] == "system"]
+            overdue = [
+                e["data"].get("overdue") for e in file if e["action"] == "supervise" and e["actor_role"] == "system"
+            ]
             assert len(overdue) == len(set(overdue)), (number, overdue)
             assert r["version"] >= seen["version"], (number, r["version"], seen["version"])
             assert (r["version"] != seen["version"]) == (r["event_count"] != seen["event_count"]), number
@@ -447,6 +534,7 @@ def test_closed_loop_state_machine(demo_city):
 
 
 # ---- two findings, as plain regression tests ------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_sweep_presses_again_when_the_resolve_deadline_passes_after_a_late_signing(demo_city):
@@ -469,8 +557,9 @@ def test_sweep_presses_again_when_the_resolve_deadline_passes_after_a_late_signi
     services.sweep_deadlines(now=overdue)
     case.refresh_from_db()
     assert case.light == "red"
-    pressed = [e for e in CaseEvent.objects.filter(case=case, action="supervise").order_by("seq")
-               if e.at > case.resolve_by]
+    pressed = [
+        e for e in CaseEvent.objects.filter(case=case, action="supervise").order_by("seq") if e.at > case.resolve_by
+    ]
     assert len(pressed) == 1, [(e.at, e.data) for e in CaseEvent.objects.filter(case=case, action="supervise")]
     for e in CaseEvent.objects.filter(case=case, action="supervise"):
         if "overdue" in e.data and e.data["overdue"] == iso(case.resolve_by):
@@ -479,7 +568,7 @@ def test_sweep_presses_again_when_the_resolve_deadline_passes_after_a_late_signi
 
 @pytest.mark.django_db
 def test_resolve_on_spot_is_for_the_grid_worker(demo_city):
-    """DESIGN.md §3: resolve_on_spot is for "the grid worker of the grid" (level grid), and the service's
+    """docs/architecture.md §3: resolve_on_spot is for "the grid worker of the grid" (level grid), and the service's
     own message says so; the leader of the community is not that worker."""
     before = (Case.objects.count(), h.event_total())
     with pytest.raises(GridgovError) as refused:

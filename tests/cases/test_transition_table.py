@@ -1,4 +1,4 @@
-"""The table of the closed loop (DESIGN.md §3), exhaustively: every action × every status × every role.
+"""The table of the closed loop (docs/architecture.md §3), exhaustively: every action × every status × every role.
 
 For each path in `helpers.PATHS` (a fresh case brought to one status through the real services) and
 each action of `transitions.TABLE`, every demo account of every role — the ones whose scope covers
@@ -33,7 +33,7 @@ from gridgov.people.models import Post, Role
 
 from . import helpers as h
 
-# ---- the table as DESIGN.md §3 writes it (an independent copy: the product's TABLE must agree) -----
+# ---- the table as docs/architecture.md §3 writes it (an independent copy: the product's TABLE must agree) -----
 
 LEAD = {"department_handler", "grid_worker", "grid_leader"}
 GRID_STAFF = {"grid_worker", "grid_leader"}
@@ -134,15 +134,37 @@ def _pool(case) -> list[str]:
     """Demo accounts of every role whose scope covers the case (its grid, its platform, its lead unit),
     and, for the roles in the table, the same roles elsewhere."""
     worker, leader = h.grid_staff(case.grid.code)
-    other_community = (Post.objects.filter(role="grid_leader", scope__startswith=h.STREET).exclude(scope=h.COMMUNITY)
-                       .order_by("scope").values_list("scope", flat=True).first())
-    inside = [h.dispatcher_for(h.STREET), "dispatcher", f"handler-{h.UNIT}", worker, leader,
-              f"supervisor-{h.STREET}", "supervisor", "leader", f"deputy-{h.STREET}", f"mediator-{h.STREET}", "admin",
-              "auditor"]
+    other_community = (
+        Post.objects.filter(role="grid_leader", scope__startswith=h.STREET)
+        .exclude(scope=h.COMMUNITY)
+        .order_by("scope")
+        .values_list("scope", flat=True)
+        .first()
+    )
+    inside = [
+        h.dispatcher_for(h.STREET),
+        "dispatcher",
+        f"handler-{h.UNIT}",
+        worker,
+        leader,
+        f"supervisor-{h.STREET}",
+        "supervisor",
+        "leader",
+        f"deputy-{h.STREET}",
+        f"mediator-{h.STREET}",
+        "admin",
+        "auditor",
+    ]
     if case.lead_unit and h.unit_actor(case.lead_unit) not in inside:
         inside.append(h.unit_actor(case.lead_unit))
-    outside = [h.dispatcher_for(h.OTHER_STREET), f"handler-{h.OTHER_UNIT}", f"worker-{h.SIBLING_GRID}",
-               f"worker-{h.OTHER_STREET}001001", f"leader-{other_community}", f"supervisor-{h.OTHER_STREET}"]
+    outside = [
+        h.dispatcher_for(h.OTHER_STREET),
+        f"handler-{h.OTHER_UNIT}",
+        f"worker-{h.SIBLING_GRID}",
+        f"worker-{h.OTHER_STREET}001001",
+        f"leader-{other_community}",
+        f"supervisor-{h.OTHER_STREET}",
+    ]
     return list(dict.fromkeys(inside + outside))
 
 
@@ -177,11 +199,16 @@ def _attempts(action: str, body: dict, made: h.Made, pool: list[str], who: Who) 
 def _try(attempt: h.Attempt, made: h.Made, case, before: dict, total: int, who: Who) -> list[str]:
     """One attempt in a savepoint that is rolled back; the problems found."""
     problems = []
-    name = attempt.username or {None: "anonymous", True: "reporter", False: "wrong tracking code"}[
-        attempt.tracking_ok if attempt.tracking is not None else None]
+    name = (
+        attempt.username
+        or {None: "anonymous", True: "reporter", False: "wrong tracking code"}[
+            attempt.tracking_ok if attempt.tracking is not None else None
+        ]
+    )
     with transaction.atomic():
-        want = h.allowed_statuses(attempt, case, via_api=True, posts=who.posts_of(attempt.username),
-                                  user_pk=who.pk(attempt.username))
+        want = h.allowed_statuses(
+            attempt, case, via_api=True, posts=who.posts_of(attempt.username), user_pk=who.pk(attempt.username)
+        )
         body = dict(attempt.body)
         if attempt.tracking is not None:
             body["tracking_code"] = attempt.tracking
@@ -195,8 +222,15 @@ def _try(attempt: h.Attempt, made: h.Made, case, before: dict, total: int, who: 
         if got not in want:
             problems.append(f"{name}: HTTP {got} but the table says {'/'.join(map(str, sorted(want)))} ({text})")
         if got == 200 or new or after != before:
-            found = h.check_success(attempt.action, attempt.body, before, after, new,
-                                    acting_user_pk=who.pk(attempt.username), reporter=attempt.username is None)
+            found = h.check_success(
+                attempt.action,
+                attempt.body,
+                before,
+                after,
+                new,
+                acting_user_pk=who.pk(attempt.username),
+                reporter=attempt.username is None,
+            )
             if h.event_total() != total + len(new):
                 found.append("events were written on another case")
             if response is not None and got == 200 and response.json().get("status") != after["status"]:
@@ -252,7 +286,7 @@ def test_every_action_by_every_role(api, spot, quiet_requests, path):
     for username in [*pool, None]:
         who.client(username)  # tokens outside the savepoints that are rolled back
     problems = []
-    for variant, (action, template) in VARIANTS.items():
+    for _variant, (action, template) in VARIANTS.items():
         body = _body(template, made)
         for attempt in _attempts(action, body, made, pool, who):
             problems += _try(attempt, made, case, before, total, who)

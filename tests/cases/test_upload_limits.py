@@ -35,11 +35,17 @@ def png(size=(64, 48), mode="RGB") -> bytes:
 
 
 def post(client: Client, data: bytes, addr: str = "192.0.2.10", **headers):
-    return client.post("/api/v1/uploads", {"file": SimpleUploadedFile("p.png", data, "image/png")},
-                       REMOTE_ADDR=addr, HTTP_ACCEPT_LANGUAGE="zh-hans", **headers)
+    return client.post(
+        "/api/v1/uploads",
+        {"file": SimpleUploadedFile("p.png", data, "image/png")},
+        REMOTE_ADDR=addr,
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+        **headers,
+    )
 
 
 # ---- pixels before decoding -------------------------------------------------------------------------
+
 
 def test_a_small_file_of_huge_dimensions_is_refused_before_decoding(db, monkeypatch):
     bomb = png((9400, 9400), mode="1")  # 88 megapixels in a few hundred KB: the attack's file
@@ -48,8 +54,8 @@ def test_a_small_file_of_huge_dimensions_is_refused_before_decoding(db, monkeypa
     real_load = Image.Image.load
     monkeypatch.setattr(Image.Image, "load", lambda self, *a, **k: decoded.append(self.size) or real_load(self))
     from PIL import ImageFile
-    monkeypatch.setattr(ImageFile.ImageFile, "load",
-                        lambda self, *a, **k: decoded.append(self.size) or real_load(self))
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self, *a, **k: decoded.append(self.size) or real_load(self))
     r = post(Client(), bomb)
     assert r.status_code == 400, r.content
     assert "像素" in r.json()["detail"] and "9400×9400" in r.json()["detail"]
@@ -72,6 +78,7 @@ def test_an_animated_image_is_refused(db):
 
 
 # ---- anonymous uploads per address ---------------------------------------------------------------------
+
 
 def test_the_31st_anonymous_upload_in_an_hour_is_429_and_others_are_not_held(demo_city):
     client, small = Client(), png()
@@ -101,17 +108,24 @@ def test_the_hourly_limit_passes(demo_city):
 
 # ---- unattached uploads are purged ---------------------------------------------------------------------
 
+
 def _age(*stored: Upload, days: float) -> None:
     Upload.objects.filter(id__in=[u.id for u in stored]).update(created_at=timezone.now() - timedelta(days=days))
 
 
-def test_purge_removes_only_old_unattached_uploads_and_their_files(demo_city, media_root,
-                                                                 django_capture_on_commit_callbacks):
+def test_purge_removes_only_old_unattached_uploads_and_their_files(
+    demo_city, media_root, django_capture_on_commit_callbacks
+):
     lone, fresh, reported, resolved = (uploads.store_upload(data=png()) for _ in range(4))
     made = h.bring("in_progress_unit")
     intake = h.report(photos=[reported.id])
-    services.perform("resolve", actor=h.actor(h.unit_actor(made.case().lead_unit)), number=made.number,
-                     result="已修复", photos=[resolved.id])
+    services.perform(
+        "resolve",
+        actor=h.actor(h.unit_actor(made.case().lead_unit)),
+        number=made.number,
+        result="已修复",
+        photos=[resolved.id],
+    )
     _age(lone, reported, resolved, days=2)
     _age(fresh, days=0.5)
     files = [Path(lone.file.path), Path(lone.thumbnail.path)]
@@ -151,11 +165,21 @@ def test_the_purge_runs_periodically():
 
 # ---- a case's photos in all ---------------------------------------------------------------------------
 
+
 def _ids(n: int) -> list[str]:
     made = []
     for _ in range(n):
-        made.append(Upload.objects.create(id=secrets.token_hex(16), file="uploads/x.jpg", content_type="image/jpeg",
-                                          size=1, width=1, height=1, sha256="0" * 64).id)
+        made.append(
+            Upload.objects.create(
+                id=secrets.token_hex(16),
+                file="uploads/x.jpg",
+                content_type="image/jpeg",
+                size=1,
+                width=1,
+                height=1,
+                sha256="0" * 64,
+            ).id
+        )
     return made
 
 

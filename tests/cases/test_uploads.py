@@ -38,8 +38,9 @@ def phone_photo(size=(4000, 3000), fmt="JPEG") -> bytes:
 
 
 def upload(api_client, data: bytes, name="photo.jpg", content_type="image/jpeg"):
-    return api_client.client.post("/api/v1/uploads", {"file": SimpleUploadedFile(name, data, content_type)},
-                                  **api_client.headers)
+    return api_client.client.post(
+        "/api/v1/uploads", {"file": SimpleUploadedFile(name, data, content_type)}, **api_client.headers
+    )
 
 
 def test_photo_is_stored_without_exif_and_scaled_down(api, media_root):
@@ -74,11 +75,14 @@ def test_png_with_exif_is_re_encoded(api):
     assert stored.uploaded_by.username == "worker-410102001002001"
 
 
-@pytest.mark.parametrize("data, name, words", [
-    (b"%PDF-1.4 this is not a photo\n" * 20, "report.pdf", "not an image"),
-    (b"\xff\xd8\xff\xe0 a broken jpeg", "broken.jpg", "not an image"),
-    (b"", "empty.jpg", "empty"),
-])
+@pytest.mark.parametrize(
+    "data, name, words",
+    [
+        (b"%PDF-1.4 this is not a photo\n" * 20, "report.pdf", "not an image"),
+        (b"\xff\xd8\xff\xe0 a broken jpeg", "broken.jpg", "not an image"),
+        (b"", "empty.jpg", "empty"),
+    ],
+)
 def test_non_images_and_empty_files_are_400(api, data, name, words):
     before = Upload.objects.count()
     r = upload(api(language="en"), data, name=name)

@@ -1,18 +1,8 @@
 """Helpers for the admin tests of issue 9: a superuser's client and a change form's data as the browser posts it."""
 
-import pytest
 from django.db.models import Model
 
 from gridgov.core.models import AuditEvent
-
-
-@pytest.fixture
-def root(client, django_user_model):
-    """A client signed in as a superuser of its own (the demo city has an `admin` too; we leave it alone)."""
-    user = django_user_model.objects.create_superuser("cfg-root", "cfg-root@example.org", "cfg-Root-pass-1")
-    client.force_login(user)
-    client.user = user
-    return client
 
 
 def _value(value):

@@ -9,7 +9,6 @@ from django.contrib import admin
 from gridgov.cases.models import Case
 from gridgov.core.models import AuditEvent
 from tests.cases.helpers import bring
-from tests.config.admin_util import root  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +16,7 @@ pytestmark = pytest.mark.django_db
 ALLOWED = {"API", "SHA", "WKB", "GeoJSON", "WGS84", "CSV", "Excel", "gridgov", "ID"}
 LABEL = re.compile(r"<label[^>]*>(.*?)</label>", re.S)
 HEADING = re.compile(r'<th[^>]*class="[^"]*column-[^"]*"[^>]*>(.*?)</th>', re.S)
-INLINE_HEADING = re.compile(r'<thead>(.*?)</thead>', re.S)
+INLINE_HEADING = re.compile(r"<thead>(.*?)</thead>", re.S)
 
 
 def text(fragment: str) -> str:
@@ -29,8 +28,10 @@ def english(label: str) -> list[str]:
 
 
 def our_admins():
-    return sorted(((m, a) for m, a in admin.site._registry.items() if m.__module__.startswith("gridgov.")),
-                  key=lambda pair: pair[0]._meta.label)
+    return sorted(
+        ((m, a) for m, a in admin.site._registry.items() if m.__module__.startswith("gridgov.")),
+        key=lambda pair: pair[0]._meta.label,
+    )
 
 
 @pytest.fixture
@@ -81,8 +82,18 @@ def test_a_case_shows_its_events_in_chinese(root, cases):
     table = text(events.group(0))
     for word in ("上报", "立案", "派遣", "签收", "处置反馈", "处置中"):
         assert word in table, word
-    for code in ("report", "register", "dispatch", "accept", "resolve", "verify", "in_progress", "grid_worker",
-                 "department_handler", "CaseEvent"):
+    for code in (
+        "report",
+        "register",
+        "dispatch",
+        "accept",
+        "resolve",
+        "verify",
+        "in_progress",
+        "grid_worker",
+        "department_handler",
+        "CaseEvent",
+    ):
         assert not re.search(rf"\b{code}\b", table), code  # "dispatcher-410102001" is a username: data
     assert "流转记录" in table or "案件流转记录" in html
 

@@ -11,9 +11,22 @@ from django.contrib.admin import ModelAdmin
 from django.test import RequestFactory
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "gridgov"
-ADMIN_FILES = sorted(SRC.glob("*/admin.py")) + [SRC / "core" / "admin_forms.py", SRC / "core" / "admin_io.py"]
-WRITES = {"save", "delete", "create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "update",
-          "save_model", "delete_model", "delete_queryset", "save_formset", "save_related"}
+ADMIN_FILES = [*sorted(SRC.glob("*/admin.py")), SRC / "core" / "admin_forms.py", SRC / "core" / "admin_io.py"]
+WRITES = {
+    "save",
+    "delete",
+    "create",
+    "get_or_create",
+    "update_or_create",
+    "bulk_create",
+    "bulk_update",
+    "update",
+    "save_model",
+    "delete_model",
+    "delete_queryset",
+    "save_formset",
+    "save_related",
+}
 
 
 def _writes(path: Path) -> list[str]:
@@ -48,7 +61,9 @@ def test_every_writing_admin_path_is_a_service_or_switched_off(django_user_model
         cls = type(model_admin)
         name = cls.__name__
         saves = cls.save_model is not ModelAdmin.save_model
-        deletes = cls.delete_model is not ModelAdmin.delete_model and cls.delete_queryset is not ModelAdmin.delete_queryset
+        deletes = (
+            cls.delete_model is not ModelAdmin.delete_model and cls.delete_queryset is not ModelAdmin.delete_queryset
+        )
         if not saves:
             assert not model_admin.has_add_permission(request), f"{name} adds with a bare model save"
             assert not model_admin.has_change_permission(request), f"{name} changes with a bare model save"

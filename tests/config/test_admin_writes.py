@@ -1,9 +1,9 @@
 """Every admin write goes through a service: checked (a wrong value is a form error and nothing is written)
 and audited. Grids, the dispatch catalogue, classes, units and posts; cases and notifications are read-only."""
 
+import pytest
 import shapely
 from shapely import affinity
-import pytest
 
 from gridgov.core.models import AuditEvent
 from gridgov.grids.locator import Locator
@@ -11,7 +11,7 @@ from gridgov.grids.models import Grid, GridBoundary, TreeVersion
 from gridgov.grids.selectors import current_geometries, load_nodes, tree_version
 from gridgov.people.models import Post, Role, Unit
 from gridgov.routing.models import Category, DispatchRule
-from tests.config.admin_util import audit_rows, form_data, root  # noqa: F401  (fixture)
+from tests.config.admin_util import audit_rows, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +26,7 @@ def a_level3_grid() -> Grid:
 
 
 # ---- grids ----------------------------------------------------------------------------------------
+
 
 def test_renaming_a_grid_bumps_the_tree_version_and_is_audited(root):
     grid = a_level3_grid()
@@ -97,9 +98,17 @@ def test_a_retired_grid_is_shown_not_edited(root):
 
 # ---- the dispatch catalogue -------------------------------------------------------------------------
 
+
 def rule_form(category: Category, **values) -> dict:
-    return {"category": category.pk, "grid_level": "", "district": "410102", "unit": "", "assisting": "",
-            "note": "", **values}
+    return {
+        "category": category.pk,
+        "grid_level": "",
+        "district": "410102",
+        "unit": "",
+        "assisting": "",
+        "note": "",
+        **values,
+    }
 
 
 def test_a_rule_naming_a_unit_that_does_not_exist_is_refused(root):
@@ -108,16 +117,20 @@ def test_a_rule_naming_a_unit_that_does_not_exist_is_refused(root):
     r = root.post("/admin/routing/dispatchrule/add/", rule_form(category, grid_level="3", unit="D410102999"))
     assert r.status_code == 200
     assert "D410102999" in str(r.context["adminform"].form.errors)
-    r = root.post("/admin/routing/dispatchrule/add/", rule_form(category, grid_level="3", unit="D410102011",
-                                                                 assisting="410102999999"))
+    r = root.post(
+        "/admin/routing/dispatchrule/add/",
+        rule_form(category, grid_level="3", unit="D410102011", assisting="410102999999"),
+    )
     assert r.status_code == 200 and "410102999999" in str(r.context["adminform"].form.errors)
     assert (DispatchRule.objects.count(), AuditEvent.objects.count()) == before
 
 
 def test_a_good_rule_is_saved_through_the_service_and_audited(root):
     category = Category.objects.get(code="E0502")
-    r = root.post("/admin/routing/dispatchrule/add/", rule_form(category, grid_level="3", unit="D410102011",
-                                                                 assisting="@2", note="社区先行救助"))
+    r = root.post(
+        "/admin/routing/dispatchrule/add/",
+        rule_form(category, grid_level="3", unit="D410102011", assisting="@2", note="社区先行救助"),
+    )
     assert r.status_code == 302, r.content.decode()[:3000]
     rule = DispatchRule.objects.get(category=category, grid_level=3, district="410102")
     assert (rule.unit, rule.assisting) == ("D410102011", "@2")
@@ -130,9 +143,19 @@ def test_a_good_rule_is_saved_through_the_service_and_audited(root):
 
 def test_the_list_editable_catalogue_checks_units_too(root):
     rule = DispatchRule.objects.get(category__code="E0505", district="410102", grid_level__isnull=True)
-    data = {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0",
-            "form-MAX_NUM_FORMS": "1000", "form-0-id": rule.pk, "form-0-grid_level": "", "form-0-district": "410102",
-            "form-0-unit": "D410102998", "form-0-assisting": "", "form-0-note": "", "_save": "保存"}
+    data = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "form-0-id": rule.pk,
+        "form-0-grid_level": "",
+        "form-0-district": "410102",
+        "form-0-unit": "D410102998",
+        "form-0-assisting": "",
+        "form-0-note": "",
+        "_save": "保存",
+    }
     r = root.post("/admin/routing/dispatchrule/?q=E0505", data)
     assert r.status_code == 200
     rule.refresh_from_db()
@@ -162,6 +185,7 @@ def test_a_class_is_saved_through_the_import_checks(root):
 
 # ---- people -------------------------------------------------------------------------------------------
 
+
 def test_a_post_edited_in_the_admin_goes_through_people_services(root):
     post = Post.objects.filter(role=Role.GRID_WORKER, active=True).order_by("pk").first()
     url = f"/admin/people/post/{post.pk}/change/"
@@ -190,8 +214,18 @@ def test_a_post_over_a_scope_that_does_not_exist_is_refused(root):
 def test_posts_are_added_and_removed_through_the_services(root, django_user_model):
     user = django_user_model.objects.create_user("cfg-new-worker", first_name="新网格员")
     grid = a_level3_grid()
-    r = root.post("/admin/people/post/add/", {"user": user.pk, "role": "grid_worker", "scope": grid.code,
-                                              "title": "网格员", "phone": "", "public": "on", "active": "on"})
+    r = root.post(
+        "/admin/people/post/add/",
+        {
+            "user": user.pk,
+            "role": "grid_worker",
+            "scope": grid.code,
+            "title": "网格员",
+            "phone": "",
+            "public": "on",
+            "active": "on",
+        },
+    )
     assert r.status_code == 302, r.content.decode()[:3000]
     post = Post.objects.get(user=user)
     assert audit_rows("people.assign_post", post.pk)
@@ -214,6 +248,7 @@ def test_a_unit_is_saved_through_the_import_checks_and_never_deleted(root):
 
 
 # ---- read-only admins ------------------------------------------------------------------------------------
+
 
 def test_cases_notifications_and_the_audit_log_are_read_only(root):
     from django.contrib import admin

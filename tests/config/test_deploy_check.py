@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from gridgov.devenv import DEVELOPMENT_SECRET_KEY
+
 PRODUCTION = {
     "GRIDGOV_DEBUG": "0",
     "GRIDGOV_SECRET_KEY": secrets.token_urlsafe(50),
@@ -21,12 +23,20 @@ PRODUCTION = {
 
 def check_deploy(**overrides) -> subprocess.CompletedProcess:
     # a server's environment: none of ours but the database, and not the browser tests' async override
-    env = {k: v for k, v in os.environ.items()
-           if (not k.startswith("GRIDGOV_") or k in ("GRIDGOV_DATABASE_URL", "GRIDGOV_NODE_MODULES"))
-           and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(overrides)
-    return subprocess.run([sys.executable, "-m", "gridgov.cli", "check", "--deploy", "--fail-level", "WARNING"],
-                          env=env, capture_output=True, text=True, timeout=180)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if (not k.startswith("GRIDGOV_") or k in ("GRIDGOV_DATABASE_URL", "GRIDGOV_NODE_MODULES"))
+        and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
+    env.update(DJANGO_SETTINGS_MODULE="gridgov.settings", **overrides)  # production's apps, not the tests'
+    return subprocess.run(
+        [sys.executable, "-m", "gridgov.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def test_production_settings_pass_check_deploy():
@@ -36,11 +46,19 @@ def test_production_settings_pass_check_deploy():
 
 
 def test_development_defaults_are_flagged():
-    result = check_deploy()
+    # the development key as `gridgov demo` declares it (without any key nothing starts: tests/core/test_settings.py)
+    result = check_deploy(GRIDGOV_SECRET_KEY=DEVELOPMENT_SECRET_KEY)
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    for check in ("gridgov.W001", "gridgov.W002", "gridgov.W003", "gridgov.W005", "security.W008",
-                  "security.W012", "security.W004"):
+    for check in (
+        "gridgov.W001",
+        "gridgov.W002",
+        "gridgov.W003",
+        "gridgov.W005",
+        "security.W008",
+        "security.W012",
+        "security.W004",
+    ):
         assert check in output, output
 
 

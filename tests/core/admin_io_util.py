@@ -4,19 +4,9 @@ import csv
 import io
 
 import openpyxl
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from gridgov.core.models import AuditEvent
-
-
-@pytest.fixture
-def root(client, django_user_model):
-    """A client signed in as a superuser of its own (the demo city has an `admin` too; we leave it alone)."""
-    user = django_user_model.objects.create_superuser("io-root", "io-root@example.org", "io-Root-pass-1")
-    client.force_login(user)
-    client.user = user
-    return client
 
 
 def table(response) -> list[list[str]]:
@@ -26,7 +16,7 @@ def table(response) -> list[list[str]]:
     if response["Content-Type"].startswith("text/csv"):
         body = response.content.decode("utf-8")
         assert body.startswith("\ufeff"), "Excel needs the BOM to read UTF-8"
-        return [row for row in csv.reader(io.StringIO(body[1:]))]
+        return list(csv.reader(io.StringIO(body[1:])))
     book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
     rows = [["" if v is None else str(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
     book.close()
@@ -35,7 +25,7 @@ def table(response) -> list[list[str]]:
 
 def as_dicts(rows: list[list[str]]) -> list[dict[str, str]]:
     header, *body = rows
-    return [dict(zip(header, row)) for row in body]
+    return [dict(zip(header, row, strict=False)) for row in body]
 
 
 def csv_upload(rows: list[list], name: str = "upload.csv", encoding: str = "utf-8-sig") -> SimpleUploadedFile:

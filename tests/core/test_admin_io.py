@@ -29,19 +29,23 @@ def test_gb18030_csv_and_excel_cells():
     assert rows == [{"row": 2, "code": "410102001", "name": "12"}]
 
 
-@pytest.mark.parametrize(("header", "problem"), [
-    (["编码", "备注"], "备注"),  # an unknown column: refused rather than silently dropped
-    (["编码", "code"], "code"),  # the same column twice
-    (["名称"], "编码"),  # a required column missing
-])
+@pytest.mark.parametrize(
+    ("header", "problem"),
+    [
+        (["编码", "备注"], "备注"),  # an unknown column: refused rather than silently dropped
+        (["编码", "code"], "code"),  # the same column twice
+        (["名称"], "编码"),  # a required column missing
+    ],
+)
 def test_bad_headers_are_row_1_errors(header, problem):
     with pytest.raises(RowErrors) as caught:
         read(csv_upload([header, ["x"] * len(header)]))
     assert caught.value.errors[0].row == 1 and problem in caught.value.errors[0].message
 
 
-@pytest.mark.parametrize(("name", "content"), [
-    ("a.txt", b"code\nx"), ("a.xlsx", b"not a zip"), ("a.csv", b"\xff\xfe\xfa")])
+@pytest.mark.parametrize(
+    ("name", "content"), [("a.txt", b"code\nx"), ("a.xlsx", b"not a zip"), ("a.csv", b"\xff\xfe\xfa")]
+)
 def test_unreadable_files(name, content):
     with pytest.raises(RowErrors) as caught:
         read_table(content, name, COLUMNS)
@@ -54,7 +58,7 @@ def test_a_file_with_only_a_header_is_refused():
 
 
 def test_excel_export_never_writes_formulas():
-    response = xlsx_response(["a"], [["=HYPERLINK(\"http://x\")"], [3]], "x.xlsx", "表[1]")
+    response = xlsx_response(["a"], [['=HYPERLINK("http://x")'], [3]], "x.xlsx", "表[1]")
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     sheet = book.active
     assert sheet["A2"].data_type == "s" and sheet["A2"].value.startswith("'=")  # issue 10: behind a quote
@@ -78,9 +82,17 @@ def test_export_table_helper_reads_both_formats(db):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", ["/admin/grids/grid/", "/admin/people/post/", "/admin/people/unit/",
-                                 "/admin/routing/category/", "/admin/routing/dispatchrule/",
-                                 "/admin/worktime/workdayoverride/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/grids/grid/",
+        "/admin/people/post/",
+        "/admin/people/unit/",
+        "/admin/routing/category/",
+        "/admin/routing/dispatchrule/",
+        "/admin/worktime/workdayoverride/",
+    ],
+)
 def test_every_list_has_the_buttons_and_an_unknown_format_is_refused(client, django_user_model, url):
     client.force_login(django_user_model.objects.create_superuser("io-btn", "b@example.org", "io-Btn-pass-1"))
     page = client.get(url, {"q": "1"}).content.decode()

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.test import override_settings
 
-from gridgov.cases import audit as case_audit
+from gridgov.cases import chains as case_chains
 from gridgov.core import audit
 from gridgov.core.models import AuditEvent
 
@@ -22,8 +22,16 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def entries(django_user_model):
     someone = django_user_model.objects.create_user("auditor-test")
-    return [audit.record(actor=someone if i % 2 else None, action="test.step", object_type="thing", object_id=i,
-                         data={"n": i, "tuple": (1, 2), 3: "numeric key"}) for i in range(4)]
+    return [
+        audit.record(
+            actor=someone if i % 2 else None,
+            action="test.step",
+            object_type="thing",
+            object_id=i,
+            data={"n": i, "tuple": (1, 2), 3: "numeric key"},
+        )
+        for i in range(4)
+    ]
 
 
 def verify() -> tuple[dict, bool]:
@@ -69,7 +77,7 @@ def test_deleted_entry_is_found(entries):
 
 
 def test_deleted_last_entry_is_found_by_an_anchor(entries, tmp_path):
-    path = case_audit.write_anchor(tmp_path)
+    path = case_chains.write_anchor(tmp_path)
     last = entries[3].pk
     entries[3].delete()
     assert audit.verify_log().ok  # what is left is a whole chain …
@@ -103,11 +111,15 @@ def test_migration_chains_existing_entries(entries):
     migration = importlib.import_module("gridgov.core.migrations.0005_chain_audit_log")
     migration.chain_audit_log(apps, None)
     assert audit.verify_log().ok and audit.verify_log().entries == AuditEvent.objects.count() >= 4
-    assert audit.record(action="test.next", object_type="thing").prev_hash == AuditEvent.objects.get(pk=entries[3].pk).hash
+    assert (
+        audit.record(action="test.next", object_type="thing").prev_hash == AuditEvent.objects.get(pk=entries[3].pk).hash
+    )
 
 
-@pytest.mark.skipif("postgresql" not in os.environ.get("GRIDGOV_DATABASE_URL", ""),
-                    reason="concurrent writers need real connections: SQLite serialises them (IMMEDIATE) anyway")
+@pytest.mark.skipif(
+    "postgresql" not in os.environ.get("GRIDGOV_DATABASE_URL", ""),
+    reason="concurrent writers need real connections: SQLite serialises them (IMMEDIATE) anyway",
+)
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_do_not_fork_the_chain():
     import threading

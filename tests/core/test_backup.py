@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from PIL import Image
 
 from gridgov.cases import services
-from gridgov.cases.audit import verify_chains
+from gridgov.cases.chains import verify_chains
 from gridgov.cases.models import Case, CaseEvent, Consultation, Upload
 from gridgov.cases.uploads import store_upload
 from gridgov.core.backup import restore_backup
@@ -66,9 +66,14 @@ def city(demo_city):
 
 def state(media_root: Path) -> dict:
     return {
-        "counts": {"cases": Case.objects.count(), "events": CaseEvent.objects.count(),
-                   "uploads": Upload.objects.count()},
-        "times": {(e["case__number"], e["seq"]): e["at"] for e in CaseEvent.objects.values("case__number", "seq", "at")},
+        "counts": {
+            "cases": Case.objects.count(),
+            "events": CaseEvent.objects.count(),
+            "uploads": Upload.objects.count(),
+        },
+        "times": {
+            (e["case__number"], e["seq"]): e["at"] for e in CaseEvent.objects.values("case__number", "seq", "at")
+        },
         "hashes": dict(Case.objects.values_list("number", "last_hash")),
         "files": {str(p.relative_to(media_root)): p.read_bytes() for p in media_root.rglob("*") if p.is_file()},
         "restores": AuditEvent.objects.filter(action="core.restore").count(),
@@ -175,23 +180,28 @@ def _other_engine(manifest: dict) -> None:
     manifest["engine"] = "postgresql" if manifest["engine"] == "sqlite" else "sqlite"
     manifest["database"] = "database.pgdump" if manifest["engine"] == "postgresql" else "database.sqlite3"
     manifest["members"][manifest["database"]] = manifest["members"].pop(
-        "database.sqlite3" if manifest["engine"] == "postgresql" else "database.pgdump")
+        "database.sqlite3" if manifest["engine"] == "postgresql" else "database.pgdump"
+    )
 
 
 DAMAGED = {
     "truncated": lambda src, dst: dst.write_bytes(src.read_bytes()[: src.stat().st_size // 2]),
     "cut just before the end": lambda src, dst: dst.write_bytes(src.read_bytes()[:-20]),
     "a flipped byte": lambda src, dst: dst.write_bytes(
-        (lambda b: b[:len(b) // 2] + bytes([b[len(b) // 2] ^ 0xFF]) + b[len(b) // 2 + 1:])(src.read_bytes())),
+        (lambda b: b[: len(b) // 2] + bytes([b[len(b) // 2] ^ 0xFF]) + b[len(b) // 2 + 1 :])(src.read_bytes())
+    ),
     "a photo changed": lambda src, dst: _repack(src, dst, member=True),
     "a member missing": lambda src, dst: _repack(
-        src, dst, manifest=lambda m: m["members"].__setitem__("media/extra.jpg", {"sha256": "0" * 64, "size": 1})),
+        src, dst, manifest=lambda m: m["members"].__setitem__("media/extra.jpg", {"sha256": "0" * 64, "size": 1})
+    ),
     "not a backup": lambda src, dst: dst.write_bytes(b"hello"),
 }
 REFUSED = {
     "another engine": (lambda src, dst: _repack(src, dst, manifest=_other_engine), "was made from a"),
-    "a future migration": (lambda src, dst: _repack(src, dst, manifest=lambda m: m["migrations"].append(
-        "cases.9999_from_the_future")), "migrations this gridgov does not have"),
+    "a future migration": (
+        lambda src, dst: _repack(src, dst, manifest=lambda m: m["migrations"].append("cases.9999_from_the_future")),
+        "migrations this gridgov does not have",
+    ),
 }
 
 

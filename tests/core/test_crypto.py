@@ -21,9 +21,11 @@ def test_empty_stays_empty():
 
 def test_a_wrong_key_fails_loudly():
     stored = crypto.encrypt("13812345678")
-    with override_settings(GRIDGOV_DATA_KEY="another-key-entirely"):
-        with pytest.raises(crypto.DecryptionError, match="GRIDGOV_DATA_KEY"):
-            crypto.decrypt(stored)
+    with (
+        override_settings(GRIDGOV_DATA_KEY="another-key-entirely"),
+        pytest.raises(crypto.DecryptionError, match="GRIDGOV_DATA_KEY"),
+    ):
+        crypto.decrypt(stored)
     assert crypto.decrypt(stored) == "13812345678"
 
 

@@ -44,9 +44,15 @@ def test_offset_is_hundreds_of_metres_in_china_and_nothing_outside():
     assert np.array_equal(geo.wgs84_to_gcj02(outside), outside)
 
 
-@pytest.mark.parametrize("lon,lat,message", [
-    (200, 34, "longitude"), (34, 113, "latitude"), (float("nan"), 1, "numbers"), (-181, 0, "longitude"),
-])
+@pytest.mark.parametrize(
+    "lon,lat,message",
+    [
+        (200, 34, "longitude"),
+        (34, 113, "latitude"),
+        (float("nan"), 1, "numbers"),
+        (-181, 0, "longitude"),
+    ],
+)
 @translation.override("en")  # the English wording
 def test_out_of_range_coordinates_are_refused(lon, lat, message):
     with pytest.raises(geo.CoordinateError, match=message):

@@ -12,7 +12,6 @@ from django.test import Client
 from gridgov.cases.models import Case
 from gridgov.core.models import AuditEvent
 from gridgov.grids import selectors as grid_selectors
-from tests.cases.conftest import account, api, spot  # noqa: F401  (pytest fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +19,13 @@ NUL = "\x00"
 
 
 def case_body(spot, **change):
-    body = {"title": "井盖缺失", "description": "人行道上井盖丢了", "lon": spot["lon"], "lat": spot["lat"],
-            "reporter": {"name": "王五", "phone": "13700001234"}}
+    body = {
+        "title": "井盖缺失",
+        "description": "人行道上井盖丢了",
+        "lon": spot["lon"],
+        "lat": spot["lat"],
+        "reporter": {"name": "王五", "phone": "13700001234"},
+    }
     for key, value in change.items():
         if key == "name":
             body["reporter"]["name"] = value
@@ -44,15 +48,25 @@ def test_api_intake_with_nul_is_400_and_writes_nothing(api, spot, field):
     assert api().post("/cases", case_body(spot)).status_code == 201  # the same without the NUL is fine
 
 
-@pytest.mark.parametrize("path", ["/api/v1/cases/2026%00", "/api/v1/grids/410102%00", "/api/v1/grids?parent=4101%00",
-                                  "/api/v1/grids/locate?lon=113.6&lat=34.7&crs=wgs%0084"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/cases/2026%00",
+        "/api/v1/grids/410102%00",
+        "/api/v1/grids?parent=4101%00",
+        "/api/v1/grids/locate?lon=113.6&lat=34.7&crs=wgs%0084",
+    ],
+)
 def test_api_paths_and_queries_with_nul_are_400(demo_city, path):
     refused_json(Client().get(path))
 
 
 def test_token_username_with_nul_is_400(demo_city):
-    refused_json(Client().post("/api/v1/auth/token", {"username": f"admin{NUL}", "password": "x"},
-                               content_type="application/json"))
+    refused_json(
+        Client().post(
+            "/api/v1/auth/token", {"username": f"admin{NUL}", "password": "x"}, content_type="application/json"
+        )
+    )
 
 
 def test_a_json_escape_deep_in_the_body_counts_too(api, spot):
@@ -61,8 +75,13 @@ def test_a_json_escape_deep_in_the_body_counts_too(api, spot):
     refused_json(api().client.post("/api/v1/cases", raw, content_type="application/json"))
 
 
-@pytest.mark.parametrize(("url", "data"), [("/login/", {"username": f"admin{NUL}", "password": "x"}),
-                                           ("/report/", {"title": f"路灯{NUL}", "description": "不亮"})])
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("/login/", {"username": f"admin{NUL}", "password": "x"}),
+        ("/report/", {"title": f"路灯{NUL}", "description": "不亮"}),
+    ],
+)
 def test_web_forms_with_nul_are_a_plain_400(demo_city, url, data):
     cases = Case.objects.count()
     r = Client().post(url, data)
@@ -84,8 +103,9 @@ def test_web_searches_and_multipart_with_nul_are_400(client, demo_city):
 
 
 def test_file_contents_may_hold_nul_bytes(client, demo_city):
-    from gridgov.core.middleware import request_has_nul
     from django.test import RequestFactory
+
+    from gridgov.core.middleware import request_has_nul
 
     upload = io.BytesIO(b"\x00\x00\x00")
     upload.name = "a.bin"

@@ -77,24 +77,34 @@ def spot_body(title: str) -> dict:
 
     code = "410102001002001"
     point = shapely.point_on_surface(current_geometries([code])[code])
-    return {"title": title, "description": "三天没人清运", "lon": point.x, "lat": point.y,
-            "reporter": {"name": "王五", "phone": "13700001234"}}
+    return {
+        "title": title,
+        "description": "三天没人清运",
+        "lon": point.x,
+        "lat": point.y,
+        "reporter": {"name": "王五", "phone": "13700001234"},
+    }
 
 
 def assert_told_when(response, minutes: int) -> str:
     """429 with Retry-After in seconds and the Chinese sentence with the wait in minutes."""
     assert response.status_code == 429, response.content[:300]
     assert int(response["Retry-After"]) == minutes * 60
-    text = response.json()["detail"] if response["Content-Type"].startswith("application/json") \
+    text = (
+        response.json()["detail"]
+        if response["Content-Type"].startswith("application/json")
         else response.content.decode()
+    )
     assert "请求过于频繁" in text and f"请在 {minutes} 分钟后" in text, text
     return text
 
 
 # ---- intake at its real budget --------------------------------------------------------------------
 
+
 def test_intake_over_its_budget_is_429_in_chinese_writes_nothing_and_passes_with_the_window(
-        demo_city, backend, address):
+    demo_city, backend, address
+):
     from gridgov.cases.models import Case, IdempotencyKey
 
     client = Client(REMOTE_ADDR=address)
@@ -102,14 +112,16 @@ def test_intake_over_its_budget_is_429_in_chinese_writes_nothing_and_passes_with
     body = spot_body("限流测试的上报")
     with time_machine.travel(T0, tick=False) as clock:
         for i in range(budget.requests):
-            made = client.post("/api/v1/cases", body, content_type="application/json",
-                               HTTP_IDEMPOTENCY_KEY=f"limits-{address}-{i}")
+            made = client.post(
+                "/api/v1/cases", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=f"limits-{address}-{i}"
+            )
             assert made.status_code == 201, made.content
             clock.shift(timedelta(minutes=1))  # 10:00, 10:01, …
         assert Case.objects.filter(title=body["title"]).count() == budget.requests
 
-        refused = client.post("/api/v1/cases", body, content_type="application/json",
-                              HTTP_IDEMPOTENCY_KEY=f"limits-{address}-over")
+        refused = client.post(
+            "/api/v1/cases", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=f"limits-{address}-over"
+        )
         # now 10:20 (the budget is 20 an hour): the 10:00 report leaves the window at 11:00
         text = assert_told_when(refused, int(budget.window.total_seconds() // 60) - budget.requests)
         assert "（11:00 以后）" in text, "the local time the wait ends"
@@ -117,17 +129,20 @@ def test_intake_over_its_budget_is_429_in_chinese_writes_nothing_and_passes_with
         assert not IdempotencyKey.objects.filter(key=f"limits-{address}-over").exists(), "no key was kept"
 
         other = Client(REMOTE_ADDR=address.rsplit(".", 1)[0] + ".255")
-        assert other.get("/api/v1/grids/locate", {"lon": body["lon"], "lat": body["lat"]}).status_code == 200, \
+        assert other.get("/api/v1/grids/locate", {"lon": body["lon"], "lat": body["lat"]}).status_code == 200, (
             "another budget and another address are not held"
+        )
 
         clock.move_to(T0 + budget.window - timedelta(seconds=1))
         assert client.post("/api/v1/cases", body, content_type="application/json").status_code == 429
         clock.shift(timedelta(seconds=1))  # the first report leaves the window
-        again = client.post("/api/v1/cases", body, content_type="application/json",
-                            HTTP_IDEMPOTENCY_KEY=f"limits-{address}-later")
+        again = client.post(
+            "/api/v1/cases", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=f"limits-{address}-later"
+        )
         assert again.status_code == 201, again.content
-        assert client.post("/api/v1/cases", body, content_type="application/json").status_code == 429, \
+        assert client.post("/api/v1/cases", body, content_type="application/json").status_code == 429, (
             "one left the window, one came back in"
+        )
 
 
 # ---- the count is shared by processes -------------------------------------------------------------
@@ -150,9 +165,14 @@ print(json.dumps([client.get("/api/v1/cases/ZY-LIMITS").status_code for _ in ran
 
 def _child(env: dict, address: str, requests: int) -> list[int]:
     """Another process, with the real middleware stack (no test fixtures), making `requests` requests."""
-    run = subprocess.run([sys.executable, "-c", CHILD, address, str(requests)], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120, env={**os.environ, "DJANGO_SETTINGS_MODULE": "gridgov.settings",
-                                                      "GRIDGOV_TEST_CLOCK": "", **env})
+    run = subprocess.run(
+        [sys.executable, "-c", CHILD, address, str(requests)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "gridgov.settings", "GRIDGOV_TEST_CLOCK": "", **env},
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     return json.loads(run.stdout.strip().splitlines()[-1])
 
@@ -178,8 +198,12 @@ def test_the_count_is_shared_by_processes(request, backend, address, tmp_path):
     shared_database = backend == "database" and connection.vendor != "sqlite"
     # the children commit their counts to the test database: flushed afterwards (only then: it costs)
     request.getfixturevalue("transactional_db" if shared_database else "db")
-    env = {"GRIDGOV_RATE_LIMITS": "track=3/1h", "GRIDGOV_DATABASE_URL": _database_url(tmp_path),
-           "GRIDGOV_REDIS_URL": "", "GRIDGOV_RATE_LIMIT_REDIS_URL": REDIS_URL if backend == "redis" else ""}
+    env = {
+        "GRIDGOV_RATE_LIMITS": "track=3/1h",
+        "GRIDGOV_DATABASE_URL": _database_url(tmp_path),
+        "GRIDGOV_REDIS_URL": "",
+        "GRIDGOV_RATE_LIMIT_REDIS_URL": REDIS_URL if backend == "redis" else "",
+    }
     assert _child(env, address, 2) == [401, 401]
     assert _child(env, address, 2) == [401, 429], "the second process saw the first one's two requests"
     if shared_database:
@@ -187,6 +211,7 @@ def test_the_count_is_shared_by_processes(request, backend, address, tmp_path):
 
 
 # ---- the counter itself, on both stores -----------------------------------------------------------
+
 
 def test_hit_serves_the_budget_then_says_when_the_oldest_leaves(db, backend, address):
     budget = throttle.Rate(3, timedelta(minutes=10))
@@ -209,7 +234,10 @@ def test_reads_without_redis_are_counted_in_memory_with_redis_in_redis(db, backe
     budget = throttle.Rate(2, timedelta(minutes=10))
     with time_machine.travel(T0, tick=False):
         assert [throttle.hit("read", address, budget, database=False) for _ in range(3)] == [
-            timedelta(0), timedelta(0), timedelta(minutes=10)]
+            timedelta(0),
+            timedelta(0),
+            timedelta(minutes=10),
+        ]
     assert not Attempt.objects.filter(key=address).exists(), "no row for a read"
     if backend == "redis":
         import redis
@@ -219,29 +247,37 @@ def test_reads_without_redis_are_counted_in_memory_with_redis_in_redis(db, backe
 
 # ---- who is counted, and against which budget -----------------------------------------------------
 
-@pytest.mark.parametrize("method, path, data, budget", [
-    ("POST", "/api/v1/cases", None, "intake"),
-    ("POST", "/api/v1/uploads", None, "upload"),
-    ("GET", "/track/", None, "track"),
-    ("POST", "/track/", {"number": "X", "code": "Y"}, "track"),
-    ("POST", "/track/", {"number": "X", "code": "Y", "action": "evaluate"}, "evaluate"),
-    ("GET", "/api/v1/cases/ZY2031", None, "track"),
-    ("POST", "/api/v1/cases/ZY2031/actions/evaluate", None, "evaluate"),
-    ("POST", "/api/v1/cases/ZY2031/actions/accept", None, "write"),
-    ("POST", "/login/", None, "signin"),
-    ("POST", "/api/v1/auth/token", None, "signin"),
-    # nobody named these: the defaults
-    ("GET", "/", None, "read"),
-    ("GET", "/rankings/", None, "read"),
-    ("GET", "/api/v1/grids/locate", None, "read"),
-    ("HEAD", "/report/categories.json", None, "read"),
-    ("GET", "/an/endpoint/added/later/", None, "read"),
-    ("POST", "/an/endpoint/added/later/", None, "write"),
-    ("DELETE", "/api/v1/cases", None, "write"),
-])
+
+@pytest.mark.parametrize(
+    "method, path, data, budget",
+    [
+        ("POST", "/api/v1/cases", None, "intake"),
+        ("POST", "/api/v1/uploads", None, "upload"),
+        ("GET", "/track/", None, "track"),
+        ("POST", "/track/", {"number": "X", "code": "Y"}, "track"),
+        ("POST", "/track/", {"number": "X", "code": "Y", "action": "evaluate"}, "evaluate"),
+        ("GET", "/api/v1/cases/ZY2031", None, "track"),
+        ("POST", "/api/v1/cases/ZY2031/actions/evaluate", None, "evaluate"),
+        ("POST", "/api/v1/cases/ZY2031/actions/accept", None, "write"),
+        ("POST", "/login/", None, "signin"),
+        ("POST", "/api/v1/auth/token", None, "signin"),
+        # nobody named these: the defaults
+        ("GET", "/", None, "read"),
+        ("GET", "/rankings/", None, "read"),
+        ("GET", "/api/v1/grids/locate", None, "read"),
+        ("HEAD", "/report/categories.json", None, "read"),
+        ("GET", "/an/endpoint/added/later/", None, "read"),
+        ("POST", "/an/endpoint/added/later/", None, "write"),
+        ("DELETE", "/api/v1/cases", None, "write"),
+    ],
+)
 def test_each_request_falls_under_a_budget(method, path, data, budget):
-    request = RequestFactory().generic(method, path, "&".join(f"{k}={v}" for k, v in (data or {}).items()),
-                                       content_type="application/x-www-form-urlencoded")
+    request = RequestFactory().generic(
+        method,
+        path,
+        "&".join(f"{k}={v}" for k, v in (data or {}).items()),
+        content_type="application/x-www-form-urlencoded",
+    )
     assert request_budget(request) == budget
     assert budget in REAL
 
@@ -282,13 +318,15 @@ def test_staff_are_not_counted_but_a_made_up_token_is(demo_city, backend, addres
         assert signed_in.get("/rankings/").status_code == 200
         assert bearer.get("/api/v1/grids?level=0").status_code == 200
     anonymous = Client(REMOTE_ADDR=address)
-    assert [anonymous.get("/rankings/").status_code for _ in range(3)] == [200, 200, 429], \
+    assert [anonymous.get("/rankings/").status_code for _ in range(3)] == [200, 200, 429], (
         "the staff's requests from this address took nothing of its budget"
+    )
     made_up = Client(REMOTE_ADDR=address, HTTP_AUTHORIZATION="Bearer not-a-token")
     assert made_up.get("/api/v1/grids?level=0").status_code == 429, "only a valid token is staff"
 
 
 # ---- small parts ------------------------------------------------------------------------------------
+
 
 def test_rates_are_read_from_words():
     assert throttle.parse_rate("20/1h") == throttle.Rate(20, timedelta(hours=1))
@@ -305,7 +343,7 @@ def test_rates_are_read_from_words():
 def test_a_misspelt_budget_or_rate_stops_the_server_at_start(settings):
     from django.core.exceptions import ImproperlyConfigured
 
-    from gridgov.core.middleware import RateLimitMiddleware
+    from gridgov.http.ratelimit import RateLimitMiddleware
 
     for wrong in ({"intak": "20/1h"}, {"intake": "20 per hour"}):
         settings.GRIDGOV_RATE_LIMITS = {**REAL, **wrong}
@@ -316,8 +354,11 @@ def test_a_misspelt_budget_or_rate_stops_the_server_at_start(settings):
 
 
 def test_an_ipv6_client_is_counted_by_its_64():
-    assert throttle.client_key("2001:db8:1:2:aaaa::1") == throttle.client_key("2001:db8:1:2:bbbb::9") \
+    assert (
+        throttle.client_key("2001:db8:1:2:aaaa::1")
+        == throttle.client_key("2001:db8:1:2:bbbb::9")
         == "2001:db8:1:2::/64"
+    )
     assert throttle.client_key("2001:db8:1:3::1") != throttle.client_key("2001:db8:1:2::1")
     assert throttle.client_key("::ffff:192.0.2.7") == "192.0.2.7"
     assert throttle.client_key("192.0.2.7") == "192.0.2.7"

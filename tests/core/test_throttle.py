@@ -15,7 +15,7 @@ T0 = datetime(2031, 3, 4, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 def test_the_wait_starts_at_the_limit_and_ends_when_the_oldest_failure_leaves(db):
     with time_machine.travel(T0, tick=False) as clock:
-        for minute in (0, 10, 20):
+        for _minute in (0, 10, 20):
             assert throttle.wait("t", "k", LIMIT) == timedelta(0), "under the limit: no wait"
             throttle.fail("t", ["k"])
             clock.shift(timedelta(minutes=10))
@@ -31,8 +31,9 @@ def test_failures_count_per_scope_and_key_and_old_ones_are_forgotten(db):
         throttle.fail("t", ["a", "b", "a"])  # a key named twice counts once
         assert Attempt.objects.filter(scope="t").count() == 2
         throttle.fail("u", ["a"])
-        assert throttle.longest_wait("t", [("a", throttle.Limit(1, timedelta(hours=1))),
-                                           ("c", LIMIT)]) == timedelta(hours=1)
+        assert throttle.longest_wait("t", [("a", throttle.Limit(1, timedelta(hours=1))), ("c", LIMIT)]) == timedelta(
+            hours=1
+        )
         clock.shift(throttle.KEEP + timedelta(minutes=1))
         throttle.fail("t", ["z"])  # recording a failure forgets the scope's ones older than KEEP
         assert sorted(Attempt.objects.filter(scope="t").values_list("key", flat=True)) == ["z"]

@@ -23,8 +23,7 @@ def _subclasses(cls: type) -> set[str]:
 
 # Every error a service raises (new ones too, such as TooMany), and the ones the API answers with.
 REFUSALS = _subclasses(GridgovError) | {"HttpError", "Http404", "CoordinateError"}
-TRANSLATORS = {"gettext", "_", "pgettext", "ngettext", "npgettext", "gettext_lazy", "pgettext_lazy",
-               "ngettext_lazy"}
+TRANSLATORS = {"gettext", "_", "pgettext", "ngettext", "npgettext", "gettext_lazy", "pgettext_lazy", "ngettext_lazy"}
 WORD = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -70,20 +69,22 @@ def untranslated_refusals(root: Path = SRC) -> list[str]:
 
 def test_every_refusal_is_translatable():
     found = untranslated_refusals()
-    assert not found, "wrap these messages in gettext(\"…\") % {…} and translate them in django.po:\n" + \
-        "\n".join(found)
+    assert not found, 'wrap these messages in gettext("…") % {…} and translate them in django.po:\n' + "\n".join(found)
 
 
-@pytest.mark.parametrize("source, caught", [
-    ('raise BadInput("unknown category")', True),
-    ('raise Forbidden(f"case {n} is outside your grids")', True),
-    ('raise Conflict("case %s is closed" % n)', True),
-    ('raise HttpError(400, "give a level")', True),
-    ('raise NotFound(gettext("no case numbered %(n)s") % {"n": n})', False),
-    ('raise BadInput(_("Describe the result."))', False),
-    ('raise BadInput(f"{action}: {problems}")', False),  # codes and translated parts only
-    ('raise BadInput(str(exc))', False),
-])
+@pytest.mark.parametrize(
+    "source, caught",
+    [
+        ('raise BadInput("unknown category")', True),
+        ('raise Forbidden(f"case {n} is outside your grids")', True),
+        ('raise Conflict("case %s is closed" % n)', True),
+        ('raise HttpError(400, "give a level")', True),
+        ('raise NotFound(gettext("no case numbered %(n)s") % {"n": n})', False),
+        ('raise BadInput(_("Describe the result."))', False),
+        ('raise BadInput(f"{action}: {problems}")', False),  # codes and translated parts only
+        ("raise BadInput(str(exc))", False),
+    ],
+)
 def test_the_scan_tells_english_from_translated(tmp_path, source, caught):
     (tmp_path / "mod.py").write_text(source + "\n", encoding="utf-8")
     assert bool(untranslated_refusals(tmp_path)) is caught

@@ -10,8 +10,9 @@ TEST_DISTRICT = "419900"
 
 
 def item(code, name=None, geometry=None, households=None, row=1, **extra) -> GridInput:
-    return GridInput(row=row, code=code, name=name or f"网格{code[-3:]}", geometry=geometry,
-                     households=households, **extra)
+    return GridInput(
+        row=row, code=code, name=name or f"网格{code[-3:]}", geometry=geometry, households=households, **extra
+    )
 
 
 def square_tree() -> list[GridInput]:
@@ -22,9 +23,12 @@ def square_tree() -> list[GridInput]:
         scode = f"{TEST_DISTRICT}{s:03d}"
         ccode = f"{scode}001"
         xmin, ymin, xmax, ymax = street.bounds
-        items += [item(scode, f"街道{s}", street), item(ccode, f"社区{s}", street),
-                  item(f"{ccode}001", None, box(xmin, ymin, xmax, (ymin + ymax) / 2), households=400),
-                  item(f"{ccode}002", None, box(xmin, (ymin + ymax) / 2, xmax, ymax), households=350)]
+        items += [
+            item(scode, f"街道{s}", street),
+            item(ccode, f"社区{s}", street),
+            item(f"{ccode}001", None, box(xmin, ymin, xmax, (ymin + ymax) / 2), households=400),
+            item(f"{ccode}002", None, box(xmin, (ymin + ymax) / 2, xmax, ymax), households=350),
+        ]
     for n, i in enumerate(items, start=1):
         i.row = n
     return items

@@ -10,8 +10,7 @@ from gridgov.core.models import AuditEvent
 from gridgov.grids import selectors
 from gridgov.grids.models import Grid, GridBoundary
 from gridgov.grids.services import retire_grid
-from tests.core.admin_io_util import (csv_upload, error_rows, post_import, reupload, root,  # noqa: F401
-                                      table, xlsx_upload)
+from tests.core.admin_io_util import csv_upload, error_rows, post_import, reupload, table, xlsx_upload
 from tests.grids.helpers import same_tree, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +21,15 @@ HEADER = ["编码", "名称", "层级", "上级编码", "户数", "人口", "类
 
 
 def state():
-    return (list(Grid.objects.values_list("code", "name", "level", "parent__code", "kind", "households", "population",
-                                          "valid_to").order_by("code")),
-            GridBoundary.objects.count(), selectors.tree_version())
+    return (
+        list(
+            Grid.objects.values_list(
+                "code", "name", "level", "parent__code", "kind", "households", "population", "valid_to"
+            ).order_by("code")
+        ),
+        GridBoundary.objects.count(),
+        selectors.tree_version(),
+    )
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -33,8 +38,9 @@ def test_the_export_is_the_filtered_list(demo_city, root, fmt):
     assert rows[0][:7] == HEADER
     grids = Grid.objects.filter(code__startswith=STREET, level=3).select_related("parent").order_by("code")
     assert len(grids) > 5
-    assert [r[:7] for r in rows[1:]] == [[g.code, g.name, str(g.level), g.parent.code, str(g.households),
-                                          str(g.population), g.kind] for g in grids]
+    assert [r[:7] for r in rows[1:]] == [
+        [g.code, g.name, str(g.level), g.parent.code, str(g.households), str(g.population), g.kind] for g in grids
+    ]
     if fmt == "xlsx":  # the polygon rides along as WKT
         geoms = selectors.current_geometries([g.code for g in grids])
         assert rows[0][7] == "边界"
@@ -46,7 +52,8 @@ def test_geojson_export_of_a_search(demo_city, root):
     assert response.status_code == 200 and response["Content-Type"] == "application/geo+json"
     features = json.loads(response.content)["features"]
     assert {f["properties"]["code"] for f in features} == set(
-        Grid.objects.filter(code__contains=STREET).values_list("code", flat=True))
+        Grid.objects.filter(code__contains=STREET).values_list("code", flat=True)
+    )
     assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features)
 
 
@@ -83,18 +90,25 @@ def test_a_roster_updates_households_and_keeps_polygons(demo_city, root):
 
 def test_a_bad_row_writes_nothing_and_is_named(demo_city, root):
     before, events = state(), AuditEvent.objects.count()
-    upload = xlsx_upload([
-        ["编码", "名称", "户数", "边界"],
-        [f"{STREET}002001", "改名", 100, ""],
-        ["41010200100", "坏编码", 1, ""],
-        [f"{STREET}002002", "坏户数", "很多", ""],
-        [f"{STREET}002003", "坏边界", 1, "POLYGON((0 0, 1 1"],
-    ])
+    upload = xlsx_upload(
+        [
+            ["编码", "名称", "户数", "边界"],
+            [f"{STREET}002001", "改名", 100, ""],
+            ["41010200100", "坏编码", 1, ""],
+            [f"{STREET}002002", "坏户数", "很多", ""],
+            [f"{STREET}002003", "坏边界", 1, "POLYGON((0 0, 1 1"],
+        ]
+    )
     problems = error_rows(post_import(root, URL, upload))
     assert [row for row, _, _ in problems] == ["4", "5"]  # the reader stops at unreadable cells first
     assert "很多" in problems[0][2]
-    problems = error_rows(post_import(root, URL, xlsx_upload([
-        ["编码", "名称", "户数"], [f"{STREET}002001", "改名", 100], ["41010200100", "坏编码", 1]])))
+    problems = error_rows(
+        post_import(
+            root,
+            URL,
+            xlsx_upload([["编码", "名称", "户数"], [f"{STREET}002001", "改名", 100], ["41010200100", "坏编码", 1]]),
+        )
+    )
     assert problems == [("3", "41010200100", problems[0][2])] and "41010200100" in problems[0][2]
     assert state() == before and AuditEvent.objects.count() == events
 

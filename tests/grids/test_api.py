@@ -24,11 +24,14 @@ def test_locate_in_gcj02(client):
     assert gcj == wgs
 
 
-@pytest.mark.parametrize("params,status,words", [
-    ({"lon": 116.39, "lat": 39.91}, 404, "outside every grid"),
-    ({"lon": 200, "lat": 34.7}, 400, "longitude"),
-    ({"lon": 113.6, "lat": 95}, 400, "latitude"),
-])
+@pytest.mark.parametrize(
+    "params,status,words",
+    [
+        ({"lon": 116.39, "lat": 39.91}, 404, "outside every grid"),
+        ({"lon": 200, "lat": 34.7}, 400, "longitude"),
+        ({"lon": 113.6, "lat": 95}, 400, "latitude"),
+    ],
+)
 def test_locate_bad_points(client, params, status, words):
     r = client.get("/api/v1/grids/locate", {**params, "lang": "en"})  # the English wording
     assert r.status_code == status
@@ -36,8 +39,9 @@ def test_locate_bad_points(client, params, status, words):
 
 
 def test_locate_rejects_non_numbers_and_unknown_crs(client):
-    assert client.get("/api/v1/grids/locate", {"lon": "east", "lat": 34.7}).status_code in (400, 422)
-    assert client.get("/api/v1/grids/locate", {"lon": 113.6, "lat": 34.7, "crs": "bd09"}).status_code in (400, 422)
+    # parameters that do not fit their declared type or list: 422, like every schema refusal
+    assert client.get("/api/v1/grids/locate", {"lon": "east", "lat": 34.7}).status_code == 422
+    assert client.get("/api/v1/grids/locate", {"lon": 113.6, "lat": 34.7, "crs": "bd09"}).status_code == 422
 
 
 def test_grid_detail(client):
@@ -68,7 +72,23 @@ def test_grid_list_pages_by_level_and_parent(client):
     assert [i["code"] for i in body["items"]] == all_codes[100:150]
     kids = client.get("/api/v1/grids", {"parent": "410102001"}).json()
     assert kids["count"] == 11 and all(i["parent"] == "410102001" for i in kids["items"])
-    assert client.get("/api/v1/grids", {"limit": 0}).status_code == 400
+    assert client.get("/api/v1/grids", {"limit": 0}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 1001}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"offset": 10**9 + 1}, "offset"),
+    ],
+)
+def test_a_page_out_of_range_is_one_status_on_either_side(client, params, name):
+    # the bounds are declared in the schema (like /cases and /audit): 422 below and above, never 400 on one side
+    r = client.get("/api/v1/grids", {"level": 3, **params})
+    assert r.status_code == 422 and name in r.json()["detail"]
+    assert client.get("/api/v1/grids", {"level": 3, "limit": 1000, "offset": 10**9}).status_code == 200
 
 
 def test_geojson_for_the_map(client):

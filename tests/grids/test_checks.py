@@ -42,7 +42,7 @@ def test_gap_overlap_and_outside_parent_are_found(db):
     assert ("gaps", f"{S1}001") in kinds
     assert not report.ok
     gap = next(p for p in report.problems if p["check"] == "gaps" and p["code"] == f"{S2}001")
-    assert gap["area_m2"] == pytest.approx(0.001 * 0.01 * 111_195 ** 2 * 0.866, rel=0.02)
+    assert gap["area_m2"] == pytest.approx(0.001 * 0.01 * 111_195**2 * 0.866, rel=0.02)
 
 
 def test_slivers_under_one_square_metre_are_tolerated(db):

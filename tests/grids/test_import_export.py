@@ -28,6 +28,7 @@ def unchanged_database(fn):
 
 # ---- round trips -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("filename", ["tree.geojson", "tree.shp", "tree.zip"])
 def test_export_then_import_gives_the_identical_tree(demo_city, tmp_path, filename):
     original = snapshot("410102")
@@ -102,7 +103,10 @@ def test_gcj02_import_lands_on_the_wgs84_district(demo_city, data_dir, tmp_path)
 def test_cli_export_import_and_check(demo_city, tmp_path, capsys):
     path = tmp_path / "out.geojson"
     call_command("grids", "export", str(path), "--root", "410102001")
-    assert len(json.loads(path.read_text())["features"]) == 1 + 11 + Grid.objects.filter(level=3, code__startswith="410102001").count()
+    assert (
+        len(json.loads(path.read_text())["features"])
+        == 1 + 11 + Grid.objects.filter(level=3, code__startswith="410102001").count()
+    )
     capsys.readouterr()
     call_command("grids", "import", str(path), "--json")
     out = json.loads(capsys.readouterr().out)
@@ -111,19 +115,26 @@ def test_cli_export_import_and_check(demo_city, tmp_path, capsys):
 
 # ---- bad input: row-level errors and nothing written --------------------------------------------
 
+
 def feature(code, geometry, **props):
-    return {"type": "Feature", "properties": {"code": code, "name": f"网格{code}", **props},
-            "geometry": mapping(geometry) if geometry is not None else None}
+    return {
+        "type": "Feature",
+        "properties": {"code": code, "name": f"网格{code}", **props},
+        "geometry": mapping(geometry) if geometry is not None else None,
+    }
 
 
 def geojson_bytes(*features) -> bytes:
     return json.dumps({"type": "FeatureCollection", "features": list(features)}).encode()
 
 
-@pytest.mark.parametrize("content,expected", [
-    (b"{not json", "not valid JSON"),
-    (b'{"type": "Feature"}', "FeatureCollection"),
-])
+@pytest.mark.parametrize(
+    "content,expected",
+    [
+        (b"{not json", "not valid JSON"),
+        (b'{"type": "Feature"}', "FeatureCollection"),
+    ],
+)
 @translation.override("en")  # the English wording (Chinese by default)
 def test_geojson_unreadable(db, content, expected):
     errors = unchanged_database(lambda: import_grids(items=formats.read_geojson(content)))
@@ -211,7 +222,7 @@ def test_excel_bad_inputs(db, tmp_path):
     book.active.append([f"{TEST_DISTRICT}001", "街道", 3, "POLYGON ((broken"])
     book.save(path)
     errors = unchanged_database(lambda: formats.read_file(path))
-    assert [(e.row, "户数" in e.message or "households" in e.message) for e in errors][0] == (2, True)
+    assert next((e.row, "户数" in e.message or "households" in e.message) for e in errors) == (2, True)
     assert errors[1].row == 3 and "WKT" in errors[1].message
     not_excel = tmp_path / "fake.xlsx"
     not_excel.write_text("hello")

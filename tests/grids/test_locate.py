@@ -43,7 +43,7 @@ def test_any_point_in_the_district_has_exactly_one_level3_grid_and_its_ancestors
     assert [n.level for n in located.chain] == [0, 1, 2, 3]
     for node in located.chain:
         assert all_geoms[node.code].covers(point), f"{node.code} does not hold its descendant's point"
-    for parent, child in zip(located.chain, located.chain[1:]):
+    for parent, child in zip(located.chain, located.chain[1:], strict=False):
         assert child.parent == parent.code
 
 
@@ -54,7 +54,9 @@ def test_a_point_on_a_shared_edge_goes_to_the_lowest_code(level3):
     neighbours = [codes[j] for j in tree.query(level3[a], predicate="touches")]
     b = neighbours[0]
     # a vertex both polygons share lies exactly on both boundaries (an interpolated point would not)
-    shared = {tuple(c) for c in shapely.get_coordinates(level3[a])} & {tuple(c) for c in shapely.get_coordinates(level3[b])}
+    shared = {tuple(c) for c in shapely.get_coordinates(level3[a])} & {
+        tuple(c) for c in shapely.get_coordinates(level3[b])
+    }
     x, y = sorted(shared)[0]
     point = shapely.Point(x, y)
     assert level3[a].intersects(point) and level3[b].intersects(point)

@@ -17,7 +17,7 @@ from shapely.geometry import box, mapping
 from gridgov.grids import formats, selectors
 from gridgov.grids.models import Grid, GridBoundary
 from gridgov.grids.services import GridImportError, import_grids
-from tests.core.admin_io_util import error_rows, post_import, root  # noqa: F401
+from tests.core.admin_io_util import error_rows, post_import
 from tests.grids.helpers import TEST_DISTRICT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,8 +29,10 @@ def write_layer(folder: Path, name: str = "grids", kind: int = shapefile.POLYGON
     with shapefile.Writer(str(folder / name), shapeType=kind, encoding="utf-8") as w:
         w.field("code", "C", size=20)
         w.field("name", "C", size=20)
-        for code, square in ((TEST_DISTRICT, box(110, 30, 110.02, 30.02)),
-                             (f"{TEST_DISTRICT}001", box(110, 30, 110.01, 30.02))):
+        for code, square in (
+            (TEST_DISTRICT, box(110, 30, 110.02, 30.02)),
+            (f"{TEST_DISTRICT}001", box(110, 30, 110.01, 30.02)),
+        ):
             if kind == shapefile.POINT:
                 w.point(110.005, 30.005)
             elif kind == shapefile.POLYLINE:
@@ -65,8 +67,13 @@ def malformed(tmp: Path, which: str) -> Path:
     if which == "zip_without_shp":
         return zip_of(bad / "noshp.zip", {"g.dbf": dbf, "g.shx": shx})
     if which == "points":
-        return zip_of(bad / "points.zip", {f"points{s}": write_layer(tmp, "points", shapefile.POINT).with_suffix(s)
-                                           .read_bytes() for s in (".shp", ".dbf", ".shx")})
+        return zip_of(
+            bad / "points.zip",
+            {
+                f"points{s}": write_layer(tmp, "points", shapefile.POINT).with_suffix(s).read_bytes()
+                for s in (".shp", ".dbf", ".shx")
+            },
+        )
     if which == "lines":
         lines = write_layer(tmp, "lines", shapefile.POLYLINE)
         return lines
@@ -128,16 +135,25 @@ def test_the_gridgov_command_exits_non_zero_with_the_message(tmp_path, which):
     """`gridgov grids import FILE` in its own process (its own database: the file is refused before
     anything is read from it)."""
     path = malformed(tmp_path, which)
-    env = {**os.environ, "GRIDGOV_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
-           "PYTHONPATH": str(ROOT / "src")}
-    done = subprocess.run([sys.executable, "-m", "gridgov.cli", "grids", "import", str(path)], env=env,
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    env = {
+        **os.environ,
+        "GRIDGOV_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "PYTHONPATH": str(ROOT / "src"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "gridgov.cli", "grids", "import", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert done.returncode != 0
     assert "Traceback" not in done.stderr and "Traceback" not in done.stdout, done.stderr
     assert dict(CASES)[which][0] in done.stderr, done.stderr
 
 
-def test_the_admin_import_page_lists_the_file_level_error(demo_city, root, tmp_path):  # noqa: F811
+def test_the_admin_import_page_lists_the_file_level_error(demo_city, root, tmp_path):
     before = tree_state()
     path = malformed(tmp_path, "zip_without_dbf")
     problems = error_rows(post_import(root, URL, SimpleUploadedFile("grids.zip", path.read_bytes())))
@@ -147,8 +163,9 @@ def test_the_admin_import_page_lists_the_file_level_error(demo_city, root, tmp_p
 
 def test_a_whole_shapefile_still_imports(db, tmp_path):
     good = write_layer(tmp_path)
-    archive = zip_of(tmp_path / "good.zip", {f"grids{s}": good.with_suffix(s).read_bytes()
-                                              for s in (".shp", ".dbf", ".shx")})
+    archive = zip_of(
+        tmp_path / "good.zip", {f"grids{s}": good.with_suffix(s).read_bytes() for s in (".shp", ".dbf", ".shx")}
+    )
     for path in (good, archive):
         items = formats.read_file(path)
         assert [i.code for i in items] == [TEST_DISTRICT, f"{TEST_DISTRICT}001"]

@@ -3,7 +3,6 @@ import threading
 import pytest
 
 from gridgov.notifications.senders import Sender
-from tests.notifications.live_celery import celery_worker, redis_test_url  # noqa: F401 (fixtures)
 
 RECORDING = "tests.notifications.conftest.RecordingSender"
 

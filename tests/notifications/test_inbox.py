@@ -13,8 +13,13 @@ pytestmark = pytest.mark.django_db
 
 def _send(user, n: int, prefix="k"):
     for i in range(n):
-        services.notify(recipients=[user], kind="case.dispatch", title=f"派遣：案件 {i}", link="/console/cases/1/",
-                        dedupe_key=f"{prefix}:{i}")
+        services.notify(
+            recipients=[user],
+            kind="case.dispatch",
+            title=f"派遣：案件 {i}",
+            link="/console/cases/1/",
+            dedupe_key=f"{prefix}:{i}",
+        )
     return list(Notification.objects.filter(recipient=user).order_by("id"))
 
 
@@ -54,7 +59,11 @@ def test_mark_one_marks_only_your_own_and_is_audited(make_user):
     assert services.mark_read(user=alice, ids=[a[0].pk, b[0].pk]) == 1
     event = AuditEvent.objects.latest("id")
     assert (event.action, event.actor_id, event.object_type, event.object_id) == (
-        "notification.read", alice.pk, "notification", str(a[0].pk))
+        "notification.read",
+        alice.pk,
+        "notification",
+        str(a[0].pk),
+    )
     assert event.data == {"ids": [a[0].pk], "count": 1}
     assert selectors.unread_count(alice) == 1 and selectors.unread_count(bob) == 1
 

@@ -54,10 +54,13 @@ def test_another_key_is_another_notification(make_user, sent, django_capture_on_
 
 def test_rolled_back_notify_leaves_nothing_and_sends_nothing(make_user, sent, django_capture_on_commit_callbacks):
     alice = make_user("alice")
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            _notify([alice])
-            raise RuntimeError("the case transition failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        _notify([alice])
+        raise RuntimeError("the case transition failed")
     assert callbacks == []
     assert sent == []
     assert not Notification.objects.exists()

@@ -2,8 +2,8 @@ import logging
 
 import pytest
 
-from gridgov.notifications.models import Notification
 from gridgov.core.privacy import mask_phone
+from gridgov.notifications.models import Notification
 from gridgov.notifications.senders import LogSender, SmsSender, WeChatSender, configured_senders
 
 
@@ -20,8 +20,13 @@ def test_default_sender_is_the_log(settings):
 
 @pytest.mark.django_db
 def test_log_sender_logs_to_gridgov_notifications(make_user, caplog):
-    n = Notification.objects.create(recipient=make_user("alice"), kind="case_dispatched", title="新案件待签收",
-                                    link="/console/cases/20260101000001/", dedupe_key="k")
+    n = Notification.objects.create(
+        recipient=make_user("alice"),
+        kind="case_dispatched",
+        title="新案件待签收",
+        link="/console/cases/20260101000001/",
+        dedupe_key="k",
+    )
     with caplog.at_level(logging.INFO, logger="gridgov.notifications"):
         LogSender().send(n)
     (record,) = [r for r in caplog.records if r.name == "gridgov.notifications"]

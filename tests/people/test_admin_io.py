@@ -7,8 +7,7 @@ from gridgov.core.models import AuditEvent
 from gridgov.grids.models import Grid
 from gridgov.people.models import Post, Role, Unit
 from gridgov.people.services import import_people
-from tests.core.admin_io_util import (audit_count, csv_upload, error_rows, post_import, reupload, root,  # noqa: F401
-                                      table, xlsx_upload)
+from tests.core.admin_io_util import audit_count, csv_upload, error_rows, post_import, reupload, table, xlsx_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +24,22 @@ def roster_state() -> list[tuple]:
 
 
 def expected_row(post: Post) -> list[str]:
-    scope_name = (Grid.objects.filter(code=post.scope).values_list("name", flat=True).first()
-                  or Unit.objects.filter(code=post.scope).values_list("name", flat=True).first())
+    scope_name = (
+        Grid.objects.filter(code=post.scope).values_list("name", flat=True).first()
+        or Unit.objects.filter(code=post.scope).values_list("name", flat=True).first()
+    )
     yes_no = {True: "是", False: "否"}
-    return [post.user.username, post.user.first_name, post.phone, str(Role(post.role).label), post.scope,
-            scope_name or "", post.title, yes_no[post.public], yes_no[post.active]]
+    return [
+        post.user.username,
+        post.user.first_name,
+        post.phone,
+        str(Role(post.role).label),
+        post.scope,
+        scope_name or "",
+        post.title,
+        yes_no[post.public],
+        yes_no[post.active],
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -56,19 +66,23 @@ def test_the_whole_roster_round_trips_without_a_change(demo_city, root):
 
 
 def test_a_csv_roster_creates_accounts_and_posts_through_the_services(demo_city, root):
-    upload = csv_upload([
-        ["用户名", "姓名", "电话", "角色", "范围编码", "单位", "职务"],
-        ["zhang-san", "张三", "13800000001", "网格员", "410102001002001", "", "专职网格员"],
-        ["zhang-san", "张三", "13800000001", "mediator", "410102001", "", "人民调解员"],  # a second post
-        ["li-si", "李四", "0371-1234", "部门承办人", "", "中原区城管执法局", "承办人"],  # unit by name
-        ["leader-410102001", "", "13900000000", "grid_leader", "410102001", "", "一级网格长"],  # an existing post
-    ])
+    upload = csv_upload(
+        [
+            ["用户名", "姓名", "电话", "角色", "范围编码", "单位", "职务"],
+            ["zhang-san", "张三", "13800000001", "网格员", "410102001002001", "", "专职网格员"],
+            ["zhang-san", "张三", "13800000001", "mediator", "410102001", "", "人民调解员"],  # a second post
+            ["li-si", "李四", "0371-1234", "部门承办人", "", "中原区城管执法局", "承办人"],  # unit by name
+            ["leader-410102001", "", "13900000000", "grid_leader", "410102001", "", "一级网格长"],  # an existing post
+        ]
+    )
     response = post_import(root, POSTS, upload)
     assert response.status_code == 302, error_rows(response)
     zhang = get_user_model().objects.get(username="zhang-san")
     assert zhang.first_name == "张三" and not zhang.has_usable_password()
-    assert sorted(zhang.posts.values_list("role", "scope")) == [("grid_worker", "410102001002001"),
-                                                               ("mediator", "410102001")]
+    assert sorted(zhang.posts.values_list("role", "scope")) == [
+        ("grid_worker", "410102001002001"),
+        ("mediator", "410102001"),
+    ]
     li = Post.objects.get(user__username="li-si")
     assert (li.role, li.scope, li.phone) == ("department_handler", "D410102001", "0371-1234")
     assert Post.objects.get(user__username="leader-410102001").phone == "13900000000"
@@ -77,21 +91,27 @@ def test_a_csv_roster_creates_accounts_and_posts_through_the_services(demo_city,
     summary = AuditEvent.objects.get(action="people.import")
     assert summary.actor == root.user
     assert {k: summary.data[k] for k in ("created", "updated", "unchanged", "users_created")} == {
-        "created": 3, "updated": 1, "unchanged": 0, "users_created": 2}
+        "created": 3,
+        "updated": 1,
+        "unchanged": 0,
+        "users_created": 2,
+    }
     messages = [str(m) for m in root.get(POSTS).context["messages"]]
     assert any("2" in m and "密码" in m for m in messages), messages
 
 
 def test_a_bad_row_writes_nothing_and_is_named(demo_city, root):
     before, events = roster_state(), AuditEvent.objects.count()
-    upload = xlsx_upload([
-        ["username", "full_name", "role", "scope"],  # English headers work too
-        ["wang-wu", "王五", "grid_worker", "410102001002001"],
-        ["zhao-liu", "赵六", "grid_worker", "410102999999999"],
-        ["sun-qi", "孙七", "chief", "410102001"],
-        ["wang-wu", "王五", "grid_worker", "410102001002001"],
-        ["qian-ba", "钱八", "department_handler", "410102001"],
-    ])
+    upload = xlsx_upload(
+        [
+            ["username", "full_name", "role", "scope"],  # English headers work too
+            ["wang-wu", "王五", "grid_worker", "410102001002001"],
+            ["zhao-liu", "赵六", "grid_worker", "410102999999999"],
+            ["sun-qi", "孙七", "chief", "410102001"],
+            ["wang-wu", "王五", "grid_worker", "410102001002001"],
+            ["qian-ba", "钱八", "department_handler", "410102001"],
+        ]
+    )
     problems = error_rows(post_import(root, POSTS, upload))
     assert [row for row, _, _ in problems] == ["3", "4", "5", "6"]
     by_row = {row: (key, message) for row, key, message in problems}
@@ -133,13 +153,21 @@ def test_units_export_round_trip_and_errors(demo_city, root):
     assert post_import(root, UNITS, reupload(export)).status_code == 302
     assert list(Unit.objects.values_list("code", "name", "kind", "district", "phone", "active")) == before
 
-    upload = csv_upload([["code", "name", "kind"], ["D410102900", "中原区新设局", "department"],
-                         ["D4101", "坏编码", "department"], ["D410102901", "某公司", "公司"]])
+    upload = csv_upload(
+        [
+            ["code", "name", "kind"],
+            ["D410102900", "中原区新设局", "department"],
+            ["D4101", "坏编码", "department"],
+            ["D410102901", "某公司", "公司"],
+        ]
+    )
     problems = error_rows(post_import(root, UNITS, upload))
     assert [(row, key) for row, key, _ in problems] == [("3", "D4101"), ("4", "D410102901")]
     assert not Unit.objects.filter(code="D410102900").exists()
 
-    upload = csv_upload([["编码", "名称", "类型", "公开电话"], ["D410102900", "中原区新设局", "政府职能部门", "0371-6"]])
+    upload = csv_upload(
+        [["编码", "名称", "类型", "公开电话"], ["D410102900", "中原区新设局", "政府职能部门", "0371-6"]]
+    )
     assert post_import(root, UNITS, upload).status_code == 302
     assert Unit.objects.get(code="D410102900").district == "410102"
     assert AuditEvent.objects.filter(action="people.import_units").latest("id").data["created"] == 1

@@ -28,8 +28,12 @@ def staff(django_user_model, settings):
 
 
 def _token(username, password, addr="192.0.2.1"):
-    return Client().post("/api/v1/auth/token", {"username": username, "password": password},
-                         content_type="application/json", REMOTE_ADDR=addr)
+    return Client().post(
+        "/api/v1/auth/token",
+        {"username": username, "password": password},
+        content_type="application/json",
+        REMOTE_ADDR=addr,
+    )
 
 
 def _login(username, password, addr="192.0.2.1", client=None):
@@ -119,7 +123,9 @@ def test_failed_logins_are_audited_and_logged_without_the_password(staff, caplog
         assert _login(staff.username, PASSWORD, addr="192.0.2.89").status_code == 302  # success: not a failure
     events = list(AuditEvent.objects.filter(action="auth.login_failed").order_by("id"))
     assert [(e.data["username"], e.data["client"], e.data["via"]) for e in events] == [
-        (staff.username, "192.0.2.88", "api"), (staff.username, "192.0.2.89", "web")]
+        (staff.username, "192.0.2.88", "api"),
+        (staff.username, "192.0.2.89", "web"),
+    ]
     assert all(WRONG not in str(e.data) and PASSWORD not in str(e.data) for e in events)
     assert caplog.text.count("failed sign-in for 'guard-staff'") == 2
     assert WRONG not in caplog.text and PASSWORD not in caplog.text

@@ -53,13 +53,22 @@ def root(django_user_model):
 
 @pytest.mark.django_db
 def test_the_admin_forms_refuse_a_weak_password_in_chinese(root, django_user_model):
-    r = root.post("/admin/auth/user/add/", {"username": "policy-new", "usable_password": "true",
-                                           "password1": "12345678901234", "password2": "12345678901234"})
+    r = root.post(
+        "/admin/auth/user/add/",
+        {
+            "username": "policy-new",
+            "usable_password": "true",
+            "password1": "12345678901234",
+            "password2": "12345678901234",
+        },
+    )
     assert r.status_code == 200 and "密码只包含数字" in r.content.decode()
     assert not django_user_model.objects.filter(username="policy-new").exists()
     user = django_user_model.objects.create_user("policy-old", password=GOOD)
-    r = root.post(f"/admin/auth/user/{user.pk}/password/", {"password1": "Short-9", "password2": "Short-9",
-                                                             "usable_password": "true"})
+    r = root.post(
+        f"/admin/auth/user/{user.pk}/password/",
+        {"password1": "Short-9", "password2": "Short-9", "usable_password": "true"},
+    )
     assert r.status_code == 200 and "密码太短" in r.content.decode()
     user.refresh_from_db()
     assert user.check_password(GOOD)

@@ -1,7 +1,7 @@
 """Staff sessions end after a working day idle (issue 10): SESSION_COOKIE_AGE counted from the last
 request, renewed by people.sessions at most every few minutes rather than written on every request."""
 
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from gridgov.people.sessions import RENEW_EVERY
 
-START = datetime(2027, 3, 2, 0, 30, tzinfo=dt_timezone.utc)
+START = datetime(2027, 3, 2, 0, 30, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -63,8 +63,11 @@ def test_the_session_is_not_written_on_every_request(staff):
         def session_writes():
             with CaptureQueriesContext(connection) as queries:
                 assert signed_in(client)
-            return [q["sql"] for q in queries
-                    if "django_session" in q["sql"] and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))]
+            return [
+                q["sql"]
+                for q in queries
+                if "django_session" in q["sql"] and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))
+            ]
 
         clock.shift(timedelta(seconds=RENEW_EVERY - 1))
         assert session_writes() == []

@@ -1,7 +1,7 @@
 """API tokens (issue 10, finding 9): a working day's lifetime with renewal, last use recorded without a
 write per request, and each person's own list of tokens to revoke from."""
 
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -14,7 +14,7 @@ from gridgov.people.models import ApiToken
 from gridgov.people.services import token_hash
 
 PASSWORD = "Tokens-horse-9"
-START = datetime(2027, 3, 2, 1, 0, tzinfo=dt_timezone.utc)  # 09:00 in 郑州; any moment would do
+START = datetime(2027, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in 郑州; any moment would do
 
 
 @pytest.fixture
@@ -29,8 +29,11 @@ def other(django_user_model):
 
 
 def sign_in(username="token-staff", password=PASSWORD, label=""):
-    r = Client().post("/api/v1/auth/token", {"username": username, "password": password, "label": label},
-                      content_type="application/json")
+    r = Client().post(
+        "/api/v1/auth/token",
+        {"username": username, "password": password, "label": label},
+        content_type="application/json",
+    )
     assert r.status_code == 200, r.content
     return r.json()["token"]
 
@@ -122,7 +125,7 @@ def test_the_list_shows_my_tokens_only_and_never_a_key(staff, other):
     assert sorted(row["label"] for row in rows) == ["手机", "电脑"]
     assert {row["id"] for row in rows} == {token_of(k).pk for k in mine}
     assert set(rows[0]) == {"id", "label", "created_at", "last_used_at", "expires_at", "revoked_at"}
-    assert not any(k in r.content.decode() or token_hash(k) in r.content.decode() for k in mine + [theirs])
+    assert not any(k in r.content.decode() or token_hash(k) in r.content.decode() for k in [*mine, theirs])
     assert Client().get("/api/v1/auth/tokens").status_code == 401
 
 

@@ -17,8 +17,11 @@ def keys(django_user_model, settings):
     found = []
     for name in ("tokadm-a", "tokadm-b"):
         django_user_model.objects.create_user(name, password=PASSWORD)
-        r = Client().post("/api/v1/auth/token", {"username": name, "password": PASSWORD, "label": f"{name}的手机"},
-                          content_type="application/json")
+        r = Client().post(
+            "/api/v1/auth/token",
+            {"username": name, "password": PASSWORD, "label": f"{name}的手机"},
+            content_type="application/json",
+        )
         found.append(r.json()["token"])
     return found
 

@@ -20,8 +20,11 @@ def people(django_user_model, settings):
 
 
 def sign_in(username, label):
-    r = Client().post("/api/v1/auth/token", {"username": username, "password": PASSWORD, "label": label},
-                      content_type="application/json")
+    r = Client().post(
+        "/api/v1/auth/token",
+        {"username": username, "password": PASSWORD, "label": label},
+        content_type="application/json",
+    )
     return r.json()["token"]
 
 

@@ -17,14 +17,17 @@ NEW_PASSWORD = "Another-zebra-47"
 
 @pytest.fixture
 def staff(django_user_model, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
-                                 "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
     return django_user_model.objects.create_user("revoke-staff", password=PASSWORD)
 
 
 def sign_in(username="revoke-staff", password=PASSWORD):
-    r = Client().post("/api/v1/auth/token", {"username": username, "password": password},
-                      content_type="application/json")
+    r = Client().post(
+        "/api/v1/auth/token", {"username": username, "password": password}, content_type="application/json"
+    )
     assert r.status_code == 200, r.content
     return r.json()["token"]
 
@@ -70,8 +73,10 @@ def test_the_admin_password_form_ends_tokens(staff, django_user_model):
     root = django_user_model.objects.create_superuser("revoke-root", "root@example.org", "Root-horse-91")
     admin = Client()
     admin.force_login(root)
-    r = admin.post(f"/admin/auth/user/{staff.pk}/password/",
-                   {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"})
+    r = admin.post(
+        f"/admin/auth/user/{staff.pk}/password/",
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
+    )
     assert r.status_code == 302, r.content.decode()[:3000]
     assert not works(key)
 

@@ -21,8 +21,10 @@ def test_admin_lists_and_searches(loaded, admin_client_):
     r = admin_client_.get("/admin/routing/dispatchrule/", {"q": "S0103"})
     body = r.content.decode()
     assert r.status_code == 200 and "中原区城管执法局" in body
-    r = admin_client_.get("/admin/autocomplete/", {"app_label": "routing", "model_name": "dispatchrule",
-                                                    "field_name": "category", "term": "燃气"})
+    r = admin_client_.get(
+        "/admin/autocomplete/",
+        {"app_label": "routing", "model_name": "dispatchrule", "field_name": "category", "term": "燃气"},
+    )
     assert r.status_code == 200 and any(x["text"].startswith("E0403") for x in r.json()["results"])
 
 
@@ -42,12 +44,22 @@ def test_admin_edits_the_catalogue_in_the_list(loaded, admin_client_):
     rule = DispatchRule.objects.get(category__code="E0505", district="410102")
     page = admin_client_.get("/admin/routing/dispatchrule/", {"q": "E0505"})
     form = page.context["cl"].formset
-    data = {f"form-{k}": v for k, v in {"TOTAL_FORMS": "1", "INITIAL_FORMS": "1", "MIN_NUM_FORMS": "0",
-                                        "MAX_NUM_FORMS": "1000"}.items()}
+    data = {
+        f"form-{k}": v
+        for k, v in {"TOTAL_FORMS": "1", "INITIAL_FORMS": "1", "MIN_NUM_FORMS": "0", "MAX_NUM_FORMS": "1000"}.items()
+    }
     assert form.total_form_count() == 1
-    data.update({"form-0-id": rule.pk, "form-0-grid_level": "", "form-0-district": "410102",
-                 "form-0-unit": "D410102001", "form-0-assisting": "D410102024", "form-0-note": "改由城管牵头",
-                 "_save": "Save"})
+    data.update(
+        {
+            "form-0-id": rule.pk,
+            "form-0-grid_level": "",
+            "form-0-district": "410102",
+            "form-0-unit": "D410102001",
+            "form-0-assisting": "D410102024",
+            "form-0-note": "改由城管牵头",
+            "_save": "Save",
+        }
+    )
     r = admin_client_.post("/admin/routing/dispatchrule/?q=E0505", data)
     assert r.status_code == 302, r.content.decode()[:2000]
     rule.refresh_from_db()
@@ -68,10 +80,21 @@ def test_adding_a_class_in_the_admin_keeps_leaves_right(loaded, admin_client_):
     from gridgov.routing.models import Category
 
     parent = Category.objects.get(code="E0504")
-    r = admin_client_.post("/admin/routing/category/add/", {
-        "code": "E050401", "name": "占道经营（夜市）", "tree": "event", "parent": parent.pk,
-        "complexity": "simple", "sign_hours": 1, "resolve_days": 1, "unit_kind": "grid",
-        "keywords": "", "active": "on"})
+    r = admin_client_.post(
+        "/admin/routing/category/add/",
+        {
+            "code": "E050401",
+            "name": "占道经营（夜市）",
+            "tree": "event",
+            "parent": parent.pk,
+            "complexity": "simple",
+            "sign_hours": 1,
+            "resolve_days": 1,
+            "unit_kind": "grid",
+            "keywords": "",
+            "active": "on",
+        },
+    )
     assert r.status_code == 302, r.content.decode()[:3000]
     assert not Category.objects.get(code="E0504").is_leaf
     child = Category.objects.get(code="E050401")

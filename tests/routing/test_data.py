@@ -33,20 +33,56 @@ def test_urban_trees_have_the_standard_major_classes():
     def tops(tree):
         return [(r.code, r.name) for r in rows_of(tree) if r.depth == 1]
 
-    assert tops(Tree.URBAN_COMPONENT) == [("C01", "公用设施"), ("C02", "道路交通"), ("C03", "市容环境"),
-                                          ("C04", "园林绿化"), ("C05", "房屋土地"), ("C06", "其他设施")]
-    assert tops(Tree.URBAN_EVENT) == [("E01", "市容环境"), ("E02", "宣传广告"), ("E03", "施工管理"),
-                                      ("E04", "突发事件"), ("E05", "街面秩序")]
+    assert tops(Tree.URBAN_COMPONENT) == [
+        ("C01", "公用设施"),
+        ("C02", "道路交通"),
+        ("C03", "市容环境"),
+        ("C04", "园林绿化"),
+        ("C05", "房屋土地"),
+        ("C06", "其他设施"),
+    ]
+    assert tops(Tree.URBAN_EVENT) == [
+        ("E01", "市容环境"),
+        ("E02", "宣传广告"),
+        ("E03", "施工管理"),
+        ("E04", "突发事件"),
+        ("E05", "街面秩序"),
+    ]
     names = {r.name for r in category_rows()}
-    assert {"上水井盖", "污水井盖", "雨水井盖", "电力井盖", "路灯", "私搭乱建", "暴露垃圾", "积存垃圾渣土",
-            "道路不洁", "路面塌陷", "自来水管破裂", "燃气管道破裂", "下水道堵塞或破损", "道路积水",
-            "无照经营游商", "店外经营", "机动车乱停放"} <= names
+    assert {
+        "上水井盖",
+        "污水井盖",
+        "雨水井盖",
+        "电力井盖",
+        "路灯",
+        "私搭乱建",
+        "暴露垃圾",
+        "积存垃圾渣土",
+        "道路不洁",
+        "路面塌陷",
+        "自来水管破裂",
+        "燃气管道破裂",
+        "下水道堵塞或破损",
+        "道路积水",
+        "无照经营游商",
+        "店外经营",
+        "机动车乱停放",
+    } <= names
 
 
 def test_social_classes_are_the_seeds_ledger_and_social_information():
     rows = rows_of(Tree.SOCIAL)
     ledger = [r.name for r in rows if r.parent == "S01"]
-    assert ledger == ["非法生产", "非法经营", "非法建设", "信访稳定", "安全生产", "征地拆迁", "基层组织建设", "党风廉政建设"]
+    assert ledger == [
+        "非法生产",
+        "非法经营",
+        "非法建设",
+        "信访稳定",
+        "安全生产",
+        "征地拆迁",
+        "基层组织建设",
+        "党风廉政建设",
+    ]
     assert [r.name for r in rows if r.parent == "S02"] == ["社会事务"]
 
 

@@ -2,10 +2,15 @@ import pytest
 
 from gridgov.core.models import AuditEvent
 from gridgov.people.models import Unit
-from gridgov.routing.models import Category, DispatchRule, Tree
 from gridgov.routing import services
-from gridgov.routing.services import (RoutingDataError, category_rows, load_categories, load_dispatch_catalogue,
-                                      load_units)
+from gridgov.routing.models import Category, DispatchRule, Tree
+from gridgov.routing.services import (
+    RoutingDataError,
+    category_rows,
+    load_categories,
+    load_dispatch_catalogue,
+    load_units,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +29,11 @@ def test_load_creates_every_tree(loaded):
 def test_loading_twice_changes_nothing(loaded):
     audits = AuditEvent.objects.filter(action__startswith="routing.").count()
     rows = (Category.objects.count(), Unit.objects.count(), DispatchRule.objects.count())
-    again = {"categories": load_categories(), "units": load_units(district="410102"),
-             "catalogue": load_dispatch_catalogue(district="410102")}
+    again = {
+        "categories": load_categories(),
+        "units": load_units(district="410102"),
+        "catalogue": load_dispatch_catalogue(district="410102"),
+    }
     for part in again.values():
         assert (part["created"], part["updated"]) == (0, 0)
     assert again["categories"]["unchanged"] == Category.objects.count()
@@ -47,8 +55,9 @@ def test_reload_restores_changed_rows_by_code_and_keeps_local_ones(loaded):
     rule = DispatchRule.objects.get(category__code="S0103", district="410102")
     rule.unit = "D410102099"
     rule.save()
-    local = DispatchRule.objects.create(category=Category.objects.get(code="E0104"), grid_level=3,
-                                        district="410102", unit="")
+    local = DispatchRule.objects.create(
+        category=Category.objects.get(code="E0104"), grid_level=3, district="410102", unit=""
+    )
     assert load_categories()["updated"] == 1
     assert load_dispatch_catalogue(district="410102")["updated"] == 1
     e = Category.objects.get(code="E0102")
@@ -119,5 +128,5 @@ def test_a_malformed_limit_is_refused(monkeypatch):
         return rows
 
     monkeypatch.setattr(services, "_read", read)
-    with pytest.raises(RoutingDataError, match="social.csv:3"):  # the message itself is translated
+    with pytest.raises(RoutingDataError, match=r"social\.csv:3"):  # the message itself is translated
         category_rows()

@@ -24,8 +24,9 @@ def tree(db):
 
 
 def rule(cat, unit, level=None, district="410102", assisting=""):
-    return DispatchRule.objects.create(category=cat, grid_level=level, district=district, unit=unit,
-                                       assisting=assisting)
+    return DispatchRule.objects.create(
+        category=cat, grid_level=level, district=district, unit=unit, assisting=assisting
+    )
 
 
 def route(cat, grid=GRID, district="410102"):
@@ -69,12 +70,23 @@ def test_ancestor_tokens_name_the_street_and_community(tree):
     assert route(tree["leaf"]).unit == STREET
     assert route(tree["leaf"]).assisting == [COMMUNITY, "D410102004"]
     # a case filed at the street itself: @1 and @2 are the street, not a void
-    assert route(tree["leaf"], grid=STREET) == Route(unit=STREET, assisting=["D410102004"], source="catalogue",
-                                                      rule_id=route(tree["leaf"]).rule_id)
+    assert route(tree["leaf"], grid=STREET) == Route(
+        unit=STREET, assisting=["D410102004"], source="catalogue", rule_id=route(tree["leaf"]).rule_id
+    )
 
 
-@pytest.mark.parametrize("unit,ok", [("", True), ("D410102001", True), ("@1", True), ("410102001", True),
-                                     ("X1", False), ("D4101", False), ("@7", False)])
+@pytest.mark.parametrize(
+    "unit,ok",
+    [
+        ("", True),
+        ("D410102001", True),
+        ("@1", True),
+        ("410102001", True),
+        ("X1", False),
+        ("D4101", False),
+        ("@7", False),
+    ],
+)
 def test_rule_units_are_validated(tree, unit, ok):
     r = DispatchRule(category=tree["leaf"], district="410102", unit=unit, assisting="D410102001,@2")
     if ok:
@@ -95,6 +107,7 @@ def test_one_rule_per_category_level_and_district(tree):
 
 
 # The shipped catalogue.
+
 
 def test_illegal_construction_is_joint_enforcement(loaded):
     r = route(category("S0103"))

@@ -1,8 +1,7 @@
 import pytest
 
 from gridgov.routing.models import Category, Complexity, Tree
-from gridgov.routing.selectors import (COMPLEXITY_FACTOR, Limits, category, leaf_categories, limits,
-                                       search_categories)
+from gridgov.routing.selectors import COMPLEXITY_FACTOR, Limits, category, leaf_categories, limits, search_categories
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from gridgov.sim.services import build_demo_city
 def test_layout_is_deterministic_for_a_seed():
     a, b, c = city.build_layout(5), city.build_layout.__wrapped__(5), city.build_layout(6)
     assert [g.code for g in a] == [g.code for g in b]
-    assert all(shapely.equals_exact(x.geometry, y.geometry, 0) for x, y in zip(a, b))
-    assert any(not shapely.equals_exact(x.geometry, y.geometry, 1e-9) for x, y in zip(a, c))
+    assert all(shapely.equals_exact(x.geometry, y.geometry, 0) for x, y in zip(a, b, strict=True))
+    assert any(not shapely.equals_exact(x.geometry, y.geometry, 1e-9) for x, y in zip(a, c, strict=False))
 
 
 def test_layout_uses_the_real_streets_and_communities():

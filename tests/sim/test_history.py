@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 from django.db.models import Q
 
-from gridgov.cases.audit import verify_chains
+from gridgov.cases.chains import verify_chains
 from gridgov.cases.models import Case, CaseEvent
 from gridgov.cases.transitions import OPEN_STATUSES
 from gridgov.sim import history
@@ -57,11 +57,16 @@ def test_three_days_run_the_whole_loop(three_days):
 def test_nothing_happens_after_now(three_days):
     start = NOW - timedelta(days=3)
     assert not CaseEvent.objects.filter(Q(at__gt=NOW) | Q(at__lt=start)).exists()
-    assert not Case.objects.filter(Q(reported_at__gt=NOW) | Q(updated_at__gt=NOW) | Q(resolved_at__gt=NOW)
-                                   | Q(closed_at__gt=NOW) | Q(reported_at__lt=start)).exists()
+    assert not Case.objects.filter(
+        Q(reported_at__gt=NOW)
+        | Q(updated_at__gt=NOW)
+        | Q(resolved_at__gt=NOW)
+        | Q(closed_at__gt=NOW)
+        | Q(reported_at__lt=start)
+    ).exists()
     # each case's file runs forward in time
     previous = {}
-    for case_id, seq, at in CaseEvent.objects.order_by("case_id", "seq").values_list("case_id", "seq", "at"):
+    for case_id, _seq, at in CaseEvent.objects.order_by("case_id", "seq").values_list("case_id", "seq", "at"):
         assert at >= previous.get(case_id, at)
         previous[case_id] = at
 

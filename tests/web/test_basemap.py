@@ -33,17 +33,21 @@ def _json_block(html: str, element_id: str):
 
 # ---- the setting ---------------------------------------------------------------------------------
 
+
 def test_none_by_default_works_without_internet(settings):
     config = basemap_config()
     assert config == {"provider": "none", "crs": "wgs84", "layers": [], "attribution": None}
     assert check_basemap() == []
 
 
-@pytest.mark.parametrize("provider, crs, host, name", [
-    ("amap", "gcj02", "https://webrd0{s}.is.autonavi.com/appmaptile?", "高德地图"),
-    ("tencent", "gcj02", "https://rt{s}.map.gtimg.com/tile?", "腾讯地图"),
-    ("tianditu", "wgs84", "https://t{s}.tianditu.gov.cn/vec_w/wmts?", "天地图"),
-])
+@pytest.mark.parametrize(
+    "provider, crs, host, name",
+    [
+        ("amap", "gcj02", "https://webrd0{s}.is.autonavi.com/appmaptile?", "高德地图"),
+        ("tencent", "gcj02", "https://rt{s}.map.gtimg.com/tile?", "腾讯地图"),
+        ("tianditu", "wgs84", "https://t{s}.tianditu.gov.cn/vec_w/wmts?", "天地图"),
+    ],
+)
 def test_chinese_providers_name_themselves_and_their_review_number(settings, provider, crs, host, name):
     settings.GRIDGOV_BASEMAP = provider
     settings.GRIDGOV_TIANDITU_KEY = "k123"
@@ -93,10 +97,12 @@ def test_osm_credits_its_contributors_in_english_too(settings):
 
 # ---- every map page carries it -------------------------------------------------------------------
 
+
 def _dispatched_case(unit: str = GRID, address: str = ADDRESS) -> Case:
     lon, lat = point_in(GRID)
-    case = services.report_case(actor=Actor.anonymous(), title="井盖缺失（地图测试）", lon=lon, lat=lat,
-                                address=address).case
+    case = services.report_case(
+        actor=Actor.anonymous(), title="井盖缺失（地图测试）", lon=lon, lat=lat, address=address
+    ).case
     dispatcher = Actor.of(user(DISPATCHER))
     services.register_case(actor=dispatcher, number=case.number)
     services.dispatch_case(actor=dispatcher, number=case.number, unit=unit)
@@ -114,9 +120,14 @@ def test_every_map_page_gets_the_same_base_layer(settings, demo_city):
     settings.GRIDGOV_BASEMAP = "amap"
     case = _dispatched_case()
     pages = {
-        "/": Client(), "/report/": Client(), "/m/": _as(WORKER), "/m/report/": _as(WORKER),
-        "/console/": _as(DISPATCHER), "/dashboard/": _as(DISPATCHER),
-        f"/console/cases/{case.number}/": _as(DISPATCHER), f"/m/cases/{case.number}/": _as(WORKER),
+        "/": Client(),
+        "/report/": Client(),
+        "/m/": _as(WORKER),
+        "/m/report/": _as(WORKER),
+        "/console/": _as(DISPATCHER),
+        "/dashboard/": _as(DISPATCHER),
+        f"/console/cases/{case.number}/": _as(DISPATCHER),
+        f"/m/cases/{case.number}/": _as(WORKER),
     }
     for url, client in pages.items():
         response = client.get(url)
@@ -128,13 +139,17 @@ def test_every_map_page_gets_the_same_base_layer(settings, demo_city):
 
 # ---- 位置描述 where the grid is shown ---------------------------------------------------------------
 
+
 def test_address_on_staff_lists_and_case_pages(demo_city):
     to_grid = _dispatched_case(GRID)
     to_unit = _dispatched_case(UNIT)
     seen = {
-        "/console/": _as(DISPATCHER), f"/console/cases/{to_grid.number}/": _as(DISPATCHER),
-        "/dept/": _as(HANDLER), f"/dept/cases/{to_unit.number}/": _as(HANDLER),
-        "/m/": _as(WORKER), f"/m/cases/{to_grid.number}/": _as(WORKER),
+        "/console/": _as(DISPATCHER),
+        f"/console/cases/{to_grid.number}/": _as(DISPATCHER),
+        "/dept/": _as(HANDLER),
+        f"/dept/cases/{to_unit.number}/": _as(HANDLER),
+        "/m/": _as(WORKER),
+        f"/m/cases/{to_grid.number}/": _as(WORKER),
     }
     for url, client in seen.items():
         html = client.get(url).content.decode()
@@ -166,6 +181,7 @@ def test_report_forms_ask_for_the_address(demo_city):
 
 # ---- the case map's data ---------------------------------------------------------------------------
 
+
 def test_case_map_data_is_the_point_and_the_grid_outline(demo_city):
     import shapely
     from shapely.geometry import shape
@@ -173,9 +189,11 @@ def test_case_map_data_is_the_point_and_the_grid_outline(demo_city):
     from gridgov.grids.selectors import current_geometries
 
     case = _dispatched_case(UNIT)
-    for url, client in ((f"/console/cases/{case.number}/", _as(DISPATCHER)),
-                        (f"/dept/cases/{case.number}/", _as(HANDLER)),
-                        (f"/m/cases/{case.number}/", _as(WORKER))):
+    for url, client in (
+        (f"/console/cases/{case.number}/", _as(DISPATCHER)),
+        (f"/dept/cases/{case.number}/", _as(HANDLER)),
+        (f"/m/cases/{case.number}/", _as(WORKER)),
+    ):
         html = client.get(url).content.decode()
         data = _json_block(html, "case-map-data")
         assert data["point"] == [case.lon, case.lat] and data["grid"]["code"] == GRID, url
@@ -199,9 +217,20 @@ def test_the_offline_shell_keeps_the_base_layer_script(demo_city):
 # ---- GCJ-02 in the browser agrees with core.geo ----------------------------------------------------
 
 # Across China (Zhengzhou, Urumqi, Harbin, Sanya, Lhasa, Shanghai), on the outside edge and outside it.
-POINTS = [(113.6254, 34.7466), (113.5901, 34.7702), (87.6168, 43.8256), (126.6424, 45.7567),
-          (109.5119, 18.2528), (91.1409, 29.6456), (121.4737, 31.2304), (72.01, 40.0), (137.8, 50.0),
-          (2.3522, 48.8566), (-74.006, 40.7128), (139.6917, 35.6895)]
+POINTS = [
+    (113.6254, 34.7466),
+    (113.5901, 34.7702),
+    (87.6168, 43.8256),
+    (126.6424, 45.7567),
+    (109.5119, 18.2528),
+    (91.1409, 29.6456),
+    (121.4737, 31.2304),
+    (72.01, 40.0),
+    (137.8, 50.0),
+    (2.3522, 48.8566),
+    (-74.006, 40.7128),
+    (139.6917, 35.6895),
+]
 
 
 @pytest.mark.browser
@@ -214,11 +243,14 @@ def test_js_gcj02_agrees_with_python(page):
     gcj = [tuple(p) for p in expected]
     back = page.evaluate("(ps) => ps.map(([x, y]) => GridgovBasemap.gcj02ToWgs84(x, y))", gcj)
     expected_back = geo.gcj02_to_wgs84(expected)
-    for (x, y), js, py in [*zip(POINTS, forward, expected), *zip(POINTS, back, expected_back)]:
+    for (x, y), js, py in [
+        *zip(POINTS, forward, expected, strict=True),
+        *zip(POINTS, back, expected_back, strict=True),
+    ]:
         assert geo.distance_m(js[0], js[1], py[0], py[1]) < 0.5, (x, y, js, py)
     # and the conversions are real: 300–700 m inside China, none outside
-    shifts = [geo.distance_m(x, y, *f) for (x, y), f in zip(POINTS, forward)]
+    shifts = [geo.distance_m(x, y, *f) for (x, y), f in zip(POINTS, forward, strict=True)]
     assert all(100 < s < 1000 for s in shifts[:7]) and shifts[-3:] == [0.0, 0.0, 0.0]
-    assert all(geo.distance_m(x, y, *b) < 0.001 for (x, y), b in zip(POINTS, back))
+    assert all(geo.distance_m(x, y, *b) < 0.001 for (x, y), b in zip(POINTS, back, strict=True))
     # toMap / fromMap: identity with no config (a WGS-84 base layer)
     assert page.evaluate("GridgovBasemap.fromMap(GridgovBasemap.toMap(113.6, 34.7))") == {"lon": 113.6, "lat": 34.7}

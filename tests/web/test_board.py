@@ -3,14 +3,14 @@
 from datetime import timedelta
 
 import pytest
-
 from django.utils import timezone
 
 from gridgov.cases.models import Case
 from gridgov.grids.models import Grid
 from gridgov.people.models import Post
 from gridgov.web.views import board_figures
-from tests.cases.helpers import GRID, bring, report as file_report
+from tests.cases.helpers import GRID, bring
+from tests.cases.helpers import report as file_report
 
 
 def _html(client, path, **params):

@@ -1,8 +1,7 @@
 """The dispatcher console (指挥中心): /console/ and /console/cases/<number>/."""
 
-import shapely
-
 import pytest
+import shapely
 
 from gridgov.cases import services
 from gridgov.cases.models import Case, CaseEvent
@@ -22,8 +21,15 @@ def _point(code: str = GRID) -> tuple[float, float]:
 
 def _report(title="路灯不亮", category=None) -> Case:
     lon, lat = _point()
-    intake = services.report_case(actor=Actor.anonymous(), title=title, lon=lon, lat=lat, category=category,
-                                  reporter_name="张三丰", reporter_phone="13812345678")
+    intake = services.report_case(
+        actor=Actor.anonymous(),
+        title=title,
+        lon=lon,
+        lat=lat,
+        category=category,
+        reporter_name="张三丰",
+        reporter_phone="13812345678",
+    )
     return Case.objects.get(pk=intake.case.pk)
 
 
@@ -57,10 +63,12 @@ def test_queue_shows_cases_in_scope_only(client, case):
 
 def test_queue_filters(client, case):
     _login(client, STREET_DISPATCHER)
+
     def has(**params):
         r = client.get("/console/", params)
         assert r.status_code == 200
         return case.number in r.content.decode()
+
     assert has(status="reported") and not has(status="registered")
     assert has(grid=GRID[:12]) and not has(grid="410102002")
     assert has(channel=case.channel) and not has(channel="hotline" if case.channel != "hotline" else "sensor")

@@ -40,12 +40,22 @@ def _actor(username=DISPATCHER) -> Actor:
     return Actor.of(get_user_model().objects.get(username=username))
 
 
-def _report(title="路灯不亮", *, grid=GRID, description="", address="", phone="13812345678", category=None,
-            at=None) -> Case:
+def _report(
+    title="路灯不亮", *, grid=GRID, description="", address="", phone="13812345678", category=None, at=None
+) -> Case:
     lon, lat = point_in(grid)
-    intake = services.report_case(actor=Actor.anonymous(), title=title, description=description, address=address,
-                                  lon=lon, lat=lat, reporter_name="张三丰", reporter_phone=phone, category=category,
-                                  at=at)
+    intake = services.report_case(
+        actor=Actor.anonymous(),
+        title=title,
+        description=description,
+        address=address,
+        lon=lon,
+        lat=lat,
+        reporter_name="张三丰",
+        reporter_phone=phone,
+        category=category,
+        at=at,
+    )
     return Case.objects.get(pk=intake.case.pk)
 
 
@@ -70,6 +80,7 @@ def _events(case: Case) -> list[str]:
 
 
 # ---- search ----------------------------------------------------------------------------------------
+
 
 def test_keyword_search_reads_title_description_and_place(client, demo_city):
     by_title = _report("帝湖花园门口井盖缺失")
@@ -121,8 +132,10 @@ def test_date_range_is_local_days_with_the_end_included(client, demo_city):
     _login(client)
     assert _queue(client, start="2026-03-01", end="2026-03-01", q="号") == [late_evening.number]
     assert _queue(client, start="2026-03-02", end="2026-03-02", q="号") == [after_midnight.number]
-    assert set(_queue(client, start="2026-03-01", end="2026-03-02", q="号")) == {late_evening.number,
-                                                                                after_midnight.number}
+    assert set(_queue(client, start="2026-03-01", end="2026-03-02", q="号")) == {
+        late_evening.number,
+        after_midnight.number,
+    }
     assert _queue(client, end="2026-02-28", q="号") == []
     # a date that is not one is dropped, not an error
     assert set(_queue(client, start="2026-13-45", q="号")) == {late_evening.number, after_midnight.number}
@@ -176,8 +189,13 @@ def test_pickers_answer_names_in_the_actors_area_only(client, demo_city):
     assert items[0]["label"] == "碧沙岗社区 · 410102001002"
     assert client.get("/console/pick/grids/", {"q": "省五建"}).json()["items"] == []
     cats = client.get("/console/pick/categories/", {"q": "上水井盖"}).json()["items"]
-    assert cats[0] == {"code": "C0101", "name": "上水井盖", "parent": cats[0]["parent"], "leaf": True,
-                       "label": "上水井盖 · C0101"}
+    assert cats[0] == {
+        "code": "C0101",
+        "name": "上水井盖",
+        "parent": cats[0]["parent"],
+        "leaf": True,
+        "label": "上水井盖 · C0101",
+    }
     units = client.get("/console/pick/units/", {"q": "城管"}).json()["items"]
     assert {"code": LEAD, "name": "中原区城管执法局", "label": f"中原区城管执法局 · {LEAD}"} in units
     client.logout()
@@ -185,6 +203,7 @@ def test_pickers_answer_names_in_the_actors_area_only(client, demo_city):
 
 
 # ---- 派遣 by name, 立案并派遣 ----------------------------------------------------------------------
+
 
 def test_dispatch_form_offers_units_by_name_with_the_suggestion_first(client, demo_city):
     case = _registered()
@@ -196,8 +215,9 @@ def test_dispatch_form_offers_units_by_name_with_the_suggestion_first(client, de
     assert any(code == LEAD and "中原区城管执法局" in text for code, _, text in options)
     assert any(code == GRID and "碧沙岗社区第1网格" in text for code, _, text in options)
     assert '<select id="f-dispatch-assisting" name="assisting" multiple' in html
-    r = client.post(f"/console/cases/{case.number}/", {"action": "dispatch", "unit": LEAD,
-                                                        "assisting": ["D410102002", GRID]})
+    r = client.post(
+        f"/console/cases/{case.number}/", {"action": "dispatch", "unit": LEAD, "assisting": ["D410102002", GRID]}
+    )
     assert r.status_code == 302
     case.refresh_from_db()
     assert case.status == "dispatched" and case.lead_unit == LEAD and case.assisting_units == ["D410102002", GRID]
@@ -208,8 +228,16 @@ def test_register_and_dispatch_in_one_step(client, demo_city):
     url = f"/console/cases/{case.number}/"
     html = _login(client).get(url).content.decode()
     assert 'id="action-register_dispatch"' in html and "立案并派遣" in html
-    r = client.post(url, {"action": "register_dispatch", "category": "上水井盖 · C0101", "complexity": "general",
-                          "unit": "", "note": "核实属实"})
+    r = client.post(
+        url,
+        {
+            "action": "register_dispatch",
+            "category": "上水井盖 · C0101",
+            "complexity": "general",
+            "unit": "",
+            "note": "核实属实",
+        },
+    )
     assert r.status_code == 302 and r["Location"] == url
     case.refresh_from_db()
     route = responsible_unit(category=case.category, grid_code=case.grid.code, district=case.platform[:6])
@@ -221,8 +249,10 @@ def test_register_and_dispatch_in_one_step(client, demo_city):
 def test_register_and_dispatch_is_all_or_nothing(client, demo_city):
     case = _report("路灯不亮")
     before = (case.status, case.version, case.category_id, _events(case))
-    r = _login(client).post(f"/console/cases/{case.number}/", {
-        "action": "register_dispatch", "category": "C0101", "complexity": "general", "unit": "D410102999"})
+    r = _login(client).post(
+        f"/console/cases/{case.number}/",
+        {"action": "register_dispatch", "category": "C0101", "complexity": "general", "unit": "D410102999"},
+    )
     assert r.status_code == 400  # the unit is refused at the dispatch, after the registration went through
     html = r.content.decode()
     assert 'id="error-register_dispatch"' in html and "D410102999" in html
@@ -245,6 +275,7 @@ def test_register_form_takes_the_category_by_name(client, demo_city):
 
 # ---- batch 派遣 --------------------------------------------------------------------------------
 
+
 def test_batch_dispatch_reports_each_case_and_one_refusal_undoes_nothing(client, demo_city):
     first, second = _registered("甲"), _registered("乙")
     not_registered = _report("丙")
@@ -252,8 +283,10 @@ def test_batch_dispatch_reports_each_case_and_one_refusal_undoes_nothing(client,
     _login(client)
     html = client.get("/console/").content.decode()
     assert 'id="batch-form"' in html and f'id="pick-{first.number}"' in html and 'form="batch-form"' in html
-    r = client.post("/console/batch-dispatch/", {"numbers": [first.number, not_registered.number, second.number,
-                                                             foreign.number], "unit": LEAD})
+    r = client.post(
+        "/console/batch-dispatch/",
+        {"numbers": [first.number, not_registered.number, second.number, foreign.number], "unit": LEAD},
+    )
     assert r.status_code == 200
     page = r.content.decode()
     assert "已派遣 2 件，未能派遣 2 件" in page
@@ -273,8 +306,11 @@ def test_batch_dispatch_reports_each_case_and_one_refusal_undoes_nothing(client,
 def test_batch_dispatch_by_the_catalogue(client, demo_city):
     case = _registered("上水井盖丢了", category="C0101")
     route = responsible_unit(category=case.category, grid_code=case.grid.code, district=case.platform[:6])
-    r = _login(client).post("/console/batch-dispatch/", {"numbers": [case.number], "unit": ""},
-                            HTTP_REFERER="http://testserver/console/?status=registered&sort=age")
+    r = _login(client).post(
+        "/console/batch-dispatch/",
+        {"numbers": [case.number], "unit": ""},
+        HTTP_REFERER="http://testserver/console/?status=registered&sort=age",
+    )
     assert r.status_code == 200 and "已派遣 1 件" in r.content.decode()
     assert 'href="/console/?status=registered&amp;sort=age" id="batch-back"' in r.content.decode()  # back as left
     case.refresh_from_db()
@@ -298,8 +334,9 @@ def test_batch_dispatch_is_for_dispatchers(client, demo_city):
 
 # ---- the Excel export --------------------------------------------------------------------------
 
+
 def test_export_is_the_filtered_list_as_text_without_reporters(client, demo_city):
-    formula = _report("=HYPERLINK(\"http://x\",\"点我\")", address="+1 路口 @东侧")
+    formula = _report('=HYPERLINK("http://x","点我")', address="+1 路口 @东侧")
     plain = _report("路灯不亮 13812345678", address="-号楼")
     other = _report("井盖缺失", grid=SIBLING)
     _login(client)
@@ -314,7 +351,7 @@ def test_export_is_the_filtered_list_as_text_without_reporters(client, demo_city
     numbers = [row[0] for row in rows[1:]]
     assert numbers == [formula.number, plain.number] and other.number not in numbers
     by_number = {row[0]: row for row in rows[1:]}
-    assert by_number[formula.number][2] == "'=HYPERLINK(\"http://x\",\"点我\")"
+    assert by_number[formula.number][2] == '\'=HYPERLINK("http://x","点我")'
     assert by_number[formula.number][3] == "'+1 路口 @东侧" and by_number[plain.number][3] == "'-号楼"
     assert "13812345678" not in by_number[plain.number][2] and "138****5678" in by_number[plain.number][2]
     cells = [str(v) for row in rows for v in row if v is not None]
@@ -338,12 +375,22 @@ def test_export_by_phone_is_logged_and_scoped(client, demo_city):
 
 # ---- 来电登记 (hotline intake) -----------------------------------------------------------------------
 
+
 def _hotline_form(client) -> dict:
     html = client.get("/console/hotline/").content.decode()
     key = re.search(r'name="key" value="([0-9a-f]+)"', html).group(1)
-    return {"key": key, "caller_name": "李四", "caller_phone": "13600002222", "address": "碧沙岗公园北门东侧",
-            "grid": "碧沙岗社区第1网格", "lon": "", "lat": "", "category": "上水井盖", "title": "井盖缺失",
-            "description": "来电反映井盖丢失"}
+    return {
+        "key": key,
+        "caller_name": "李四",
+        "caller_phone": "13600002222",
+        "address": "碧沙岗公园北门东侧",
+        "grid": "碧沙岗社区第1网格",
+        "lon": "",
+        "lat": "",
+        "category": "上水井盖",
+        "title": "井盖缺失",
+        "description": "来电反映井盖丢失",
+    }
 
 
 def test_hotline_needs_the_place_in_words(client, demo_city):
@@ -370,8 +417,14 @@ def test_hotline_shows_duplicates_before_saving_then_saves_once(client, demo_cit
     assert r.status_code == 302
     case = Case.objects.get(number=r["Location"].rstrip("/").rsplit("/", 1)[-1])
     assert r["Location"] == f"/console/cases/{case.number}/"
-    assert (case.channel, case.address, case.reporter_name, case.reporter_phone, case.category.code, case.grid.code) \
-        == ("hotline", "碧沙岗公园北门东侧", "李四", "13600002222", "C0101", GRID)
+    assert (
+        case.channel,
+        case.address,
+        case.reporter_name,
+        case.reporter_phone,
+        case.category.code,
+        case.grid.code,
+    ) == ("hotline", "碧沙岗公园北门东侧", "李四", "13600002222", "C0101", GRID)
     assert case.reporter.username == DISPATCHER and _events(case) == ["report"]
     # a double click: the same form again makes no second case and lands on the same page
     again = client.post("/console/hotline/", {**form, "confirm": "1"})

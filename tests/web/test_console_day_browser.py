@@ -32,8 +32,15 @@ def _actor() -> Actor:
 
 def _report(title, *, grid=GRID, category=None, address="") -> Case:
     lon, lat = point_in(grid)
-    return services.report_case(actor=Actor.anonymous(), title=title, lon=lon, lat=lat, category=category,
-                                address=address, reporter_phone="13812345678").case
+    return services.report_case(
+        actor=Actor.anonymous(),
+        title=title,
+        lon=lon,
+        lat=lat,
+        category=category,
+        address=address,
+        reporter_phone="13812345678",
+    ).case
 
 
 def _registered(title, *, grid=GRID, category="C0101") -> Case:
@@ -101,11 +108,13 @@ def test_search_sort_and_pickers_by_name(page, live_server, demo_city, artifacts
     # sort by light: red first
     page.select_option("#q-sort", "light")
     page.wait_for_url(re.compile(r"sort=light"))
-    page.wait_for_function("(n) => document.querySelector('#queue-table tbody tr').dataset.number === n",
-                           arg=red.number)
+    page.wait_for_function(
+        "(n) => document.querySelector('#queue-table tbody tr').dataset.number === n", arg=red.number
+    )
     page.select_option("#q-sort", "age")
-    page.wait_for_function("(n) => document.querySelector('#queue-table tbody tr').dataset.number === n",
-                           arg=by_place.number)
+    page.wait_for_function(
+        "(n) => document.querySelector('#queue-table tbody tr').dataset.number === n", arg=by_place.number
+    )
     assert page.evaluate("window.__stayed") == "same page", "the list was swapped, the page not reloaded"
     page.screenshot(path=artifacts / "console-day-search-sort.png", full_page=True)
 
@@ -150,8 +159,7 @@ def test_register_and_dispatch_in_one_step(page, live_server, demo_city):
     page.wait_for_selector("#action-register_dispatch")
     page.click("#f-register_dispatch-category")
     page.keyboard.type("上水井")
-    page.wait_for_function(
-        "() => document.querySelectorAll('#f-register_dispatch-category-list option').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('#f-register_dispatch-category-list option').length > 0")
     page.fill("#f-register_dispatch-category", _options(page, "f-register_dispatch-category-list")[0])
     page.click("#action-register_dispatch button[type=submit]")
     page.wait_for_selector('#timeline li[data-action="dispatch"]')

@@ -39,13 +39,11 @@ DISPATCHER = f"dispatcher-{STREET}"
 def role_context(browser, live_server, username: str | None):
     """One browser context for a role (None: a resident), signed in by the server's own login, with the
     violation listener; `page.refused` collects console messages about the policy."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
-                                  service_workers="block")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", service_workers="block")
     if username:
         client = Client()
         client.force_login(get_user_model().objects.get(username=username))
-        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                              "url": live_server.url}])
+        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
     context.add_init_script(LISTEN)
     page = context.new_page()
     page.errors, page.refused, page.pending = [], [], set()
@@ -53,8 +51,12 @@ def role_context(browser, live_server, username: str | None):
     page.on("requestfinished", lambda r: page.pending.discard(r.url))
     page.on("requestfailed", lambda r: page.pending.discard(r.url))
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-    page.on("console", lambda m: page.refused.append(m.text)
-            if "Content Security Policy" in m.text or "Refused to" in m.text else None)
+    page.on(
+        "console",
+        lambda m: (
+            page.refused.append(m.text) if "Content Security Policy" in m.text or "Refused to" in m.text else None
+        ),
+    )
     return page
 
 
@@ -114,20 +116,35 @@ def site_pages(live_server) -> dict[str | None, list[tuple[str, object]]]:
     grid = Grid.objects.get(code=GRID)
     post_id = Post.objects.filter(user__username=f"handler-{UNIT}").values_list("pk", flat=True).first()
     return {
-        None: [("/", lambda p: hover_shape(p, MAP_SHAPES)), ("/report/", None), ("/track/", None),
-               (f"/track/?number={grid_case.number}&code={grid_case.tracking_code}", None),
-               ("/rankings/", None), ("/login/", None), (f"/board/{GRID}/", None), ("/admin/login/", None)],
-        DISPATCHER: [("/console/", open_case_popup),
-                     ("/console/hotline/", None), (f"/console/cases/{grid_case.number}/", None),
-                     ("/inbox/", None), ("/account/tokens/", None)],
+        None: [
+            ("/", lambda p: hover_shape(p, MAP_SHAPES)),
+            ("/report/", None),
+            ("/track/", None),
+            (f"/track/?number={grid_case.number}&code={grid_case.tracking_code}", None),
+            ("/rankings/", None),
+            ("/login/", None),
+            (f"/board/{GRID}/", None),
+            ("/admin/login/", None),
+        ],
+        DISPATCHER: [
+            ("/console/", open_case_popup),
+            ("/console/hotline/", None),
+            (f"/console/cases/{grid_case.number}/", None),
+            ("/inbox/", None),
+            ("/account/tokens/", None),
+        ],
         "auditor": [("/audit/", None)],
         f"handler-{UNIT}": [("/dept/", None), (f"/dept/cases/{unit_case.number}/", None)],
         f"worker-{GRID}": [("/m/", None), ("/m/report/", None), (f"/m/cases/{grid_case.number}/", None)],
         "leader": [("/dashboard/", lambda p: (hover_chart(p), hover_shape(p, DASH_SHAPES)))],
-        "admin": [("/admin/", None), ("/admin/cases/case/", None), ("/admin/people/post/", None),
-                  ("/admin/routing/category/import/", None),
-                  (f"/admin/grids/grid/{grid.pk}/change/", None),  # the boundary editor (Leaflet-Geoman)
-                  (f"/admin/people/post/{post_id}/change/", None)],
+        "admin": [
+            ("/admin/", None),
+            ("/admin/cases/case/", None),
+            ("/admin/people/post/", None),
+            ("/admin/routing/category/import/", None),
+            (f"/admin/grids/grid/{grid.pk}/change/", None),  # the boundary editor (Leaflet-Geoman)
+            (f"/admin/people/post/{post_id}/change/", None),
+        ],
     }
 
 
@@ -164,8 +181,14 @@ def test_a_configured_base_map_is_allowed_its_tiles(client, db, settings):
 
 
 def test_a_violation_report_is_logged(client, db, caplog):
-    report = {"csp-report": {"document-uri": "http://testserver/", "violated-directive": "script-src-elem",
-                             "blocked-uri": "inline", "script-sample": "window.__xss=1"}}
+    report = {
+        "csp-report": {
+            "document-uri": "http://testserver/",
+            "violated-directive": "script-src-elem",
+            "blocked-uri": "inline",
+            "script-sample": "window.__xss=1",
+        }
+    }
     with caplog.at_level(logging.WARNING, logger="gridgov.csp"):
         answer = client.post("/csp-report/", json.dumps(report), content_type="application/csp-report")
     assert answer.status_code == 204

@@ -63,8 +63,9 @@ def sign_in(page, live_server, username: str, next_url: str) -> None:
 
 def wait_loaded(page, shapes: int, refreshed: int = 1) -> None:
     """The sub-grids drawn and coloured, and the figures fetched `refreshed` times."""
-    page.wait_for_function("([s, n]) => document.querySelectorAll(s + '[data-value]').length === n",
-                           arg=[SHAPES, shapes])
+    page.wait_for_function(
+        "([s, n]) => document.querySelectorAll(s + '[data-value]').length === n", arg=[SHAPES, shapes]
+    )
     page.wait_for_function("(n) => Number(document.body.dataset.refreshed || 0) >= n", arg=refreshed)
 
 
@@ -80,8 +81,12 @@ def children(code: str) -> list[Grid]:
 
 
 def check_figures(page, figures: dict) -> None:
-    expected = {"closure_rate": figures["closure_rate"], "on_time_rate": figures["on_time_rate"],
-                "satisfaction_rate": figures["satisfaction_rate"], "level_grid": figures["resolved_at_level"]["grid"]}
+    expected = {
+        "closure_rate": figures["closure_rate"],
+        "on_time_rate": figures["on_time_rate"],
+        "satisfaction_rate": figures["satisfaction_rate"],
+        "level_grid": figures["resolved_at_level"]["grid"],
+    }
     for key, value in expected.items():
         assert page.inner_text(f"#kpi-{key} .kpi-value") == rounded(value), key
     assert page.inner_text("#kpi-received .kpi-value") == str(figures["received"])
@@ -96,8 +101,11 @@ def check_charts(page, series: list[dict], categories: list[dict]) -> None:
       const o = echarts.getInstanceByDom(document.getElementById('trend-chart')).getOption();
       return {x: o.xAxis[0].data, received: o.series[0].data, closed: o.series[1].data};
     }""")
-    assert option == {"x": [d["day"][5:] for d in series], "received": [d["received"] for d in series],
-                      "closed": [d["closed"] for d in series]}
+    assert option == {
+        "x": [d["day"][5:] for d in series],
+        "received": [d["received"] for d in series],
+        "closed": [d["closed"] for d in series],
+    }
     bars = page.evaluate("""() => echarts.getInstanceByDom(document.getElementById('category-chart'))
                               .getOption().series[0].data""")
     assert bars == [c["received"] for c in categories[:10]][::-1]
@@ -120,8 +128,10 @@ def test_dashboard_map_charts_figures_and_drill_down(page, live_server, history,
     assert page.locator("#hot-spots li a").all_inner_texts() == [h["name"] for h in overview["hot_spots"]]
 
     # the map: every street coloured by its closure rate, grey only where there is nothing to divide
-    values = {i["code"]: i["value"] for i in api(page, live_server, "map", region=DISTRICT, start=START, end=END,
-                                                   indicator="closure_rate")["items"]}
+    values = {
+        i["code"]: i["value"]
+        for i in api(page, live_server, "map", region=DISTRICT, start=START, end=END, indicator="closure_rate")["items"]
+    }
     shapes = page.evaluate(SHAPE_STATE)
     assert sorted(s["code"] for s in shapes) == sorted(g.code for g in streets) == sorted(values)
     for s in shapes:
@@ -147,10 +157,13 @@ def test_dashboard_map_charts_figures_and_drill_down(page, live_server, history,
 
     # another indicator: the map recolours without reloading the page
     page.select_option("#indicator", "received")
-    page.wait_for_function("(s) => [...document.querySelectorAll(s)].every(p => p.dataset.indicator === 'received')",
-                           arg=SHAPES)
-    received = {i["code"]: i["value"] for i in api(page, live_server, "map", region=DISTRICT, start=START, end=END,
-                                                     indicator="received")["items"]}
+    page.wait_for_function(
+        "(s) => [...document.querySelectorAll(s)].every(p => p.dataset.indicator === 'received')", arg=SHAPES
+    )
+    received = {
+        i["code"]: i["value"]
+        for i in api(page, live_server, "map", region=DISTRICT, start=START, end=END, indicator="received")["items"]
+    }
     assert {s["code"]: int(s["value"]) for s in page.evaluate(SHAPE_STATE)} == received
     assert page.inner_text("#legend li >> nth=0") == "受理数" and "indicator=received" in page.url
     classes = page.locator("#legend li").all_inner_texts()[1:-1]  # between the title and "no data"
@@ -178,8 +191,11 @@ def test_dashboard_map_charts_figures_and_drill_down(page, live_server, history,
     # the public rankings, at the same width
     page.goto(f"{live_server.url}/rankings/?month=2026-11")
     assert page.locator('table[data-scheme="street-100"] tbody tr').count() == len(streets)
-    assert page.locator('table[data-scheme="worker-1000"] tbody tr').count() == len(
-        scoring.ranking("worker-1000", "2026-11")["items"]) > 0
+    assert (
+        page.locator('table[data-scheme="worker-1000"] tbody tr').count()
+        == len(scoring.ranking("worker-1000", "2026-11")["items"])
+        > 0
+    )
     page.screenshot(path=artifacts / "rankings-1920.png")
     assert page.errors == []
 
@@ -210,8 +226,9 @@ def test_dashboard_refreshes_itself(browser, live_server, history, artifacts):
         assert page.inner_text("#kpi-received .kpi-value") == str(before)  # not yet: once a minute
         page.clock.fast_forward(31_000)
         wait_loaded(page, len(children(STREET)), refreshed=2)
-        page.wait_for_function("(n) => document.querySelector('#kpi-received .kpi-value').textContent === n",
-                               arg=str(before + 1))
+        page.wait_for_function(
+            "(n) => document.querySelector('#kpi-received .kpi-value').textContent === n", arg=str(before + 1)
+        )
         assert re.fullmatch(r"更新于 \d\d:\d\d", page.inner_text("#updated"))
 
         # a 三级网格 has no sub-grids: the map outlines the grid itself and says so
@@ -245,8 +262,11 @@ def test_dashboard_and_rankings_at_375_px(browser, live_server, history, artifac
         assert page.locator('table[data-scheme="street-100"] tbody tr').count() == len(children(DISTRICT))
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         for scheme in ("street-100", "community-100", "unit-3rates"):  # the change in view without scrolling
-            right = page.evaluate("(s) => document.querySelector(`table[data-scheme='${s}'] th:last-child`)"
-                                  ".getBoundingClientRect().right", scheme)
+            right = page.evaluate(
+                "(s) => document.querySelector(`table[data-scheme='${s}'] th:last-child`)"
+                ".getBoundingClientRect().right",
+                scheme,
+            )
             assert right <= 375, scheme
         page.screenshot(path=artifacts / "rankings-375.png", full_page=True)
         assert errors == []

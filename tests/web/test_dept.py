@@ -3,7 +3,6 @@
 import io
 import re
 
-import pytest
 from django.contrib.auth import get_user_model
 from PIL import Image
 
@@ -22,9 +21,12 @@ def _user(username):
 
 
 def _other_unit() -> str:
-    return Unit.objects.exclude(code__in=[LEAD, HELPER]).filter(
-        code__in=Post.objects.filter(role="department_handler", active=True).values("scope")).values_list(
-        "code", flat=True).first()
+    return (
+        Unit.objects.exclude(code__in=[LEAD, HELPER])
+        .filter(code__in=Post.objects.filter(role="department_handler", active=True).values("scope"))
+        .values_list("code", flat=True)
+        .first()
+    )
 
 
 def _dispatched_case(title="路灯不亮（测试）") -> str:
@@ -133,6 +135,7 @@ def test_accept_then_resolve_with_photo(client, demo_city):
     event = CaseEvent.objects.filter(case=case, action="resolve").get()
     assert len(event.data["photos"]) == 1
     from gridgov.cases.models import Upload
+
     assert Upload.objects.filter(id=event.data["photos"][0]).exists()
     html = client.get("/dept/").content.decode()
     assert _row(_section(html, "to_check"), number)

@@ -63,7 +63,9 @@ def _data() -> list[str]:
     found |= set(Unit.objects.values_list("name", flat=True))
     found |= set(Category.objects.values_list("name", flat=True))
     found |= set(Post.objects.values_list("title", flat=True))
-    found |= set(User.objects.values_list("first_name", flat=True)) | set(User.objects.values_list("last_name", flat=True))
+    found |= set(User.objects.values_list("first_name", flat=True)) | set(
+        User.objects.values_list("last_name", flat=True)
+    )
     for *fields, reporter in Case.objects.values_list("title", "description", "result", "reporter_name"):
         found |= {*fields, reporter, mask_name(reporter)}
     found |= set(CaseEvent.objects.values_list("note", flat=True))
@@ -121,13 +123,27 @@ def _pages(cases) -> dict[str | None, list[str]]:
     """Who (a demo account, None for nobody) sees which pages."""
     return {
         None: ["/", "/report/", "/track/", f"/board/{GRID}/", f"/board/{GRID[:9]}/", "/login/"],
-        DISPATCHER: ["/console/", f"/console/cases/{cases['reported']}/", f"/console/cases/{cases['closed'].number}/",
-                     f"/console/cases/{cases['in_progress_unit']}/", "/console/hotline/",
-                     "/m/"],  # /m/: refused, in words
-        HANDLER: ["/dept/", f"/dept/cases/{cases['dispatched_unit']}/", f"/dept/cases/{cases['in_progress_unit']}/",
-                  f"/dept/cases/{cases['resolved_unit']}/"],
-        WORKER: ["/m/", f"/m/cases/{cases['dispatched_grid']}/", f"/m/cases/{cases['resolved_unit']}/", "/m/report/",
-                 "/console/"],  # /console/: refused, in words
+        DISPATCHER: [
+            "/console/",
+            f"/console/cases/{cases['reported']}/",
+            f"/console/cases/{cases['closed'].number}/",
+            f"/console/cases/{cases['in_progress_unit']}/",
+            "/console/hotline/",
+            "/m/",
+        ],  # /m/: refused, in words
+        HANDLER: [
+            "/dept/",
+            f"/dept/cases/{cases['dispatched_unit']}/",
+            f"/dept/cases/{cases['in_progress_unit']}/",
+            f"/dept/cases/{cases['resolved_unit']}/",
+        ],
+        WORKER: [
+            "/m/",
+            f"/m/cases/{cases['dispatched_grid']}/",
+            f"/m/cases/{cases['resolved_unit']}/",
+            "/m/report/",
+            "/console/",
+        ],  # /console/: refused, in words
     }
 
 
@@ -146,7 +162,8 @@ def test_every_page_in_english(browser, live_server, cases):
                 _ready(page, path)
                 assert page.get_attribute("html", "lang") == "en", path
                 found[path if who is None or path not in found else f"{path} ({who})"] = _leftovers(
-                    page.evaluate(VISIBLE), data)
+                    page.evaluate(VISIBLE), data
+                )
                 visited += 1
             if who is None:  # the resident's case page: /track/ with the number and code, rating form and all
                 page.goto(f"{base}/track/?lang=en")
@@ -156,8 +173,15 @@ def test_every_page_in_english(browser, live_server, cases):
                 page.wait_for_selector("#rate-form")
                 assert page.inner_text("#status-text") == "Finished: please rate the result"
                 labels = page.eval_on_selector_all("#timeline > li > .label", "ls => ls.map(l => l.textContent)")
-                assert labels == ["Reported", "Registered", "Dispatched", "Signed for", "Result reported", "Checked",
-                                  "Closed"]
+                assert labels == [
+                    "Reported",
+                    "Registered",
+                    "Dispatched",
+                    "Signed for",
+                    "Result reported",
+                    "Checked",
+                    "Closed",
+                ]
                 found["/track/ (a closed case)"] = _leftovers(page.evaluate(VISIBLE), data)
                 visited += 1
             assert page.errors == [], page.errors

@@ -93,9 +93,11 @@ def test_photos_on_every_case_page_and_on_track(browser, live_server, demo_city,
 
     pages = []
     try:
-        for who, path, width in [(dispatcher, f"/console/cases/{number}/", 1280),
-                                 (handler, f"/dept/cases/{number}/", 375),
-                                 (h.grid_staff(h.GRID)[0], f"/m/cases/{number}/", 375)]:
+        for who, path, width in [
+            (dispatcher, f"/console/cases/{number}/", 1280),
+            (handler, f"/dept/cases/{number}/", 375),
+            (h.grid_staff(h.GRID)[0], f"/m/cases/{number}/", 375),
+        ]:
             page = _context(browser, width)
             pages.append(page)
             _sign_in(page, base, who, path)
@@ -177,7 +179,9 @@ def test_m_report_takes_photos_for_any_report_online_and_offline(browser, live_s
             with Upload.objects.get(id=upload_id).file.open("rb") as f:
                 colours.append(Image.open(f).convert("RGB").getpixel((5, 5)))
         expected = [(30, 30, 120), (30, 120, 120)]
-        assert all(any(all(abs(a - b) <= 10 for a, b in zip(c, e)) for c in colours) for e in expected), colours
+        assert all(any(all(abs(a - b) <= 10 for a, b in zip(c, e, strict=False)) for c in colours) for e in expected), (
+            colours
+        )
         kept = page.evaluate("""() => new Promise((resolve) => {
             const r = indexedDB.open("gridgov-m-photos");
             r.onsuccess = () => { const q = r.result.transaction("photos").objectStore("photos").count();
@@ -233,8 +237,9 @@ def test_the_receipt_link_copy_report_another_and_my_reports(browser, live_serve
         page.click(f'#my-reports-list li[data-number="{second}"] a')
         page.wait_for_selector("#status-text")
         assert page.inner_text("#case-title") == "路灯不亮（第二个）"
-        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", page.eval_on_selector(
-            "#track-config", "s => JSON.parse(s.textContent).current.date"))
+        assert re.fullmatch(
+            r"\d{4}-\d{2}-\d{2}", page.eval_on_selector("#track-config", "s => JSON.parse(s.textContent).current.date")
+        )
         assert not page.errors, page.errors
     finally:
         page.context.close()

@@ -61,6 +61,7 @@ def cases(demo_city):
 
 # ---- htmx itself: pinned, from node_modules, never a CDN ---------------------------------------------
 
+
 def test_htmx_is_pinned_and_served_from_node_modules(client, demo_city):
     assert re.fullmatch(r"2\.\d+\.\d+", HTMX_VERSION), "an exact 2.x version, no range"
     lock = json.loads((ROOT / "package-lock.json").read_text())
@@ -75,7 +76,7 @@ def test_htmx_is_pinned_and_served_from_node_modules(client, demo_city):
     r = client.get("/static/vendor/htmx/htmx.min.js")
     assert r.status_code == 200
     body = b"".join(r.streaming_content) if r.streaming else r.content
-    assert f"version:\"{HTMX_VERSION}\"".encode() in body or f"version:'{HTMX_VERSION}'".encode() in body
+    assert f'version:"{HTMX_VERSION}"'.encode() in body or f"version:'{HTMX_VERSION}'".encode() in body
 
 
 def test_htmx_is_configured_for_a_strict_csp_and_no_stored_pages(client, demo_city):
@@ -104,6 +105,7 @@ def test_htmx_requests_carry_the_csrf_token(demo_city, cases):
 
 # ---- the console's queue: one view, the page or its list ---------------------------------------------
 
+
 def test_queue_answers_the_list_alone_to_htmx(client, cases):
     _login(client)
     full = client.get("/console/", {"status": "dispatched"})
@@ -115,29 +117,41 @@ def test_queue_answers_the_list_alone_to_htmx(client, cases):
     assert 'id="queue-table"' in page and 'id="queue-results"' in page
     # the list only: no page around it, no form, no map, no header
     assert html.lstrip().startswith('<div id="queue-results"')
-    for absent in ("<html", "<head", "<body", 'id="queue-filters"', 'id="console-map"', "site-header",
-                   "htmx.min.js"):
+    for absent in ("<html", "<head", "<body", 'id="queue-filters"', 'id="console-map"', "site-header", "htmx.min.js"):
         assert absent not in html, absent
     assert 'id="queue-table"' in html and 'id="console-points"' in html
     # and it is the same list as the page's
-    assert _numbers(html) == _numbers(page) and set(_numbers(html)) == {cases["running"].number,
-                                                                          cases["late"].number}
+    assert _numbers(html) == _numbers(page) and set(_numbers(html)) == {cases["running"].number, cases["late"].number}
     for r in (full, part):
         assert "HX-Request" in r["Vary"], "caches must keep the page and the list apart"
 
 
-@pytest.mark.parametrize("params", [
-    {}, {"status": "reported"}, {"status": "dispatched"}, {"overdue": "1"}, {"status": "dispatched", "overdue": "1"},
-    {"grid": GRID[:12]}, {"grid": "410102002"}, {"light": "green"}, {"channel": "hotline"}, {"category": "99"},
-    {"status": "nonsense"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"status": "reported"},
+        {"status": "dispatched"},
+        {"overdue": "1"},
+        {"status": "dispatched", "overdue": "1"},
+        {"grid": GRID[:12]},
+        {"grid": "410102002"},
+        {"light": "green"},
+        {"channel": "hotline"},
+        {"category": "99"},
+        {"status": "nonsense"},
+    ],
+)
 def test_filters_apply_the_same_way_to_the_page_and_the_list(client, cases, params):
     _login(client)
     page = _numbers(client.get("/console/", params).content.decode())
     part = _numbers(client.get("/console/", params, **HX).content.decode())
     assert page == part
-    expected = selectors.case_list(Actor.of(_user(DISPATCHER)), overdue_only=params.get("overdue") == "1",
-                                   **{k: v for k, v in params.items() if k not in {"overdue"} and v != "nonsense"})
+    expected = selectors.case_list(
+        Actor.of(_user(DISPATCHER)),
+        overdue_only=params.get("overdue") == "1",
+        **{k: v for k, v in params.items() if k not in {"overdue"} and v != "nonsense"},
+    )
     assert page == list(expected.values_list("number", flat=True)[:50])
 
 
@@ -166,8 +180,12 @@ def test_overdue_means_late_to_resolve_or_late_to_sign_while_running(cases):
 
 def test_filter_and_pager_move_the_address_but_the_refresh_does_not(client, cases):
     _login(client)
-    filtered = client.get("/console/", {"status": "dispatched", "grid": "", "light": "", "overdue": "1"},
-                          HTTP_HX_TRIGGER="queue-filters", **HX)
+    filtered = client.get(
+        "/console/",
+        {"status": "dispatched", "grid": "", "light": "", "overdue": "1"},
+        HTTP_HX_TRIGGER="queue-filters",
+        **HX,
+    )
     assert filtered["HX-Push-Url"] == "/console/?status=dispatched&overdue=1", "empty filters left out"
     html = filtered.content.decode()
     assert re.search(r'<p id="queue-live" hx-swap-oob="innerHTML">\s*1\b', html), "the new count is announced"
@@ -225,6 +243,7 @@ def test_filter_form_works_without_javascript_and_is_labelled(client, cases):
 
 # ---- the department queue: its groups refresh themselves -------------------------------------------
 
+
 def test_dept_queue_answers_its_groups_alone_to_htmx(client, cases):
     _login(client, f"handler-{LEAD}")
     page = client.get("/dept/").content.decode()
@@ -240,6 +259,7 @@ def test_dept_queue_answers_its_groups_alone_to_htmx(client, cases):
 
 
 # ---- in the browser ----------------------------------------------------------------------------------
+
 
 def _sign_in(page, base):
     from gridgov.sim.models import DemoAccount

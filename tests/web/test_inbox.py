@@ -32,9 +32,15 @@ def _login(client, username):
 
 def _notify(username, n=2, link="/console/cases/20261201000001/", prefix="t"):
     for i in range(n):
-        notifications.notify(recipients=[_user(username)], kind="case.dispatch", title=f"派遣：测试案件{i}",
-                             body=f"案件 20261201000001 派遣。{i}", link=link, subject="20261201000001",
-                             dedupe_key=f"{prefix}:{username}:{i}")
+        notifications.notify(
+            recipients=[_user(username)],
+            kind="case.dispatch",
+            title=f"派遣：测试案件{i}",
+            body=f"案件 20261201000001 派遣。{i}",
+            link=link,
+            subject="20261201000001",
+            dedupe_key=f"{prefix}:{username}:{i}",
+        )
     return list(Notification.objects.filter(recipient__username=username).order_by("id"))
 
 
@@ -62,10 +68,19 @@ def _jpeg(name="part.jpg"):
 
 # ---- the badge -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("username, path", [
-    (DISPATCHER, "/console/"), (HANDLER, "/dept/"), (WORKER, "/m/"), (WORKER, "/m/report/"),
-    (LEADER, "/dashboard/"), (HANDLER, "/inbox/"),
-], ids=["console", "dept", "m", "m-report", "dashboard", "inbox"])
+
+@pytest.mark.parametrize(
+    "username, path",
+    [
+        (DISPATCHER, "/console/"),
+        (HANDLER, "/dept/"),
+        (WORKER, "/m/"),
+        (WORKER, "/m/report/"),
+        (LEADER, "/dashboard/"),
+        (HANDLER, "/inbox/"),
+    ],
+    ids=["console", "dept", "m", "m-report", "dashboard", "inbox"],
+)
 def test_the_badge_on_every_staff_page_kind_counts_my_unread(client, demo_city, username, path):
     mine = _notify(username, 3)
     _notify(DISPATCHER if username != DISPATCHER else HANDLER, 5, prefix="other")  # someone else's
@@ -105,6 +120,7 @@ def test_the_badge_refreshes_alone(client, demo_city):
 
 # ---- the list --------------------------------------------------------------------------------------
 
+
 def test_inbox_needs_a_sign_in(client, demo_city):
     r = client.get("/inbox/")
     assert r.status_code == 302 and "/login/" in r["Location"]
@@ -121,10 +137,15 @@ def test_the_list_in_chinese_newest_first(client, demo_city):
     assert titles == ["派遣：测试案件2", "派遣：测试案件1", "派遣：测试案件0"]
 
 
-@pytest.mark.parametrize("username, expected", [
-    (DISPATCHER, "/console/cases/20261201000001/"), (HANDLER, "/dept/cases/20261201000001/"),
-    (WORKER, "/m/cases/20261201000001/"), (f"leader-{GRID[:12]}", "/m/cases/20261201000001/"),
-])
+@pytest.mark.parametrize(
+    "username, expected",
+    [
+        (DISPATCHER, "/console/cases/20261201000001/"),
+        (HANDLER, "/dept/cases/20261201000001/"),
+        (WORKER, "/m/cases/20261201000001/"),
+        (f"leader-{GRID[:12]}", "/m/cases/20261201000001/"),
+    ],
+)
 def test_each_reader_goes_to_the_case_on_their_own_pages(client, demo_city, username, expected):
     _notify(username, 1)
     html = _login(client, username).get("/inbox/").content.decode()
@@ -183,6 +204,7 @@ def test_a_dispatch_reaches_the_handlers_inbox(client, demo_city, django_capture
 
 # ---- joint handling on /dept/ ----------------------------------------------------------------------
 
+
 def test_the_assisting_unit_reports_its_part_and_the_lead_sees_it(client, demo_city):
     number = _joint_case()
     helper_name, lead_name = (Unit.objects.get(code=c).name for c in (HELPER, LEAD))
@@ -193,8 +215,9 @@ def test_the_assisting_unit_reports_its_part_and_the_lead_sees_it(client, demo_c
     assert 'id="form-assist"' in page and "上报协办结果" in page
     r = client.post(f"/dept/cases/{number}/", {"action": "assist", "result": " "})
     assert r.status_code == 400 and 'id="action-error"' in r.content.decode()
-    r = client.post(f"/dept/cases/{number}/", {"action": "assist", "result": "已清运建筑垃圾 3 车",
-                                                 "photos": [_jpeg()]})
+    r = client.post(
+        f"/dept/cases/{number}/", {"action": "assist", "result": "已清运建筑垃圾 3 车", "photos": [_jpeg()]}
+    )
     assert r.status_code == 302 and r["Location"] == f"/dept/cases/{number}/"
     event = CaseEvent.objects.get(case__number=number, action="assist")
     assert event.unit == HELPER and len(event.data["photos"]) == 1
@@ -202,8 +225,9 @@ def test_the_assisting_unit_reports_its_part_and_the_lead_sees_it(client, demo_c
 
     client.logout()
     page = _login(client, HANDLER).get(f"/dept/cases/{number}/").content.decode()
-    part = re.search(rf'<li class="case-row assist-part" data-unit="{HELPER}" data-reported="true">.*?</li>',
-                     page, re.S).group(0)
+    part = re.search(
+        rf'<li class="case-row assist-part" data-unit="{HELPER}" data-reported="true">.*?</li>', page, re.S
+    ).group(0)
     assert helper_name in part and "已清运建筑垃圾 3 车" in part and "<img" in part
     assert 'id="form-assist"' not in page, "the lead unit reports the whole result, not a part"
     assert 'data-missing="0"' in page

@@ -31,8 +31,9 @@ DISPATCHER = "dispatcher-410102001"
 
 
 def _phone(browser):
-    context = browser.new_context(viewport={"width": WIDTH, "height": 812}, is_mobile=True, has_touch=True,
-                                  locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": WIDTH, "height": 812}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
@@ -73,8 +74,7 @@ def _fits(page, what: str) -> None:
     assert width <= WIDTH, f"{what}: the page is {width} px wide at {WIDTH} px"
 
 
-def test_a_notification_arrives_the_badge_counts_it_and_reading_lowers_it(browser, live_server, demo_city,
-                                                                           artifacts):
+def test_a_notification_arrives_the_badge_counts_it_and_reading_lowers_it(browser, live_server, demo_city, artifacts):
     base = live_server.url
     number = _joint_case("占道经营（通知测试）")
     page = _phone(browser)
@@ -88,8 +88,14 @@ def test_a_notification_arrives_the_badge_counts_it_and_reading_lowers_it(browse
         # while the page is open, the assisting unit reports its part (the lead unit is told), and a
         # reminder comes
         services.report_assist_part(actor=actor(f"handler-{HELPER}"), number=number, result="已配合清理占道摊点")
-        notify(recipients=[user(f"handler-{LEAD}")], kind="case.light.yellow", title="即将超期（黄灯）：占道经营（通知测试）",
-               link=f"/console/cases/{number}/", subject=number, dedupe_key=f"test-light:{number}")
+        notify(
+            recipients=[user(f"handler-{LEAD}")],
+            kind="case.light.yellow",
+            title="即将超期（黄灯）：占道经营（通知测试）",
+            link=f"/console/cases/{number}/",
+            subject=number,
+            dedupe_key=f"test-light:{number}",
+        )
         assert _badge(page) == 1, "not before the badge asks again"
         with page.expect_response(lambda r: r.url.endswith("/inbox/badge/")):
             page.clock.run_for(61_000)
@@ -100,7 +106,11 @@ def test_a_notification_arrives_the_badge_counts_it_and_reading_lowers_it(browse
         page.click("#inbox-badge")
         page.wait_for_url(f"{base}/inbox/")
         titles = page.eval_on_selector_all("#inbox-list .inbox-title", "ts => ts.map(t => t.textContent.trim())")
-        assert titles == ["即将超期（黄灯）：占道经营（通知测试）", "协办反馈：占道经营（通知测试）", "派遣：占道经营（通知测试）"]
+        assert titles == [
+            "即将超期（黄灯）：占道经营（通知测试）",
+            "协办反馈：占道经营（通知测试）",
+            "派遣：占道经营（通知测试）",
+        ]
         assert page.locator("#inbox-list > li.unread").count() == 3 and _badge(page) == 3
         _fits(page, "inbox")
         page.screenshot(path=artifacts / "inbox-2-list.png", full_page=True)
@@ -130,8 +140,9 @@ def test_a_notification_arrives_the_badge_counts_it_and_reading_lowers_it(browse
         page.context.close()
 
 
-def test_an_assisting_unit_records_its_part_and_the_lead_sees_it_before_resolving(browser, live_server,
-                                                                                   demo_city, artifacts):
+def test_an_assisting_unit_records_its_part_and_the_lead_sees_it_before_resolving(
+    browser, live_server, demo_city, artifacts
+):
     base = live_server.url
     number = _joint_case("人行道违规堆放建材（联合执法）")
     helper_name = Unit.objects.get(code=HELPER).name
@@ -201,9 +212,11 @@ def test_the_inbox_and_the_joint_case_page_in_english(browser, live_server, demo
     stored = {text for pair in Notification.objects.values_list("title", "body") for text in pair if text}
     data = sorted(set(english_data()) | stored, key=len, reverse=True)
     found = {}
-    for username, paths in ((f"handler-{LEAD}", ["/inbox/", f"/dept/cases/{number}/"]),
-                            (f"handler-{HELPER}", [f"/dept/cases/{number}/"]),
-                            (f"worker-{GRID}", ["/m/", "/inbox/"])):
+    for username, paths in (
+        (f"handler-{LEAD}", ["/inbox/", f"/dept/cases/{number}/"]),
+        (f"handler-{HELPER}", [f"/dept/cases/{number}/"]),
+        (f"worker-{GRID}", ["/m/", "/inbox/"]),
+    ):
         page = _phone(browser)
         try:
             _sign_in(page, base, username, "/inbox/")

@@ -1,6 +1,7 @@
 """The map page in a real browser (Chromium through Playwright) against a live server."""
 
 import re
+import time
 
 import pytest
 
@@ -11,7 +12,6 @@ pytestmark = pytest.mark.browser
 
 SHAPES = "#map .leaflet-overlay-pane path.grid-shape"
 STREETS = 14
-
 
 
 def wait_for_shapes(page, count: int) -> None:
@@ -30,8 +30,7 @@ def click_some_grid(page) -> str:
     target = page.evaluate(CLICKABLE, SHAPES)
     assert target, "no grid shape can be clicked at its centre"
     page.mouse.click(target["x"], target["y"])
-    page.wait_for_function("(code) => document.getElementById('d-code').textContent === code",
-                           arg=target["code"])
+    page.wait_for_function("(code) => document.getElementById('d-code').textContent === code", arg=target["code"])
     return target["code"]
 
 
@@ -64,7 +63,9 @@ def test_streets_details_children_and_levels(page, live_server, demo_city, artif
     page.get_by_role("button", name="三级网格").click()
     page.wait_for_selector("#loading", state="visible")
     assert page.inner_text("#loading") == "正在加载…"
+    deadline = time.monotonic() + 30
     while not held:
+        assert time.monotonic() < deadline, "the level-3 grids were never requested within 30 s"
         page.wait_for_timeout(20)
     held[0].continue_()
     page.unroute(is_level3)
@@ -100,8 +101,9 @@ def test_locate_a_point_by_clicking_the_map(page, live_server, demo_city, artifa
     found = page.request.get(f"{live_server.url}/api/v1/grids/locate?lon={lon}&lat={lat}").json()
     assert page.locator("#locate-result ol li").all_inner_texts() == [n["name"] for n in found["chain"]]
     assert found["chain"][1]["code"] == target["code"]  # the street that was clicked
-    page.wait_for_function("(code) => document.getElementById('d-code').textContent === code",
-                           arg=found["grid"]["code"])
+    page.wait_for_function(
+        "(code) => document.getElementById('d-code').textContent === code", arg=found["grid"]["code"]
+    )
     assert page.is_visible(".locate-marker")
     # The located 三级网格 is not drawn over the streets: it is outlined above them.
     page.wait_for_selector('#map .leaflet-selection-pane path[stroke="#d62728"]')

@@ -72,8 +72,9 @@ def wait_map_at_rest(page) -> None:
 
 def dispatched_case(unit: str, address: str = "") -> Case:
     lon, lat = point_in(GRID)
-    case = services.report_case(actor=Actor.anonymous(), title="井盖缺失（地图）", lon=lon, lat=lat,
-                                address=address).case
+    case = services.report_case(
+        actor=Actor.anonymous(), title="井盖缺失（地图）", lon=lon, lat=lat, address=address
+    ).case
     dispatcher = Actor.of(get_user_model().objects.get(username=DISPATCHER))
     services.register_case(actor=dispatcher, number=case.number)
     services.dispatch_case(actor=dispatcher, number=case.number, unit=unit)
@@ -84,12 +85,21 @@ def dispatched_case(unit: str, address: str = "") -> Case:
 
 PROVIDERS = [
     # provider, the tile URL asked for, the attribution shown
-    ("amap", r"https://webrd0[1-4]\.is\.autonavi\.com/appmaptile\?lang=zh_cn&size=1&scale=1&style=8&x=\d+&y=\d+&z=\d+",
-     "高德地图 审图号：GS(2099)0001号"),
-    ("tencent", r"https://rt[0-3]\.map\.gtimg\.com/tile\?z=\d+&x=\d+&y=\d+&styleid=1000&scene=0",
-     "腾讯地图 审图号：GS(2099)0001号"),
-    ("tianditu", r"https://t[0-7]\.tianditu\.gov\.cn/(vec|cva)_w/wmts\?.*TILEMATRIX=\d+&TILEROW=\d+&TILECOL=\d+&tk=test-key",
-     "天地图 审图号：GS(2099)0001号"),
+    (
+        "amap",
+        r"https://webrd0[1-4]\.is\.autonavi\.com/appmaptile\?lang=zh_cn&size=1&scale=1&style=8&x=\d+&y=\d+&z=\d+",
+        "高德地图 审图号：GS(2099)0001号",
+    ),
+    (
+        "tencent",
+        r"https://rt[0-3]\.map\.gtimg\.com/tile\?z=\d+&x=\d+&y=\d+&styleid=1000&scene=0",
+        "腾讯地图 审图号：GS(2099)0001号",
+    ),
+    (
+        "tianditu",
+        r"https://t[0-7]\.tianditu\.gov\.cn/(vec|cva)_w/wmts\?.*TILEMATRIX=\d+&TILEROW=\d+&TILECOL=\d+&tk=test-key",
+        "天地图 审图号：GS(2099)0001号",
+    ),
     ("osm", r"https://tile\.openstreetmap\.org/\d+/\d+/\d+\.png", "© OpenStreetMap 贡献者"),
 ]
 
@@ -107,7 +117,10 @@ def test_base_layer_tiles_and_attribution(page, live_server, demo_city, settings
         assert {re.search(r"/(vec|cva)_w/", u).group(1) for u in asked} == {"vec", "cva"}
     assert page.inner_text("#map .leaflet-control-attribution") == attribution  # and nothing else
     if provider == "osm":
-        assert page.get_attribute("#map .leaflet-control-attribution a", "href") == "https://www.openstreetmap.org/copyright"
+        assert (
+            page.get_attribute("#map .leaflet-control-attribution a", "href")
+            == "https://www.openstreetmap.org/copyright"
+        )
     assert page.get_attribute("#map", "data-basemap") == provider
     assert page.errors == []
 
@@ -163,16 +176,19 @@ def test_gcj02_shifts_the_grids_onto_the_tiles(page, live_server, demo_city, set
     serve_tiles(page, live_server)
     page.goto(f"{live_server.url}/")
     page.wait_for_selector("#map path.grid-shape")
-    bounds = page.evaluate("""(code) => {
+    bounds = page.evaluate(
+        """(code) => {
       const map = GridgovBasemap.maps[0];
       let found = null;
       map.eachLayer((l) => { if (l.feature && l.feature.properties.code === code) found = l.getBounds(); });
       return [found.getWest(), found.getSouth(), found.getEast(), found.getNorth()];
-    }""", GRID[:9])
+    }""",
+        GRID[:9],
+    )
     street = current_geometries([GRID[:9]])[GRID[:9]]
     expected = shapely.transform(street, lambda c: geo.wgs84_to_gcj02(c)).bounds
-    assert max(abs(a - b) for a, b in zip(bounds, expected)) < 1e-9
-    assert max(abs(a - b) for a, b in zip(bounds, street.bounds)) > 1e-3  # a few hundred metres off WGS-84
+    assert max(abs(a - b) for a, b in zip(bounds, expected, strict=True)) < 1e-9
+    assert max(abs(a - b) for a, b in zip(bounds, street.bounds, strict=True)) > 1e-3  # a few hundred metres off WGS-84
 
 
 def test_a_tap_on_the_report_map_on_gcj02_tiles_sends_wgs84(browser, live_server, demo_city, settings):
@@ -201,6 +217,7 @@ def test_a_tap_on_the_report_map_on_gcj02_tiles_sends_wgs84(browser, live_server
 
 # ---- labels -----------------------------------------------------------------------------------
 
+
 def test_grid_names_as_labels_where_they_fit(page, live_server, demo_city, artifacts):
     # a name that would be markup if written as HTML: it must come out as text
     Grid.objects.filter(code=GRID, valid_to__isnull=True).update(name="<b>三级</b>网格甲")
@@ -224,13 +241,18 @@ def test_grid_names_as_labels_where_they_fit(page, live_server, demo_city, artif
 
 # ---- the small map on every case page ---------------------------------------------------------------
 
-@pytest.mark.parametrize("username, prefix, unit", [
-    (DISPATCHER, "console", GRID), (HANDLER, "dept", UNIT), (WORKER, "m", GRID)])
-def test_case_pages_show_the_point_and_its_grid(browser, live_server, demo_city, artifacts, settings,
-                                                username, prefix, unit):
+
+@pytest.mark.parametrize(
+    "username, prefix, unit", [(DISPATCHER, "console", GRID), (HANDLER, "dept", UNIT), (WORKER, "m", GRID)]
+)
+def test_case_pages_show_the_point_and_its_grid(
+    browser, live_server, demo_city, artifacts, settings, username, prefix, unit
+):
     settings.GRIDGOV_BASEMAP = "tencent"
     case = dispatched_case(unit, address="建设路 12 号院东门")
-    context = signed_in(browser, live_server, username, viewport=PHONE if prefix == "m" else {"width": 1280, "height": 900})
+    context = signed_in(
+        browser, live_server, username, viewport=PHONE if prefix == "m" else {"width": 1280, "height": 900}
+    )
     try:
         page = new_page(context)
         serve_tiles(page, live_server)
@@ -255,6 +277,7 @@ def test_case_pages_show_the_point_and_its_grid(browser, live_server, demo_city,
 
 # ---- use my position, and the address, on /report/ and /m/report/ ---------------------------------
 
+
 def _use_position(page, lon: float, lat: float) -> None:
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": lat, "longitude": lon})
@@ -266,7 +289,7 @@ def _use_position(page, lon: float, lat: float) -> None:
 def _assert_zoomed_on_grid(page, code: str) -> None:
     assert page.get_attribute("#report-map", "data-grid") == code
     view = page.evaluate("""() => { const m = GridgovBasemap.maps[0], b = m.getBounds();
-                            return { zoom: m.getZoom(), b: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()] }; }""")
+        return { zoom: m.getZoom(), b: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()] }; }""")
     grid = current_geometries([code])[code]
     assert view["zoom"] >= 15
     assert shapely.box(*view["b"]).contains(grid), "the whole grid is in view"
@@ -334,6 +357,7 @@ def test_worker_reports_with_position_and_address(browser, live_server, demo_cit
 
 
 # ---- /m/ opens on the worker's grid -------------------------------------------------------------
+
 
 def test_m_home_opens_on_the_workers_grid(browser, live_server, demo_city, artifacts):
     context = signed_in(browser, live_server, WORKER, viewport=PHONE, is_mobile=True, has_touch=True)

@@ -35,7 +35,7 @@ def test_leaflet_comes_from_our_static_files(client):
     sources = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', html)
     assert "/static/vendor/leaflet/leaflet.js" in sources and "/static/vendor/leaflet/leaflet.css" in sources
     assert all(s.startswith("/static/") for s in sources), sources  # no CDN
-    for path in sources + ["/static/vendor/leaflet/images/layers.png"]:
+    for path in [*sources, "/static/vendor/leaflet/images/layers.png"]:
         r = client.get(path)
         assert r.status_code == 200, path
         assert b"".join(r.streaming_content if r.streaming else [r.content])

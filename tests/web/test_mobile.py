@@ -122,8 +122,9 @@ def test_report_page(client, demo_city):
     html = _login(client, WORKER).get("/m/report/", {"lang": "en"}).content.decode()
     _no_inline_code(html)
     assert 'id="on-spot"' in html and 'rel="manifest"' in html
-    config = json.loads(re.search(r'<script id="report-config" type="application/json">(.*?)</script>',
-                                  html, re.S).group(1))
+    config = json.loads(
+        re.search(r'<script id="report-config" type="application/json">(.*?)</script>', html, re.S).group(1)
+    )
     assert config["cases"] == "/api/v1/cases" and config["sw"] == "/m/sw.js" and config["scope"] == "/m/"
 
 
@@ -135,16 +136,32 @@ def test_on_spot_report_through_api_with_session_and_csrf(demo_city):
     client.get("/m/report/")
     token = client.cookies["csrftoken"].value
     lon, lat = _point()
-    body = {"title": "占道经营", "lon": lon, "lat": lat, "channel": "patrol",
-            "resolved": {"result": "已劝离", "photos": []}}
-    refused = client.post("/api/v1/cases", json.dumps(body), content_type="application/json",
-                          HTTP_IDEMPOTENCY_KEY="m-test-1")
+    body = {
+        "title": "占道经营",
+        "lon": lon,
+        "lat": lat,
+        "channel": "patrol",
+        "resolved": {"result": "已劝离", "photos": []},
+    }
+    refused = client.post(
+        "/api/v1/cases", json.dumps(body), content_type="application/json", HTTP_IDEMPOTENCY_KEY="m-test-1"
+    )
     assert refused.status_code == 403, "a session call without the CSRF token is refused"
-    r = client.post("/api/v1/cases", json.dumps(body), content_type="application/json",
-                    HTTP_IDEMPOTENCY_KEY="m-test-1", HTTP_X_CSRFTOKEN=token)
+    r = client.post(
+        "/api/v1/cases",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="m-test-1",
+        HTTP_X_CSRFTOKEN=token,
+    )
     assert r.status_code == 201, r.content
-    again = client.post("/api/v1/cases", json.dumps(body), content_type="application/json",
-                        HTTP_IDEMPOTENCY_KEY="m-test-1", HTTP_X_CSRFTOKEN=token)
+    again = client.post(
+        "/api/v1/cases",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="m-test-1",
+        HTTP_X_CSRFTOKEN=token,
+    )
     assert again.json()["number"] == r.json()["number"] and again.json()["replayed"]
     assert Case.objects.get(number=r.json()["number"]).status not in ("reported", "registered")
 
@@ -238,7 +255,9 @@ def test_on_spot_fix_with_a_photo(page, live_server, demo_city, artifacts):
     out = BytesIO()
     Image.new("RGB", (40, 30), (10, 120, 60)).save(out, "JPEG")
     uploads = Upload.objects.count()
-    page.set_input_files("#result-photos", files=[{"name": "fix.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}])
+    page.set_input_files(
+        "#result-photos", files=[{"name": "fix.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}]
+    )
     page.wait_for_selector("#result-upload-list li.uploaded")  # answered by the server, not only sent
     assert Upload.objects.count() == uploads + 1
     page.click("#submit")

@@ -46,8 +46,15 @@ def photo_case(demo_city):
     services.resolve_case(actor=handler, number=number, result="已修复井盖", photos=[ids["after"]])
     worker, _ = h.grid_staff(h.GRID)
     services.verify_case(actor=h.actor(worker), number=number, passed=True, photos=[ids["check"]])
-    return {"number": number, "code": intake.tracking_code, "ids": ids, "platform": intake.case.platform,
-            "dispatcher": h.dispatcher_for(intake.case.platform), "handler": h.unit_actor(h.UNIT), "worker": worker}
+    return {
+        "number": number,
+        "code": intake.tracking_code,
+        "ids": ids,
+        "platform": intake.case.platform,
+        "dispatcher": h.dispatcher_for(intake.case.platform),
+        "handler": h.unit_actor(h.UNIT),
+        "worker": worker,
+    }
 
 
 def _url(number, upload_id, thumb=False):
@@ -92,8 +99,9 @@ def test_anonymous_and_guessed_addresses_get_404(photo_case):
     other = h.report().case.number  # a real photo asked for through another case of the same platform
     assert insider.get(_url(other, ids["before"])).status_code == 404
     assert insider.get(_url("20990101000001", ids["before"])).status_code == 404, "an unknown case"
-    assert insider.get(f"/media/{Upload.objects.get(id=ids['before']).file.name}").status_code == 404, \
+    assert insider.get(f"/media/{Upload.objects.get(id=ids['before']).file.name}").status_code == 404, (
         "the stored file's own path is not served"
+    )
 
 
 def test_the_reporter_sees_the_public_photos_after_proving_the_case(photo_case):
@@ -175,8 +183,9 @@ def _thumbs(html: str, section: str) -> list[str]:
     return re.findall(r'<img src="([^"]+)"', block)
 
 
-@pytest.mark.parametrize("who, page", [("dispatcher", "/console/cases/{}/"), ("handler", "/dept/cases/{}/"),
-                                       ("worker", "/m/cases/{}/")])
+@pytest.mark.parametrize(
+    "who, page", [("dispatcher", "/console/cases/{}/"), ("handler", "/dept/cases/{}/"), ("worker", "/m/cases/{}/")]
+)
 def test_case_pages_show_before_and_after_side_by_side(photo_case, who, page):
     number, ids = photo_case["number"], photo_case["ids"]
     r = _signed_in(photo_case[who]).get(page.format(number))

@@ -9,7 +9,8 @@ from django.test import Client
 from gridgov.cases import services
 from gridgov.cases.models import Case, CaseEvent
 from gridgov.cases.selectors import PUBLIC_STATUS_WORDS
-from tests.cases.helpers import GRID, bring, point_in, report as file_report
+from tests.cases.helpers import GRID, bring, point_in
+from tests.cases.helpers import report as file_report
 
 
 def words(status: str) -> str:
@@ -29,6 +30,7 @@ def _no_inline_code(html: str) -> None:
 
 
 # ---- /report/ -------------------------------------------------------------------------------------
+
 
 def test_report_page_chinese_by_default(client, demo_city):
     r = client.get("/report/", HTTP_ACCEPT_LANGUAGE="en")
@@ -73,6 +75,7 @@ def test_anonymous_report_needs_no_csrf_token_and_is_idempotent(demo_city):
 
 
 # ---- /track/ --------------------------------------------------------------------------------------
+
 
 def _lookup(client, number, code, **extra):
     return client.post("/track/", {"action": "lookup", "number": number, "code": code, **extra})
@@ -126,8 +129,17 @@ def test_rating_through_the_form(client, demo_city):
     assert words("closed") in html and 'id="rate-form"' in html
     assert "满意" in html and "基本满意" in html and "不满意" in html
     before = CaseEvent.objects.filter(case__number=made.number).count()
-    r = client.post("/track/", {"action": "evaluate", "number": made.number, "code": made.tracking_code,
-                                "satisfaction": "basically_satisfied", "solved": "yes", "note": "还行"})
+    r = client.post(
+        "/track/",
+        {
+            "action": "evaluate",
+            "number": made.number,
+            "code": made.tracking_code,
+            "satisfaction": "basically_satisfied",
+            "solved": "yes",
+            "note": "还行",
+        },
+    )
     html = r.content.decode()
     case = Case.objects.get(number=made.number)
     assert case.status == "evaluated" and case.satisfaction == "basically_satisfied" and case.solved is True
@@ -135,8 +147,16 @@ def test_rating_through_the_form(client, demo_city):
     assert CaseEvent.objects.filter(case__number=made.number).order_by("-seq").first().action == "evaluate"
     assert "感谢您的评价" in html and words("evaluated") in html and 'id="rate-form"' not in html
     # sent again (a reload): refused politely, nothing written
-    again = client.post("/track/", {"action": "evaluate", "number": made.number, "code": made.tracking_code,
-                                    "satisfaction": "satisfied", "solved": "yes"}).content.decode()
+    again = client.post(
+        "/track/",
+        {
+            "action": "evaluate",
+            "number": made.number,
+            "code": made.tracking_code,
+            "satisfaction": "satisfied",
+            "solved": "yes",
+        },
+    ).content.decode()
     assert "不能评价" in again
     assert CaseEvent.objects.filter(case__number=made.number).count() == before + 1
 
@@ -151,8 +171,10 @@ def test_the_last_four_phone_digits_open_the_case_but_never_rate_it(client, demo
     assert words("closed") in html and 'id="case"' in html and 'id="rate-form"' not in html
     assert 'id="rate-needs-code"' in html and "请使用回执上的查询码" in html
     # a rating posted with the digits anyway (a form kept from before, a script): refused, nothing written
-    r = client.post("/track/", {"action": "evaluate", "number": made.number, "code": "1234",
-                                "satisfaction": "satisfied", "solved": "yes"})
+    r = client.post(
+        "/track/",
+        {"action": "evaluate", "number": made.number, "code": "1234", "satisfaction": "satisfied", "solved": "yes"},
+    )
     html = r.content.decode()
     assert "感谢您的评价" not in html and "请使用回执上的查询码" in html and 'id="rate-form"' not in html
     assert Case.objects.get(number=made.number).status == "closed"
@@ -165,8 +187,10 @@ def test_the_last_four_phone_digits_open_the_case_but_never_rate_it(client, demo
 def test_rating_with_wrong_phone_digits_is_refused(client, demo_city):
     made = bring("closed")
     before = CaseEvent.objects.filter(case__number=made.number).count()
-    r = client.post("/track/", {"action": "evaluate", "number": made.number, "code": "4321",
-                                "satisfaction": "satisfied", "solved": "yes"})
+    r = client.post(
+        "/track/",
+        {"action": "evaluate", "number": made.number, "code": "4321", "satisfaction": "satisfied", "solved": "yes"},
+    )
     html = r.content.decode()
     assert "案件编号与查询码不匹配" in html and 'id="case"' not in html and 'id="rate-form"' not in html
     assert Case.objects.get(number=made.number).status == "closed"
@@ -188,6 +212,7 @@ def test_rating_without_a_choice_is_refused_not_a_500(client, demo_city):
 
 
 # ---- in a browser ---------------------------------------------------------------------------------
+
 
 @pytest.mark.browser
 def test_resident_reports_then_tracks(browser, live_server, demo_city, artifacts):

@@ -27,10 +27,26 @@ from gridgov.sim.models import DemoAccount
 from gridgov.web.signin import SIGNED_IN_COOKIE
 from tests.cases.helpers import GRID, STREET, UNIT, bring
 
-ROLES = ["grid_worker", "grid_leader", "dispatcher", "department_handler", "deputy", "supervisor", "mediator",
-         "leader", "admin"]
-ROLE_WORDS = {"grid_worker": "网格员", "grid_leader": "网格长", "dispatcher": "受理员",
-              "department_handler": "部门承办人", "leader": "领导", "supervisor": "督导员", "admin": "管理员"}
+ROLES = [
+    "grid_worker",
+    "grid_leader",
+    "dispatcher",
+    "department_handler",
+    "deputy",
+    "supervisor",
+    "mediator",
+    "leader",
+    "admin",
+]
+ROLE_WORDS = {
+    "grid_worker": "网格员",
+    "grid_leader": "网格长",
+    "dispatcher": "受理员",
+    "department_handler": "部门承办人",
+    "leader": "领导",
+    "supervisor": "督导员",
+    "admin": "管理员",
+}
 
 
 def _user(username):
@@ -43,9 +59,17 @@ def _name(username) -> str:
 
 
 def _expected_landing(account: DemoAccount) -> str:
-    return {"grid_worker": "/m/", "grid_leader": "/m/", "department_handler": "/dept/", "dispatcher": "/console/",
-            "supervisor": "/console/", "leader": "/dashboard/", "admin": "/admin/", "deputy": "/report/",
-            "mediator": f"/board/{account.scope}/"}[account.role]
+    return {
+        "grid_worker": "/m/",
+        "grid_leader": "/m/",
+        "department_handler": "/dept/",
+        "dispatcher": "/console/",
+        "supervisor": "/console/",
+        "leader": "/dashboard/",
+        "admin": "/admin/",
+        "deputy": "/report/",
+        "mediator": f"/board/{account.scope}/",
+    }[account.role]
 
 
 def _text(fragment: str) -> str:
@@ -77,8 +101,9 @@ def test_a_safe_next_wins_and_an_unsafe_one_is_ignored():
     r = c.post("/login/", {"username": account.username, "password": account.password, "next": "/m/"})
     assert r["Location"] == "/m/"
     c = Client()
-    r = c.post("/login/", {"username": account.username, "password": account.password,
-                           "next": "https://evil.example/steal"})
+    r = c.post(
+        "/login/", {"username": account.username, "password": account.password, "next": "https://evil.example/steal"}
+    )
     assert r["Location"] == "/dept/"
 
 
@@ -86,15 +111,20 @@ def test_a_safe_next_wins_and_an_unsafe_one_is_ignored():
 def test_sign_in_page_is_styled_and_in_chinese(client):
     html = client.get("/login/").content.decode()
     assert 'href="/static/web/pages.css"' in html and 'href="/static/web/account.css"' in html
-    assert 'class="card sign-in-card"' in html and "<h2 id=\"sign-in-title\">登录</h2>" in html
+    assert 'class="card sign-in-card"' in html and '<h2 id="sign-in-title">登录</h2>' in html
     assert "登录已过期" not in html, "a first visit is not an expired session"
     assert 'id="signed-in"' not in html
 
 
 @pytest.mark.django_db
 def test_every_staff_page_says_who_is_signed_in_and_offers_sign_out(client):
-    pages = {f"worker-{GRID}": "/m/", f"handler-{UNIT}": "/dept/", f"dispatcher-{STREET}": "/console/",
-             "leader": "/dashboard/", f"leader-{GRID[:12]}": "/m/report/"}
+    pages = {
+        f"worker-{GRID}": "/m/",
+        f"handler-{UNIT}": "/dept/",
+        f"dispatcher-{STREET}": "/console/",
+        "leader": "/dashboard/",
+        f"leader-{GRID[:12]}": "/m/report/",
+    }
     for username, path in pages.items():
         client.force_login(_user(username))
         r = client.get(path)
@@ -103,10 +133,15 @@ def test_every_staff_page_says_who_is_signed_in_and_offers_sign_out(client):
         block = re.search(r'<div class="signed-in" id="signed-in">.*?</div>', html, re.S)
         assert block, (username, path)
         role = Post.objects.filter(user__username=username).values_list("role", flat=True).first()
-        assert _text(re.search(r'id="signed-in-who">(.*?)</span>', block.group(0)).group(1)) == \
-            f"{ROLE_WORDS[role]} {_name(username)}"
-        assert re.search(r'<form method="post" action="/logout/"[^>]*>\s*'
-                         r'<input type="hidden" name="csrfmiddlewaretoken"', block.group(0))
+        assert (
+            _text(re.search(r'id="signed-in-who">(.*?)</span>', block.group(0)).group(1))
+            == f"{ROLE_WORDS[role]} {_name(username)}"
+        )
+        assert re.search(
+            r'<form method="post" action="/logout/"[^>]*>\s*'
+            r'<input type="hidden" name="csrfmiddlewaretoken"',
+            block.group(0),
+        )
         assert "退出登录" in block.group(0)
         client.logout()
 
@@ -157,6 +192,7 @@ def test_a_stale_form_gets_a_page_in_words_with_the_way_back():
 
 # ---- timelines -----------------------------------------------------------------------------------
 
+
 def _who(html: str) -> list[tuple[str, str]]:
     out = []
     for action, body in re.findall(r'<li data-action="([a-z_]+)"[^>]*>(.*?)</li>', html, re.S):
@@ -181,8 +217,11 @@ def test_timelines_name_people_by_role_and_own_unit_in_one_order(client):
         ("verify", f"网格员 {_name(worker)} · {grid}"),  # the worker's own grid, not the lead unit
         ("close", f"受理员 {_name(dispatcher)} · {street}"),
     ]
-    pages = {dispatcher: f"/console/cases/{case.number}/", handler: f"/dept/cases/{case.number}/",
-             worker: f"/m/cases/{case.number}/"}
+    pages = {
+        dispatcher: f"/console/cases/{case.number}/",
+        handler: f"/dept/cases/{case.number}/",
+        worker: f"/m/cases/{case.number}/",
+    }
     for username, path in pages.items():
         client.force_login(_user(username))
         html = client.get(path).content.decode()
@@ -196,8 +235,15 @@ def test_timelines_name_people_by_role_and_own_unit_in_one_order(client):
     # the public timeline: the same order, 居民 and units — no staff names, no usernames
     r = client.post("/track/", {"number": case.number, "code": made.tracking_code})
     timeline = re.search(r'id="timeline">(.*?)</ol>', r.content.decode(), re.S).group(1)
-    assert _who(timeline) == [("report", "居民"), ("register", street), ("dispatch", street), ("accept", unit),
-                   ("resolve", unit), ("verify", grid), ("close", street)]
+    assert _who(timeline) == [
+        ("report", "居民"),
+        ("register", street),
+        ("dispatch", street),
+        ("accept", unit),
+        ("resolve", unit),
+        ("verify", grid),
+        ("close", street),
+    ]
     for username in (dispatcher, handler, worker):
         assert _name(username) not in timeline and username not in timeline
 
@@ -212,8 +258,11 @@ def test_older_events_fall_back_to_the_actors_post_and_the_api_gains_the_fields(
     events = staff_view(made.case(), handler)["events"]
     assert [(e["action"], e["actor_unit"], e["actor_name"]) for e in events] == [
         ("report", None, ""),
-        ("register", STREET, _name(f"dispatcher-{STREET}")), ("dispatch", STREET, _name(f"dispatcher-{STREET}")),
-        ("accept", UNIT, _name(f"handler-{UNIT}")), ("resolve", UNIT, _name(f"handler-{UNIT}"))]
+        ("register", STREET, _name(f"dispatcher-{STREET}")),
+        ("dispatch", STREET, _name(f"dispatcher-{STREET}")),
+        ("accept", UNIT, _name(f"handler-{UNIT}")),
+        ("resolve", UNIT, _name(f"handler-{UNIT}")),
+    ]
     assert {"actor", "role", "unit", "seq"} <= set(events[0]), "the existing keys stay"
 
 
@@ -221,12 +270,19 @@ def test_older_events_fall_back_to_the_actors_post_and_the_api_gains_the_fields(
 def test_system_steps_are_the_system():
     from gridgov.web.casefile import who
 
-    event = {"role": "system", "actor": "deadline sweep", "actor_name": "", "actor_unit": None,
-             "action": "supervise", "unit": None}
+    event = {
+        "role": "system",
+        "actor": "deadline sweep",
+        "actor_name": "",
+        "actor_unit": None,
+        "action": "supervise",
+        "unit": None,
+    }
     assert who(event, {}) == {"who": "系统", "actor_unit_name": "", "target_name": ""}
 
 
 # ---- /m/ and /dept/ words ------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_the_check_on_the_phone_reads_passed_or_not_passed(client):

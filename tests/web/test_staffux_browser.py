@@ -21,18 +21,35 @@ from tests.cases.helpers import GRID, UNIT, bring
 pytestmark = pytest.mark.browser
 
 PHONE = 375
-LANDINGS = {"grid_worker": "/m/", "grid_leader": "/m/", "department_handler": "/dept/", "dispatcher": "/console/",
-            "supervisor": "/console/", "leader": "/dashboard/", "admin": "/admin/", "deputy": "/report/",
-            "mediator": "/board/{scope}/"}
-ROLE_WORDS = {"grid_worker": "网格员", "grid_leader": "网格长", "department_handler": "部门承办人",
-              "dispatcher": "受理员", "supervisor": "督导员", "leader": "领导", "admin": "管理员", "deputy": "代表",
-              "mediator": "调解员"}
+LANDINGS = {
+    "grid_worker": "/m/",
+    "grid_leader": "/m/",
+    "department_handler": "/dept/",
+    "dispatcher": "/console/",
+    "supervisor": "/console/",
+    "leader": "/dashboard/",
+    "admin": "/admin/",
+    "deputy": "/report/",
+    "mediator": "/board/{scope}/",
+}
+ROLE_WORDS = {
+    "grid_worker": "网格员",
+    "grid_leader": "网格长",
+    "department_handler": "部门承办人",
+    "dispatcher": "受理员",
+    "supervisor": "督导员",
+    "leader": "领导",
+    "admin": "管理员",
+    "deputy": "代表",
+    "mediator": "调解员",
+}
 
 
 def _page(browser, width: int):
     phone = width <= PHONE
-    context = browser.new_context(viewport={"width": width, "height": 812 if phone else 900}, is_mobile=phone,
-                                  has_touch=phone, locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": width, "height": 812 if phone else 900}, is_mobile=phone, has_touch=phone, locale="zh-CN"
+    )
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
@@ -198,7 +215,11 @@ def test_a_phone_report_waits_through_an_expired_session(browser, live_server, d
         _sign_in(page, worker)
         page.wait_for_selector("#sent-list .m-row")
         case = Case.objects.get(number=page.get_attribute("#sent-list .m-row", "data-number"))
-        assert (case.title, case.channel, case.reporter.username) == ("楼道堆放杂物（会话过期）", "patrol", worker.username)
+        assert (case.title, case.channel, case.reporter.username) == (
+            "楼道堆放杂物（会话过期）",
+            "patrol",
+            worker.username,
+        )
         assert Case.objects.count() == before + 1
         assert page.errors == []
     finally:

@@ -1,4 +1,4 @@
-"""The whole closed loop (DESIGN.md §3) across every role's pages, in Chromium at 375 px:
+"""The whole closed loop (docs/architecture.md §3) across every role's pages, in Chromium at 375 px:
 
 resident reports on /report/ → the platform's dispatcher registers and dispatches on /console/ → the
 department the routing catalogue names signs for and resolves it on /dept/ → the grid worker of the
@@ -17,7 +17,7 @@ import re
 import pytest
 from PIL import Image
 
-from gridgov.cases import audit
+from gridgov.cases import chains
 from gridgov.cases.models import Case, CaseEvent, Status
 from gridgov.cases.selectors import PUBLIC_STATUS_WORDS
 from gridgov.routing.selectors import responsible_unit
@@ -41,8 +41,9 @@ def _status(value: str) -> str:
 
 
 def _phone(browser):
-    context = browser.new_context(viewport={"width": WIDTH, "height": 812}, is_mobile=True, has_touch=True,
-                                  locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": WIDTH, "height": 812}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
@@ -138,8 +139,13 @@ def test_the_whole_loop_in_a_browser(browser, live_server, demo_city, artifacts)
         desk.wait_for_selector("#action-register")
         assert desk.inner_text("#case-status") == _status("reported")
         assert _timeline(desk) == ["report"] and _labels(desk) == ["上报"]
-        assert _forms(desk, "form.action-form") == ["action-register_dispatch", "action-register", "action-reject",
-                                                    "action-merge", "action-supervise"]
+        assert _forms(desk, "form.action-form") == [
+            "action-register_dispatch",
+            "action-register",
+            "action-reject",
+            "action-merge",
+            "action-supervise",
+        ]
         assert desk.input_value("#f-register-category").endswith(" · C0118"), "the reporter's category is proposed"
         desk.select_option("#f-register-complexity", "general")
         desk.fill("#f-register-note", "现场核实属实")
@@ -150,8 +156,9 @@ def test_the_whole_loop_in_a_browser(browser, live_server, demo_city, artifacts)
         assert desk.input_value("#f-dispatch-unit") == route.unit, "the routing suggestion is prefilled"
         assert _forms(desk, "form.action-form") == ["action-dispatch", "action-supervise"]
         desk.click("#action-dispatch button[type=submit]")
-        desk.wait_for_function("() => document.querySelector('#case-status').textContent.trim() === '%s'"
-                               % _status("dispatched"))
+        desk.wait_for_function(
+            "() => document.querySelector('#case-status').textContent.trim() === '%s'" % _status("dispatched")
+        )
         assert _timeline(desk) == ["report", "register", "dispatch"]
         assert _labels(desk) == ["上报", "立案", "派遣"]
         assert _forms(desk, "form.action-form") == ["action-supervise"], "nothing but 督办 while the unit works"
@@ -159,8 +166,13 @@ def test_the_whole_loop_in_a_browser(browser, live_server, demo_city, artifacts)
         _shot(desk, artifacts, "2-dispatcher-dispatched")
 
         # refused: the dispatcher of another street may not even open it — answered like an unknown number
-        other_street = DemoAccount.objects.filter(role="dispatcher").exclude(scope=case.platform) \
-            .exclude(scope=case.platform[:6]).order_by("scope").first()
+        other_street = (
+            DemoAccount.objects.filter(role="dispatcher")
+            .exclude(scope=case.platform)
+            .exclude(scope=case.platform[:6])
+            .order_by("scope")
+            .first()
+        )
         stranger = _phone(browser)
         pages.append(stranger)
         _sign_in(stranger, base, other_street, "/console/")
@@ -232,8 +244,12 @@ def test_the_whole_loop_in_a_browser(browser, live_server, demo_city, artifacts)
         _shot(field, artifacts, "4-worker-verified")
 
         # refused: the check is for the case's own grid — a worker of the next grid is turned away
-        neighbour = DemoAccount.objects.filter(role="grid_worker", scope__startswith=case.grid.code[:12]) \
-            .exclude(scope=case.grid.code).order_by("scope").first()
+        neighbour = (
+            DemoAccount.objects.filter(role="grid_worker", scope__startswith=case.grid.code[:12])
+            .exclude(scope=case.grid.code)
+            .order_by("scope")
+            .first()
+        )
         outsider = _phone(browser)
         pages.append(outsider)
         _sign_in(outsider, base, neighbour, "/m/")
@@ -248,8 +264,9 @@ def test_the_whole_loop_in_a_browser(browser, live_server, demo_city, artifacts)
         assert desk.inner_text("#case-status") == _status("verified")
         assert _forms(desk, "form.action-form") == ["action-supervise", "action-close"]
         desk.click("#action-close button[type=submit]")
-        desk.wait_for_function("() => document.querySelector('#case-status').textContent.trim() === '%s'"
-                               % _status("closed"))
+        desk.wait_for_function(
+            "() => document.querySelector('#case-status').textContent.trim() === '%s'" % _status("closed")
+        )
         assert "结案已完成" in desk.inner_text(".messages")
         assert _timeline(desk) == ["report", "register", "dispatch", "accept", "resolve", "verify", "close"]
         assert _forms(desk, "form.action-form") == ["action-evaluate"], "only the call-back rating is left"
@@ -295,8 +312,14 @@ def test_the_whole_loop_in_a_browser(browser, live_server, demo_city, artifacts)
     assert (case.status, case.satisfaction, case.solved, case.lead_unit) == ("evaluated", "satisfied", True, route.unit)
     events = list(CaseEvent.objects.filter(case=case).order_by("seq").select_related("actor"))
     assert [(e.action, e.actor.username if e.actor else None) for e in events] == [
-        ("report", None), ("register", dispatcher.username), ("dispatch", dispatcher.username),
-        ("accept", handler.username), ("resolve", handler.username), ("verify", worker.username),
-        ("close", dispatcher.username), ("evaluate", None)]
+        ("report", None),
+        ("register", dispatcher.username),
+        ("dispatch", dispatcher.username),
+        ("accept", handler.username),
+        ("resolve", handler.username),
+        ("verify", worker.username),
+        ("close", dispatcher.username),
+        ("evaluate", None),
+    ]
     assert len(events[4].data["photos"]) == 1
-    assert audit.verify_chains([number]).ok
+    assert chains.verify_chains([number]).ok

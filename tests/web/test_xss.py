@@ -66,20 +66,32 @@ def poison() -> dict[str, str]:
         grid = Grid.objects.get(code=code, valid_to__isnull=True)
         edit_grid(code=code, name=name, kind=grid.kind, households=grid.households, population=grid.population)
     import_units(rows=[{"code": UNIT, "name": UNIT_NAME}])
-    category = Category.objects.filter(is_leaf=True, active=True, tree="event").order_by("code").first() \
+    category = (
+        Category.objects.filter(is_leaf=True, active=True, tree="event").order_by("code").first()
         or Category.objects.filter(is_leaf=True, active=True).order_by("code").first()
+    )
     import_categories(rows=[{"code": category.code, "name": CATEGORY_NAME}])
-    import_people(rows=[
-        {"username": WORKER, "full_name": WORKER_NAME, "role": "grid_worker", "scope": GRID, "title": POST_TITLE},
-        {"username": HANDLER, "full_name": HANDLER_NAME, "role": "department_handler", "scope": UNIT},
-    ])
+    import_people(
+        rows=[
+            {"username": WORKER, "full_name": WORKER_NAME, "role": "grid_worker", "scope": GRID, "title": POST_TITLE},
+            {"username": HANDLER, "full_name": HANDLER_NAME, "role": "department_handler", "scope": UNIT},
+        ]
+    )
     lon, lat = point_in(GRID)
     dispatcher = Actor.of(get_user_model().objects.get(username=DISPATCHER))
     numbers = {}
     for key, unit in (("grid", GRID), ("unit", UNIT)):
-        intake = services.report_case(actor=Actor.anonymous(), title=TITLE, description=DESCRIPTION, lon=lon,
-                                      lat=lat, category=category.code, reporter_name=REPORTER,
-                                      reporter_phone="13700001234", address=ADDRESS)
+        intake = services.report_case(
+            actor=Actor.anonymous(),
+            title=TITLE,
+            description=DESCRIPTION,
+            lon=lon,
+            lat=lat,
+            category=category.code,
+            reporter_name=REPORTER,
+            reporter_phone="13700001234",
+            address=ADDRESS,
+        )
         number = intake.case.number
         services.register_case(actor=dispatcher, number=number, note=NOTE)
         services.dispatch_case(actor=dispatcher, number=number, unit=unit)
@@ -106,8 +118,10 @@ def show_grid(page) -> None:
 def pick_category(page) -> None:
     """The report form's category picker offers the category by its name, as typed."""
     page.fill("#category", "分类")
-    page.wait_for_function("(name) => [...document.querySelectorAll('#category-options option')]"
-                           ".some((o) => o.value.startsWith(name))", arg=CATEGORY_NAME)
+    page.wait_for_function(
+        "(name) => [...document.querySelectorAll('#category-options option')].some((o) => o.value.startsWith(name))",
+        arg=CATEGORY_NAME,
+    )
 
 
 def test_no_payload_runs_anywhere(browser, live_server, demo_city):
@@ -116,31 +130,42 @@ def test_no_payload_runs_anywhere(browser, live_server, demo_city):
     grid_case, unit_case = n["grid"], n["unit"]
     # (path, what to do there, the payloads the page must show as text)
     pages = {
-        None: [("/", lambda p: hover_shape(p, MAP_SHAPES), [STREET_NAME]),
-               ("/", show_grid, [GRID_NAME, STREET_NAME]),
-               ("/report/", pick_category, []),
-               (f"/track/?number={grid_case}&code={n['grid-code']}", None, [TITLE, RESULT]),
-               ("/rankings/", None, []),
-               (f"/board/{GRID}/", None, [GRID_NAME, WORKER_NAME])],
-        DISPATCHER: [("/console/", open_case_popup, [TITLE]),
-                     (f"/console/cases/{grid_case}/", None, [TITLE, DESCRIPTION, ADDRESS, RESULT, GRID_NAME]),
-                     (f"/console/cases/{unit_case}/", None, [TITLE, REASON, UNIT_NAME, HANDLER_NAME]),
-                     ("/inbox/", None, [])],
+        None: [
+            ("/", lambda p: hover_shape(p, MAP_SHAPES), [STREET_NAME]),
+            ("/", show_grid, [GRID_NAME, STREET_NAME]),
+            ("/report/", pick_category, []),
+            (f"/track/?number={grid_case}&code={n['grid-code']}", None, [TITLE, RESULT]),
+            ("/rankings/", None, []),
+            (f"/board/{GRID}/", None, [GRID_NAME, WORKER_NAME]),
+        ],
+        DISPATCHER: [
+            ("/console/", open_case_popup, [TITLE]),
+            (f"/console/cases/{grid_case}/", None, [TITLE, DESCRIPTION, ADDRESS, RESULT, GRID_NAME]),
+            (f"/console/cases/{unit_case}/", None, [TITLE, REASON, UNIT_NAME, HANDLER_NAME]),
+            ("/inbox/", None, []),
+        ],
         HANDLER: [("/dept/", None, [TITLE]), (f"/dept/cases/{unit_case}/", None, [TITLE, DESCRIPTION, REASON])],
-        WORKER: [("/m/", None, [GRID_NAME]), ("/m/report/", pick_category, []),
-                 (f"/m/cases/{grid_case}/", None, [TITLE, DESCRIPTION, RESULT])],
-        "leader": [("/dashboard/", lambda p: hover_shape(p, DASH_SHAPES), [STREET_NAME]),
-                   (f"/dashboard/?region={STREET}", None, [STREET_NAME])],
-        "admin": [("/admin/cases/case/", None, [TITLE]),
-                  (f"/admin/grids/grid/{Grid.objects.get(code=GRID, valid_to__isnull=True).pk}/change/", None,
-                   [GRID_NAME]),
-                  ("/admin/people/unit/", None, [UNIT_NAME]), ("/admin/routing/category/?q=分类", None, [CATEGORY_NAME])],
+        WORKER: [
+            ("/m/", None, [GRID_NAME]),
+            ("/m/report/", pick_category, []),
+            (f"/m/cases/{grid_case}/", None, [TITLE, DESCRIPTION, RESULT]),
+        ],
+        "leader": [
+            ("/dashboard/", lambda p: hover_shape(p, DASH_SHAPES), [STREET_NAME]),
+            (f"/dashboard/?region={STREET}", None, [STREET_NAME]),
+        ],
+        "admin": [
+            ("/admin/cases/case/", None, [TITLE]),
+            (f"/admin/grids/grid/{Grid.objects.get(code=GRID, valid_to__isnull=True).pk}/change/", None, [GRID_NAME]),
+            ("/admin/people/unit/", None, [UNIT_NAME]),
+            ("/admin/routing/category/?q=分类", None, [CATEGORY_NAME]),
+        ],
     }
     problems: list[str] = []
     for username, paths in pages.items():
         page = role_context(browser, live_server, username)
         dialogs: list[str] = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("dialog", lambda d, dialogs=dialogs: (dialogs.append(d.message), d.dismiss()))
         try:
             for path, act, shown in paths:
                 settle(page, live_server.url + path)

@@ -58,7 +58,10 @@ def test_add_change_and_delete_are_audited(client, admin):
 
     events = AuditEvent.objects.filter(object_type="workday", object_id="2027-02-08").order_by("id")
     assert [(e.action, e.actor) for e in events] == [
-        ("worktime.override", admin), ("worktime.override", admin), ("worktime.override_delete", admin)]
+        ("worktime.override", admin),
+        ("worktime.override", admin),
+        ("worktime.override_delete", admin),
+    ]
 
 
 def test_bulk_delete_goes_through_the_service(client, admin, rows):

@@ -8,8 +8,7 @@ from gridgov.core.models import AuditEvent
 from gridgov.worktime import calendar
 from gridgov.worktime.models import WorkdayOverride
 from gridgov.worktime.services import set_override
-from tests.core.admin_io_util import (csv_upload, error_rows, post_import, reupload, root,  # noqa: F401
-                                      table, xlsx_upload)
+from tests.core.admin_io_util import csv_upload, error_rows, post_import, reupload, table, xlsx_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -47,10 +46,14 @@ def test_a_round_trip_changes_nothing(root, days, fmt):
 
 
 def test_an_import_goes_through_set_override(root, days, django_capture_on_commit_callbacks):
-    upload = xlsx_upload([["日期", "工作日", "备注"],
-                          [date(2031, 10, 11), "上班", "国庆调休"],
-                          ["2031/10/8", "休息", "国庆"],
-                          ["2027-01-01", "否", "元旦（改）"]])
+    upload = xlsx_upload(
+        [
+            ["日期", "工作日", "备注"],
+            [date(2031, 10, 11), "上班", "国庆调休"],
+            ["2031/10/8", "休息", "国庆"],
+            ["2027-01-01", "否", "元旦（改）"],
+        ]
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = post_import(root, URL, upload)
     assert response.status_code == 302, error_rows(response)
@@ -60,18 +63,25 @@ def test_an_import_goes_through_set_override(root, days, django_capture_on_commi
     events = AuditEvent.objects.filter(action="worktime.override", actor=root.user)
     assert sorted(events.values_list("object_id", flat=True)) == ["2027-01-01", "2031-10-08", "2031-10-11"]
     summary = AuditEvent.objects.get(action="worktime.import")
-    assert {k: summary.data[k] for k in ("created", "updated", "unchanged")} == {"created": 2, "updated": 1,
-                                                                                "unchanged": 0}
+    assert {k: summary.data[k] for k in ("created", "updated", "unchanged")} == {
+        "created": 2,
+        "updated": 1,
+        "unchanged": 0,
+    }
 
 
 def test_a_bad_row_writes_nothing_and_is_named(root, days):
     before, events = overrides(), AuditEvent.objects.count()
-    upload = csv_upload([["date", "is_workday", "note"],
-                         ["2031-05-06", "是", ""],
-                         ["2031-02-30", "是", ""],
-                         ["2031-05-07", "也许", ""],
-                         ["2031-05-06", "否", ""],
-                         ["", "是", "x" * 201]])
+    upload = csv_upload(
+        [
+            ["date", "is_workday", "note"],
+            ["2031-05-06", "是", ""],
+            ["2031-02-30", "是", ""],
+            ["2031-05-07", "也许", ""],
+            ["2031-05-06", "否", ""],
+            ["", "是", "x" * 201],
+        ]
+    )
     problems = error_rows(post_import(root, URL, upload))
     assert [row for row, _, _ in problems] == ["3", "4", "5", "6", "6"]
     assert "2031-02-30" in problems[0][2] and "也许" in problems[1][2] and "2" in problems[2][2]
@@ -86,5 +96,8 @@ def test_a_file_without_the_workday_column_is_refused(root, days):
 def test_worktime_admin_is_for_staff_only(client, days):
     before = overrides()
     assert client.get(f"{URL}export/csv/").status_code == 302
-    assert client.post(f"{URL}import/", {"file": csv_upload([["日期", "工作日"], ["2031-05-06", "是"]])}).status_code == 302
+    assert (
+        client.post(f"{URL}import/", {"file": csv_upload([["日期", "工作日"], ["2031-05-06", "是"]])}).status_code
+        == 302
+    )
     assert overrides() == before

@@ -27,60 +27,72 @@ def test_day_length():
     assert day_length_seconds() == 27000 == DAY
 
 
-@pytest.mark.parametrize("start, hours, expected", [
-    (at(*TUE, 11), 2, at(*TUE, 14, 30)),       # 11:00–12:00, lunch, 13:30–14:30
-    (at(*TUE, 12, 30), 1, at(*TUE, 14, 30)),   # starts in lunch: the clock starts at 13:30
-    (at(*TUE, 17), 1, at(*WED, 9)),            # 17:00–17:30, evening, 08:30–09:00
-    (at(*TUE, 20), 1, at(*WED, 9, 30)),        # starts in the evening
-    (at(*TUE, 6), 1, at(*TUE, 9, 30)),         # starts before work
-    (at(*FRI, 17), 1, at(*NEXT_MON, 9)),       # over the weekend
-    (at(*SAT, 10), 1, at(*NEXT_MON, 9, 30)),   # starts on a weekend
-    (at(*TUE, 8, 30), 8, at(*WED, 9)),         # 7.5 h on Tuesday, 0.5 h on Wednesday
-    (at(*TUE, 9), 0.25, at(*TUE, 9, 15)),
-])
+@pytest.mark.parametrize(
+    "start, hours, expected",
+    [
+        (at(*TUE, 11), 2, at(*TUE, 14, 30)),  # 11:00–12:00, lunch, 13:30–14:30
+        (at(*TUE, 12, 30), 1, at(*TUE, 14, 30)),  # starts in lunch: the clock starts at 13:30
+        (at(*TUE, 17), 1, at(*WED, 9)),  # 17:00–17:30, evening, 08:30–09:00
+        (at(*TUE, 20), 1, at(*WED, 9, 30)),  # starts in the evening
+        (at(*TUE, 6), 1, at(*TUE, 9, 30)),  # starts before work
+        (at(*FRI, 17), 1, at(*NEXT_MON, 9)),  # over the weekend
+        (at(*SAT, 10), 1, at(*NEXT_MON, 9, 30)),  # starts on a weekend
+        (at(*TUE, 8, 30), 8, at(*WED, 9)),  # 7.5 h on Tuesday, 0.5 h on Wednesday
+        (at(*TUE, 9), 0.25, at(*TUE, 9, 15)),
+    ],
+)
 def test_hours_across_lunch_and_evenings(start, hours, expected):
     assert add_working_hours(start, hours) == expected
 
 
-@pytest.mark.parametrize("start, hours, expected", [
-    (at(*TUE, 11), 1, at(*TUE, 12)),          # the end of the morning, not 13:30
-    (at(*TUE, 16, 30), 1, at(*TUE, 17, 30)),  # 17:30, not the next morning
-    (at(*TUE, 8, 30), 7.5, at(*TUE, 17, 30)),
-    (at(*TUE, 20), 7.5, at(*WED, 17, 30)),    # from the evening, one day's worth: Wednesday's 17:30
-    (at(*FRI, 10), 6, at(*FRI, 17, 30)),      # 10–12 (2 h) + 13:30–17:30 (4 h)
-    (at(*FRI, 10), 13.5, at(*NEXT_MON, 17, 30)),  # 6 h Friday + 7.5 h Monday
-])
+@pytest.mark.parametrize(
+    "start, hours, expected",
+    [
+        (at(*TUE, 11), 1, at(*TUE, 12)),  # the end of the morning, not 13:30
+        (at(*TUE, 16, 30), 1, at(*TUE, 17, 30)),  # 17:30, not the next morning
+        (at(*TUE, 8, 30), 7.5, at(*TUE, 17, 30)),
+        (at(*TUE, 20), 7.5, at(*WED, 17, 30)),  # from the evening, one day's worth: Wednesday's 17:30
+        (at(*FRI, 10), 6, at(*FRI, 17, 30)),  # 10–12 (2 h) + 13:30–17:30 (4 h)
+        (at(*FRI, 10), 13.5, at(*NEXT_MON, 17, 30)),  # 6 h Friday + 7.5 h Monday
+    ],
+)
 def test_a_deadline_that_uses_a_period_up_is_that_periods_end(start, hours, expected):
     assert add_working_hours(start, hours) == expected
 
 
-@pytest.mark.parametrize("start, days, expected", [
-    (at(*MON, 10), 1, at(*TUE, 10)),          # 6 h Monday + 1.5 h Tuesday from 08:30
-    (at(*FRI, 10), 1, at(*NEXT_MON, 10)),
-    (at(*MON, 10), 5, at(*NEXT_MON, 10)),
-    (at(*MON, 10), 6, at(*NEXT_TUE, 10)),
-    (at(*MON, 12, 45), 1, at(*TUE, 12)),      # the clock starts at 13:30; the morning ends at 12:00
-    (at(*FRI, 20), 1, at(*NEXT_MON, 17, 30)),
-    (at(*SAT, 9), 2, at(*NEXT_TUE, 17, 30)),
-    (at(*MON, 8, 30), 0.5, at(*MON, 13, 45)),  # 3.75 h: 3.5 h morning + 15 min
-])
+@pytest.mark.parametrize(
+    "start, days, expected",
+    [
+        (at(*MON, 10), 1, at(*TUE, 10)),  # 6 h Monday + 1.5 h Tuesday from 08:30
+        (at(*FRI, 10), 1, at(*NEXT_MON, 10)),
+        (at(*MON, 10), 5, at(*NEXT_MON, 10)),
+        (at(*MON, 10), 6, at(*NEXT_TUE, 10)),
+        (at(*MON, 12, 45), 1, at(*TUE, 12)),  # the clock starts at 13:30; the morning ends at 12:00
+        (at(*FRI, 20), 1, at(*NEXT_MON, 17, 30)),
+        (at(*SAT, 9), 2, at(*NEXT_TUE, 17, 30)),
+        (at(*MON, 8, 30), 0.5, at(*MON, 13, 45)),  # 3.75 h: 3.5 h morning + 15 min
+    ],
+)
 def test_working_days(start, days, expected):
     assert add_working_days(start, days) == expected
 
 
-@pytest.mark.parametrize("start, end, expected", [
-    (at(*TUE, 11), at(*TUE, 14), 1.5 * HOUR),        # 11–12 and 13:30–14
-    (at(*TUE, 12, 10), at(*TUE, 13, 20), 0.0),       # all lunch
-    (at(*TUE, 17), at(*WED, 9), 1 * HOUR),           # 17–17:30 and 08:30–09
-    (at(*TUE, 18), at(*WED, 8), 0.0),                # the night
-    (at(*FRI, 17), at(*NEXT_MON, 9), 1 * HOUR),
-    (at(*SAT, 0), at(*NEXT_MON, 0), 0.0),
-    (at(*MON, 0), at(*SAT, 0), 5 * DAY),
-    (at(*MON, 9), at(*NEXT_MON, 9), 5 * DAY),        # a week is five days whatever the start
-    (at(*TUE, 14), at(*TUE, 11), 0.0),               # end before start
-    (at(*TUE, 14), at(*TUE, 14), 0.0),
-    (at(*TUE, 10) + timedelta(microseconds=1), at(*TUE, 10, 0) + timedelta(microseconds=250_001), 0.25),
-])
+@pytest.mark.parametrize(
+    "start, end, expected",
+    [
+        (at(*TUE, 11), at(*TUE, 14), 1.5 * HOUR),  # 11–12 and 13:30–14
+        (at(*TUE, 12, 10), at(*TUE, 13, 20), 0.0),  # all lunch
+        (at(*TUE, 17), at(*WED, 9), 1 * HOUR),  # 17–17:30 and 08:30–09
+        (at(*TUE, 18), at(*WED, 8), 0.0),  # the night
+        (at(*FRI, 17), at(*NEXT_MON, 9), 1 * HOUR),
+        (at(*SAT, 0), at(*NEXT_MON, 0), 0.0),
+        (at(*MON, 0), at(*SAT, 0), 5 * DAY),
+        (at(*MON, 9), at(*NEXT_MON, 9), 5 * DAY),  # a week is five days whatever the start
+        (at(*TUE, 14), at(*TUE, 11), 0.0),  # end before start
+        (at(*TUE, 14), at(*TUE, 14), 0.0),
+        (at(*TUE, 10) + timedelta(microseconds=1), at(*TUE, 10, 0) + timedelta(microseconds=250_001), 0.25),
+    ],
+)
 def test_working_seconds_between(start, end, expected):
     assert working_seconds_between(start, end) == expected
 
@@ -92,15 +104,18 @@ def test_adding_nothing_returns_the_start_unchanged():
         assert add_working_days(moment, 0) == moment
 
 
-@pytest.mark.parametrize("moment, expected", [
-    (at(*TUE, 10), at(*TUE, 10)),
-    (at(*TUE, 8, 30), at(*TUE, 8, 30)),
-    (at(*TUE, 12), at(*TUE, 13, 30)),        # the morning has ended: the afternoon starts the clock
-    (at(*TUE, 13), at(*TUE, 13, 30)),
-    (at(*TUE, 17, 30), at(*WED, 8, 30)),
-    (at(*FRI, 19), at(*NEXT_MON, 8, 30)),
-    (at(*SAT, 10), at(*NEXT_MON, 8, 30)),
-])
+@pytest.mark.parametrize(
+    "moment, expected",
+    [
+        (at(*TUE, 10), at(*TUE, 10)),
+        (at(*TUE, 8, 30), at(*TUE, 8, 30)),
+        (at(*TUE, 12), at(*TUE, 13, 30)),  # the morning has ended: the afternoon starts the clock
+        (at(*TUE, 13), at(*TUE, 13, 30)),
+        (at(*TUE, 17, 30), at(*WED, 8, 30)),
+        (at(*FRI, 19), at(*NEXT_MON, 8, 30)),
+        (at(*SAT, 10), at(*NEXT_MON, 8, 30)),
+    ],
+)
 def test_next_working_moment(moment, expected):
     assert next_working_moment(moment) == expected
 

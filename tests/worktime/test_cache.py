@@ -52,3 +52,16 @@ def test_uncommitted_overrides_are_seen_inside_their_transaction_but_never_share
         transaction.set_rollback(True)
     assert is_workday(SATURDAY) is False
     assert not WorkdayOverride.objects.exists()
+
+
+def test_pinned_overrides_stand_in_for_the_table_until_unpinned(django_assert_num_queries):
+    """What a process that must not touch the database uses (the dashboard bench's forked generators)."""
+    WorkdayOverride.objects.create(date=SATURDAY, is_workday=True, note="in the table")
+    calendar.pin_overrides({SATURDAY: False, date(2027, 3, 8): False})
+    try:
+        with django_assert_num_queries(0):
+            assert is_workday(SATURDAY) is False
+            assert is_workday(date(2027, 3, 8)) is False
+    finally:
+        calendar.pin_overrides(None)
+    assert is_workday(SATURDAY) is True

@@ -38,15 +38,18 @@ def test_2026_holidays_and_make_up_workdays():
     assert is_workday(d("2026-10-08")) is True
 
 
-@pytest.mark.parametrize("day, expected", [
-    ("2027-01-01", True),   # Friday: no data for 2027, so a plain weekday
-    ("2027-01-02", False),  # Saturday
-    ("2027-01-03", False),  # Sunday
-    ("2027-02-10", True),   # a Wednesday in what will be the 2027 Spring Festival
-    ("2027-10-01", True),   # Friday
-    ("2003-10-01", True),   # before the library's data (2004): fallback too, no error
-    ("2100-01-02", False),  # Saturday
-])
+@pytest.mark.parametrize(
+    "day, expected",
+    [
+        ("2027-01-01", True),  # Friday: no data for 2027, so a plain weekday
+        ("2027-01-02", False),  # Saturday
+        ("2027-01-03", False),  # Sunday
+        ("2027-02-10", True),  # a Wednesday in what will be the 2027 Spring Festival
+        ("2027-10-01", True),  # Friday
+        ("2003-10-01", True),  # before the library's data (2004): fallback too, no error
+        ("2100-01-02", False),  # Saturday
+    ],
+)
 def test_years_without_data_fall_back_to_monday_to_friday(day, expected):
     assert is_workday(d(day)) is expected
     assert statutory_workday(d(day)) is expected

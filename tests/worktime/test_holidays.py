@@ -15,38 +15,44 @@ from tests.worktime.util import DAY, HOUR, at
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("start, days, expected", [
-    (at(2026, 9, 18, 10), 1, at(2026, 9, 20, 10)),   # Fri → Sun 20th, a make-up workday (Sat 19th off)
-    (at(2026, 9, 24, 10), 1, at(2026, 9, 28, 10)),   # Thu → Mon: Mid-Autumn Fri 25–Sun 27
-    (at(2026, 9, 30, 10), 1, at(2026, 10, 8, 10)),   # Wed → Thu after the seven days off
-    (at(2026, 9, 30, 10), 2, at(2026, 10, 9, 10)),
-    (at(2026, 9, 30, 10), 3, at(2026, 10, 10, 10)),  # Sat 10th is a make-up workday
-    (at(2026, 9, 30, 10), 4, at(2026, 10, 12, 10)),  # Sun 11th is not
-    (at(2026, 9, 30, 17, 30), 1, at(2026, 10, 8, 17, 30)),
-    (at(2026, 10, 3, 9), 1, at(2026, 10, 8, 17, 30)),  # reported during the holiday
-    # Each day ends at 10:00 of the next workday: 20, 21, 22, 23, 24, 28, 29, 30, Oct 8, 9, 10.
-    (at(2026, 9, 18, 10), 10, at(2026, 10, 9, 10)),
-    (at(2026, 9, 18, 10), 11, at(2026, 10, 10, 10)),
-])
+@pytest.mark.parametrize(
+    "start, days, expected",
+    [
+        (at(2026, 9, 18, 10), 1, at(2026, 9, 20, 10)),  # Fri → Sun 20th, a make-up workday (Sat 19th off)
+        (at(2026, 9, 24, 10), 1, at(2026, 9, 28, 10)),  # Thu → Mon: Mid-Autumn Fri 25–Sun 27
+        (at(2026, 9, 30, 10), 1, at(2026, 10, 8, 10)),  # Wed → Thu after the seven days off
+        (at(2026, 9, 30, 10), 2, at(2026, 10, 9, 10)),
+        (at(2026, 9, 30, 10), 3, at(2026, 10, 10, 10)),  # Sat 10th is a make-up workday
+        (at(2026, 9, 30, 10), 4, at(2026, 10, 12, 10)),  # Sun 11th is not
+        (at(2026, 9, 30, 17, 30), 1, at(2026, 10, 8, 17, 30)),
+        (at(2026, 10, 3, 9), 1, at(2026, 10, 8, 17, 30)),  # reported during the holiday
+        # Each day ends at 10:00 of the next workday: 20, 21, 22, 23, 24, 28, 29, 30, Oct 8, 9, 10.
+        (at(2026, 9, 18, 10), 10, at(2026, 10, 9, 10)),
+        (at(2026, 9, 18, 10), 11, at(2026, 10, 10, 10)),
+    ],
+)
 def test_working_days_across_national_day_2026(start, days, expected):
     assert add_working_days(start, days) == expected
 
 
-@pytest.mark.parametrize("start, days, expected", [
-    (at(2026, 2, 13, 10), 1, at(2026, 2, 14, 10)),   # Fri → Sat 14th, a make-up workday
-    (at(2026, 2, 14, 10), 1, at(2026, 2, 24, 10)),   # Sat → Tue after Feb 15–23 off
-    (at(2026, 2, 13, 10), 2, at(2026, 2, 24, 10)),
-    (at(2026, 2, 27, 10), 1, at(2026, 2, 28, 10)),   # Fri → Sat 28th, a make-up workday
-    (at(2026, 2, 27, 10), 2, at(2026, 3, 2, 10)),    # Sun Mar 1 is off
-])
+@pytest.mark.parametrize(
+    "start, days, expected",
+    [
+        (at(2026, 2, 13, 10), 1, at(2026, 2, 14, 10)),  # Fri → Sat 14th, a make-up workday
+        (at(2026, 2, 14, 10), 1, at(2026, 2, 24, 10)),  # Sat → Tue after Feb 15–23 off
+        (at(2026, 2, 13, 10), 2, at(2026, 2, 24, 10)),
+        (at(2026, 2, 27, 10), 1, at(2026, 2, 28, 10)),  # Fri → Sat 28th, a make-up workday
+        (at(2026, 2, 27, 10), 2, at(2026, 3, 2, 10)),  # Sun Mar 1 is off
+    ],
+)
 def test_working_days_across_spring_festival_2026(start, days, expected):
     assert add_working_days(start, days) == expected
 
 
 def test_make_up_workdays_count_as_working_time():
-    assert working_seconds_between(at(2026, 2, 28), at(2026, 3, 1)) == DAY     # a Saturday
-    assert working_seconds_between(at(2026, 2, 21), at(2026, 2, 22)) == 0.0    # a Saturday off
-    assert working_seconds_between(at(2026, 9, 20), at(2026, 9, 21)) == DAY    # a Sunday
+    assert working_seconds_between(at(2026, 2, 28), at(2026, 3, 1)) == DAY  # a Saturday
+    assert working_seconds_between(at(2026, 2, 21), at(2026, 2, 22)) == 0.0  # a Saturday off
+    assert working_seconds_between(at(2026, 9, 20), at(2026, 9, 21)) == DAY  # a Sunday
     # Sat 14th afternoon (4 h), nine days off, Tue 24th 08:30–09:00.
     assert working_seconds_between(at(2026, 2, 14, 12), at(2026, 2, 24, 9)) == 4.5 * HOUR
     # Wed 30th 17:00–17:30, Oct 1–7 off, Thu 8th 08:30–09:00.
@@ -84,9 +90,9 @@ def overrides_2027(db):
 
 
 def test_into_2027_with_overrides(overrides_2027):
-    assert add_working_days(at(2026, 12, 31, 10), 1) == at(2027, 1, 4, 10)   # Jan 1 off → Monday
-    assert add_working_days(at(2027, 2, 5, 10), 1) == at(2027, 2, 15, 10)    # Feb 8–12 off
-    assert add_working_days(at(2027, 2, 19, 10), 1) == at(2027, 2, 20, 10)   # Saturday worked
+    assert add_working_days(at(2026, 12, 31, 10), 1) == at(2027, 1, 4, 10)  # Jan 1 off → Monday
+    assert add_working_days(at(2027, 2, 5, 10), 1) == at(2027, 2, 15, 10)  # Feb 8–12 off
+    assert add_working_days(at(2027, 2, 19, 10), 1) == at(2027, 2, 20, 10)  # Saturday worked
     assert add_working_days(at(2027, 2, 20, 10), 1) == at(2027, 2, 22, 10)
     assert working_seconds_between(at(2027, 2, 1), at(2027, 3, 1)) == (20 - 5 + 1) * DAY
     assert add_working_hours(at(2027, 2, 5, 17), 1) == at(2027, 2, 15, 9)

@@ -16,8 +16,13 @@ pytestmark = pytest.mark.django_db
 FIRST, LAST = datetime(2026, 1, 1, tzinfo=SHANGHAI), datetime(2028, 1, 1, tzinfo=SHANGHAI)
 SPAN_US = int((LAST - FIRST) / timedelta(microseconds=1))
 OVERRIDES = {  # a bit of everything: in the library's year and in the fallback's, days off and days on
-    date(2026, 10, 8): False, date(2026, 10, 11): True, date(2026, 12, 31): False,
-    date(2027, 1, 1): False, date(2027, 2, 8): False, date(2027, 2, 9): False, date(2027, 2, 20): True,
+    date(2026, 10, 8): False,
+    date(2026, 10, 11): True,
+    date(2026, 12, 31): False,
+    date(2027, 1, 1): False,
+    date(2027, 2, 8): False,
+    date(2027, 2, 9): False,
+    date(2027, 2, 20): True,
 }
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -59,7 +64,8 @@ def test_adding_in_two_steps_equals_adding_once(with_overrides, start, first, se
 def test_measuring_is_additive(with_overrides, moments):
     a, b, c = moments
     assert working_seconds_between(a, c) == pytest.approx(
-        working_seconds_between(a, b) + working_seconds_between(b, c), abs=1e-6)
+        working_seconds_between(a, b) + working_seconds_between(b, c), abs=1e-6
+    )
 
 
 def _oracle_workday(day: date, overrides: dict[date, bool]) -> bool:

@@ -29,8 +29,11 @@ def test_set_creates_then_updates_and_audits_both(django_user_model):
     created, updated = _events("worktime.override")
     assert created.actor == admin
     assert created.data == {"is_workday": True, "note": "春节调休上班", "previous": None}
-    assert updated.data == {"is_workday": False, "note": "取消调休",
-                            "previous": {"is_workday": True, "note": "春节调休上班"}}
+    assert updated.data == {
+        "is_workday": False,
+        "note": "取消调休",
+        "previous": {"is_workday": True, "note": "春节调休上班"},
+    }
 
 
 def test_delete_removes_and_audits():

@@ -18,8 +18,8 @@ def test_the_default_when_the_setting_is_absent(settings):
 def test_another_schedule(settings):
     settings.GRIDGOV_WORKING_HOURS = [("09:00", "12:00"), ("14:00", "18:00")]
     assert day_length_seconds() == 7 * 3600
-    assert add_working_hours(at(2026, 11, 24, 11), 2) == at(2026, 11, 24, 15)   # 11–12, 14–15
-    assert add_working_hours(at(2026, 11, 24, 17), 2) == at(2026, 11, 25, 10)   # 17–18, 09–10
+    assert add_working_hours(at(2026, 11, 24, 11), 2) == at(2026, 11, 24, 15)  # 11–12, 14–15
+    assert add_working_hours(at(2026, 11, 24, 17), 2) == at(2026, 11, 25, 10)  # 17–18, 09–10
     assert add_working_days(at(2026, 11, 23, 10), 1) == at(2026, 11, 24, 10)
     assert working_seconds_between(at(2026, 11, 24, 8), at(2026, 11, 24, 13, 30)) == 3 * 3600
 
@@ -31,15 +31,18 @@ def test_a_single_period_with_seconds(settings):
     assert add_working_hours(at(2026, 11, 24, 17), 1) == at(2026, 11, 25, 10)
 
 
-@pytest.mark.parametrize("hours", [
-    [],
-    [("12:00", "08:30")],                       # ends before it starts
-    [("08:30", "12:00"), ("11:00", "17:30")],   # overlap
-    [("13:30", "17:30"), ("08:30", "12:00")],   # out of order
-    [("8h30", "12:00")],
-    [("08:30",)],
-    ["08:30-12:00"],
-])
+@pytest.mark.parametrize(
+    "hours",
+    [
+        [],
+        [("12:00", "08:30")],  # ends before it starts
+        [("08:30", "12:00"), ("11:00", "17:30")],  # overlap
+        [("13:30", "17:30"), ("08:30", "12:00")],  # out of order
+        [("8h30", "12:00")],
+        [("08:30",)],
+        ["08:30-12:00"],
+    ],
+)
 def test_mistakes_are_reported_as_configuration_errors(settings, hours):
     settings.GRIDGOV_WORKING_HOURS = hours
     with pytest.raises(ImproperlyConfigured):

@@ -14,8 +14,12 @@ class SchemeForm(forms.ModelForm):
     class Meta:
         model = ScoringScheme
         fields = ("code", "name", "subject", "level", "total", "bonus_cap", "items", "active")
-        help_texts = {"items": _("A JSON list of items: key, label, input, rule (rate, per_count, target, bonus), "
-                                 "points, and per or target where the rule needs them.")}
+        help_texts = {
+            "items": _(
+                "A JSON list of items: key, label, input, rule (rate, per_count, target, bonus), "
+                "points, and per or target where the rule needs them."
+            )
+        }
 
     def clean_items(self):
         items = self.cleaned_data["items"]
@@ -40,9 +44,17 @@ class ScoringSchemeAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         """Through the service, so that the change is checked and written to the audit log."""
         data = form.cleaned_data
-        saved = services.save_scheme(actor=request.user, code=data["code"], name=data["name"], subject=data["subject"],
-                                     items=data["items"], level=data["level"], total=data["total"],
-                                     bonus_cap=data["bonus_cap"], active=data["active"])
+        saved = services.save_scheme(
+            actor=request.user,
+            code=data["code"],
+            name=data["name"],
+            subject=data["subject"],
+            items=data["items"],
+            level=data["level"],
+            total=data["total"],
+            bonus_cap=data["bonus_cap"],
+            active=data["active"],
+        )
         obj.pk = saved.pk
 
     def get_readonly_fields(self, request, obj=None):
@@ -51,4 +63,3 @@ class ScoringSchemeAdmin(admin.ModelAdmin):
     # schemes are switched off (active), never deleted: last month's scores were made with them
     def has_delete_permission(self, request, obj=None):
         return False
-

@@ -1,27 +1,31 @@
-"""Statistics over JSON: `GET /api/v1/stats/…` (DESIGN.md §4) — what the dashboard draws."""
+"""Statistics over JSON: `GET /api/v1/stats/…` (docs/architecture.md §4) — what the dashboard draws."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils.translation import gettext
-from ninja import Router, Schema
+from ninja import Router
 
-from gridgov.api.auth import actor_from_request
 from gridgov.assessment import scoring, selectors
 from gridgov.assessment.indicators import LEVELS, RATE_BY_NAME
 from gridgov.core.errors import BadInput
+from gridgov.http.auth import actor_from_request
+from gridgov.http.problems import Problem
 
 router = Router(tags=["statistics"])
-
-
-class Problem(Schema):
-    detail: str
+ROUTERS = [("/stats", router)]  # mounted by gridgov.http.api
 
 
 # 404 also for a person outside the caller's area: the same answer as for an unknown username.
 ANSWERS = {200: dict, 400: Problem, 401: Problem, 403: Problem, 404: Problem}
-INDICATOR_NAMES = (*RATE_BY_NAME, "received", "registered", "closed", "closed_on_time",
-                   *(f"level_{lv}" for lv in LEVELS))
+INDICATOR_NAMES = (
+    *RATE_BY_NAME,
+    "received",
+    "registered",
+    "closed",
+    "closed_on_time",
+    *(f"level_{lv}" for lv in LEVELS),
+)
 
 
 def _subject(request: HttpRequest, region, department, person) -> tuple[str, str]:
@@ -32,23 +36,39 @@ def _subject(request: HttpRequest, region, department, person) -> tuple[str, str
 
 
 @router.get("/indicators", response=ANSWERS, summary="Indicators of a region, department or person (考核指标)")
-def indicators(request, region: str | None = None, department: str | None = None, person: str | None = None,
-               start: str | None = None, end: str | None = None, source: str = "rollups"):
+def indicators(
+    request,
+    region: str | None = None,
+    department: str | None = None,
+    person: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    source: str = "rollups",
+):
     """Cases reported between `start` and `end` (local dates, `end` inclusive; default: this month).
     Rates are exact fractions, null when nothing to divide by; `fractions` gives the integers."""
     kind, code = _subject(request, region, department, person)
     first, last = selectors.parse_range(start, end)
     if source not in ("rollups", "events"):
-        raise BadInput(gettext("source must be rollups (the default) or events (recomputed from the event log, "
-                               "slow)"))
+        raise BadInput(gettext("source must be rollups (the default) or events (recomputed from the event log, slow)"))
     out = selectors.indicators(kind=kind, code=code, start=first, end=last, source=source)
-    return {"subject": {"kind": kind, "code": region or department or person}, "start": first.isoformat(),
-            "end": last.isoformat(), **out}
+    return {
+        "subject": {"kind": kind, "code": region or department or person},
+        "start": first.isoformat(),
+        "end": last.isoformat(),
+        **out,
+    }
 
 
 @router.get("/series", response=ANSWERS, summary="Received and closed per day")
-def series(request, region: str | None = None, department: str | None = None, person: str | None = None,
-           start: str | None = None, end: str | None = None):
+def series(
+    request,
+    region: str | None = None,
+    department: str | None = None,
+    person: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+):
     kind, code = _subject(request, region, department, person)
     first, last = selectors.parse_range(start, end)
     return {"items": selectors.daily_series(kind, code, first, last)}
@@ -56,10 +76,12 @@ def series(request, region: str | None = None, department: str | None = None, pe
 
 @router.get("/map", response=ANSWERS, summary="One indicator for each child grid of a region (the map's colours)")
 def grid_map(request, region: str, indicator: str = "closure_rate", start: str | None = None, end: str | None = None):
-    kind, code = _subject(request, region, None, None)
+    _kind, code = _subject(request, region, None, None)
     if indicator not in INDICATOR_NAMES:
-        raise BadInput(gettext("unknown indicator %(indicator)r; known: %(known)s")
-                       % {"indicator": indicator, "known": ", ".join(INDICATOR_NAMES)})
+        raise BadInput(
+            gettext("unknown indicator %(indicator)r; known: %(known)s")
+            % {"indicator": indicator, "known": ", ".join(INDICATOR_NAMES)}
+        )
     first, last = selectors.parse_range(start, end)
     return {"indicator": indicator, "items": selectors.children_values(code, first, last, indicator)}
 
@@ -68,22 +90,37 @@ def grid_map(request, region: str, indicator: str = "closure_rate", start: str |
 def overview(request, region: str, start: str | None = None, end: str | None = None):
     kind, code = _subject(request, region, None, None)
     first, last = selectors.parse_range(start, end)
-    return {"region": code, "start": first.isoformat(), "end": last.isoformat(),
-            "indicators": selectors.indicators(kind=kind, code=code, start=first, end=last),
-            "lights": selectors.lights(code),
-            "categories": selectors.category_breakdown(code, first, last),
-            "hot_spots": selectors.hot_spots(code, first, last)}
+    return {
+        "region": code,
+        "start": first.isoformat(),
+        "end": last.isoformat(),
+        "indicators": selectors.indicators(kind=kind, code=code, start=first, end=last),
+        "lights": selectors.lights(code),
+        "categories": selectors.category_breakdown(code, first, last),
+        "hot_spots": selectors.hot_spots(code, first, last),
+    }
 
 
-@router.get("/scores/{scheme}", response=ANSWERS, summary="Scores of a scheme's subjects for a month, with their inputs")
+@router.get(
+    "/scores/{scheme}", response=ANSWERS, summary="Scores of a scheme's subjects for a month, with their inputs"
+)
 def scores(request, scheme: str, month: str, region: str | None = None):
     actor = actor_from_request(request, required=True)
     return scoring.scores_for_actor(actor, scheme_code=scheme, month=month, region=region)
 
 
-@router.get("/evidence", response=ANSWERS, summary="The cases behind one counter of a subject's figures (每个分数可追溯到案件)")
-def evidence(request, counter: str, region: str | None = None, department: str | None = None,
-             person: str | None = None, start: str | None = None, end: str | None = None):
+@router.get(
+    "/evidence", response=ANSWERS, summary="The cases behind one counter of a subject's figures (每个分数可追溯到案件)"
+)
+def evidence(
+    request,
+    counter: str,
+    region: str | None = None,
+    department: str | None = None,
+    person: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+):
     """E.g. `counter=reworked&region=410102001&start=2026-11-01&end=2026-11-30`: the case numbers whose
     counter made up the figure (at most 500); each case's file shows its events."""
     kind, code = _subject(request, region, department, person)

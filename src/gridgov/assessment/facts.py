@@ -13,26 +13,26 @@ from datetime import datetime
 from typing import Protocol
 
 COUNTERS = (
-    "received",         # every case reported (受理), whatever became of it
-    "registered",       # admitted: registered (立案) at least once, or fixed on the spot (就地解决)
-    "closed",           # now closed or evaluated (结案): a reopened case counts again only when closed again
-    "closed_on_time",   # closed, and the resolution that was accepted came by the resolve deadline then in force
-    "dispatched",       # dispatched at least once (派遣)
-    "sign_due",         # dispatches whose signing is decided: signed, returned, or reported overdue by the sweep
-    "signed_on_time",   # dispatches signed for (签收) by their sign-by time
-    "evaluated",        # now evaluated (回访评价): the latest evaluation counts
-    "satisfied",        # … as 满意 or 基本满意
-    "solved",           # … with the problem solved (解决)
-    "checked",          # verified (核查) at least once
-    "reworked",         # failed a check at least once (返工)
-    "reworks",          # failed checks, every one (for deductions per rework)
-    "extended",         # granted an extension at least once (延期)
-    "on_spot",          # reported already fixed by a grid worker (就地解决)
-    "patrol_found",     # found by grid staff on patrol (巡查发现) rather than reported to them
-    "level_grid",       # closed, resolved in the grid
+    "received",  # every case reported (受理), whatever became of it
+    "registered",  # admitted: registered (立案) at least once, or fixed on the spot (就地解决)
+    "closed",  # now closed or evaluated (结案): a reopened case counts again only when closed again
+    "closed_on_time",  # closed, and the resolution that was accepted came by the resolve deadline then in force
+    "dispatched",  # dispatched at least once (派遣)
+    "sign_due",  # dispatches whose signing is decided: signed, returned, or reported overdue by the sweep
+    "signed_on_time",  # dispatches signed for (签收) by their sign-by time
+    "evaluated",  # now evaluated (回访评价): the latest evaluation counts
+    "satisfied",  # … as 满意 or 基本满意
+    "solved",  # … with the problem solved (解决)
+    "checked",  # verified (核查) at least once
+    "reworked",  # failed a check at least once (返工)
+    "reworks",  # failed checks, every one (for deductions per rework)
+    "extended",  # granted an extension at least once (延期)
+    "on_spot",  # reported already fixed by a grid worker (就地解决)
+    "patrol_found",  # found by grid staff on patrol (巡查发现) rather than reported to them
+    "level_grid",  # closed, resolved in the grid
     "level_community",  # … by the community
-    "level_street",     # … by the street
-    "level_district",   # … by the district platform or its departments
+    "level_street",  # … by the street
+    "level_district",  # … by the district platform or its departments
 )
 CLOSED = {"closed", "evaluated"}
 SATISFIED = {"satisfied", "basically_satisfied"}
@@ -127,6 +127,9 @@ class Keys:
         if self.person:
             rows.append(("person", self.person, 0))
         if self.category_root:
-            rows += [("category", f"{self.grid[:n]}:{self.category_root}", level)
-                     for level, n in enumerate((6, 9, 12)) if len(self.grid) >= n]
+            rows += [
+                ("category", f"{self.grid[:n]}:{self.category_root}", level)
+                for level, n in enumerate((6, 9, 12))
+                if len(self.grid) >= n
+            ]
         return rows

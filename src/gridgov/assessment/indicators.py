@@ -41,7 +41,7 @@ def fraction(numerator: int, denominator: int) -> float | None:
 
 
 def from_counters(c: dict[str, int]) -> dict:
-    """The API's indicator object (DESIGN.md §4) from summed counters."""
+    """The API's indicator object (docs/architecture.md §4) from summed counters."""
     out: dict = {name: c[name] for name in COUNTS}
     for rate in RATES:
         out[rate.name] = fraction(c[rate.numerator], c[rate.denominator])

@@ -47,14 +47,31 @@ MONTH = re.compile(r"^\d{4}-\d{2}$")
 # The report's words are Chinese whatever the request's language: the format is the one the
 # districts file (their headers are data, like the labels in data/schemes.json).
 LEVEL_NAMES = {0: "区（县）", 1: "街道（一级网格）", 2: "社区（二级网格）", 3: "三级网格", 4: "微网格"}
-RATE_NAMES = {"closure_rate": "办结率", "on_time_rate": "按期办结率", "response_rate": "签收及时率",
-              "resolution_rate": "解决率", "satisfaction_rate": "满意率", "rework_rate": "返工率",
-              "extension_rate": "延期率"}
+RATE_NAMES = {
+    "closure_rate": "办结率",
+    "on_time_rate": "按期办结率",
+    "response_rate": "签收及时率",
+    "resolution_rate": "解决率",
+    "satisfaction_rate": "满意率",
+    "rework_rate": "返工率",
+    "extension_rate": "延期率",
+}
 RESOLVED_NAMES = {"grid": "网格解决", "community": "社区解决", "street": "街道解决", "district": "区级解决"}
-COUNTER_NAMES = {"received": "受理数", "registered": "立案数", "closed": "办结数", "closed_on_time": "按期办结数",
-                 "sign_due": "应签收派遣数", "signed_on_time": "按时签收数", "evaluated": "已评价数",
-                 "satisfied": "满意及基本满意数", "solved": "评价已解决数", "checked": "已核查数",
-                 "reworked": "返工案件数", "dispatched": "已派遣数", "extended": "延期案件数"}
+COUNTER_NAMES = {
+    "received": "受理数",
+    "registered": "立案数",
+    "closed": "办结数",
+    "closed_on_time": "按期办结数",
+    "sign_due": "应签收派遣数",
+    "signed_on_time": "按时签收数",
+    "evaluated": "已评价数",
+    "satisfied": "满意及基本满意数",
+    "solved": "评价已解决数",
+    "checked": "已核查数",
+    "reworked": "返工案件数",
+    "dispatched": "已派遣数",
+    "extended": "延期案件数",
+}
 # scheme for the children of a region, by the region's level (街道 → street-100, 社区 → community-100)
 CHILD_SCHEMES = {0: "street-100", 1: "community-100"}
 UNIT_SCHEME, WORKER_SCHEME = "unit-3rates", "worker-1000"
@@ -102,8 +119,10 @@ def monthly_report(*, region: str, month: str) -> MonthlyReport:
     region = (region or "").strip()
     grid = Grid.objects.filter(code=region).first()
     if grid is None:
-        raise NotFound(gettext("no grid with code %(code)r: give a region's grid code, like 410102 or 410102001")
-                       % {"code": region})
+        raise NotFound(
+            gettext("no grid with code %(code)r: give a region's grid code, like 410102 or 410102001")
+            % {"code": region}
+        )
     with translation.override("zh-hans"):
         book = openpyxl.Workbook(write_only=True)
         _indicator_sheet(book, grid, start, end)
@@ -113,11 +132,18 @@ def monthly_report(*, region: str, month: str) -> MonthlyReport:
         book.properties.creator = "gridgov"
         out = io.BytesIO()
         book.save(out)
-    return MonthlyReport(region=region, month=month, content=out.getvalue(), sheets=list(SHEETS), cases=cases,
-                         filename=report_filename(region, month))
+    return MonthlyReport(
+        region=region,
+        month=month,
+        content=out.getvalue(),
+        sheets=list(SHEETS),
+        cases=cases,
+        filename=report_filename(region, month),
+    )
 
 
 # ---- sheet helpers -------------------------------------------------------------------------------
+
 
 def _width(value) -> int:
     """Display width of a cell's text: CJK characters count double."""
@@ -147,7 +173,7 @@ class Table:
     bold_rows: set[int] = field(default_factory=set)
 
     def widths(self) -> list[float]:
-        out = []
+        out: list[float] = []
         for i, col in enumerate(self.columns):
             if col.width:
                 out.append(col.width)
@@ -209,9 +235,14 @@ def _fraction(pair: list[int]) -> str:
 
 # ---- 指标 ---------------------------------------------------------------------------------------
 
+
 def indicator_columns() -> list[Column]:
-    cols = [Column("编码"), Column("名称"), Column("层级"),
-            *(Column(COUNTER_NAMES[n], COUNT_FORMAT) for n in ("received", "registered", "closed", "closed_on_time"))]
+    cols = [
+        Column("编码"),
+        Column("名称"),
+        Column("层级"),
+        *(Column(COUNTER_NAMES[n], COUNT_FORMAT) for n in ("received", "registered", "closed", "closed_on_time")),
+    ]
     for rate in RATES:
         cols += [Column(RATE_NAMES[rate.name], RATE_FORMAT), Column(f"{RATE_NAMES[rate.name]}（分子/分母）")]
     for level in LEVELS:
@@ -222,8 +253,15 @@ def indicator_columns() -> list[Column]:
 def indicator_row(code: str, name: str, level: int, ind: dict) -> list:
     """One row of the 指标 sheet from selectors.indicators(…) (rates stay exact floats: Excel shows
     them as percentages; the fraction beside each is the exact count behind it)."""
-    row = [code, name, LEVEL_NAMES.get(level, str(level)),
-           ind["received"], ind["registered"], ind["closed"], ind["closed_on_time"]]
+    row = [
+        code,
+        name,
+        LEVEL_NAMES.get(level, str(level)),
+        ind["received"],
+        ind["registered"],
+        ind["closed"],
+        ind["closed_on_time"],
+    ]
     for rate in RATES:
         row += [ind[rate.name], _fraction(ind["fractions"][rate.name])]
     for level_name in LEVELS:
@@ -233,28 +271,40 @@ def indicator_row(code: str, name: str, level: int, ind: dict) -> list:
 
 def _indicator_sheet(book, grid: Grid, start: date, end: date) -> None:
     table = Table(indicator_columns())
-    table.rows.append(indicator_row(grid.code, grid.name, grid.level, selectors.indicators(
-        kind="region", code=grid.code, start=start, end=end)))
+    table.rows.append(
+        indicator_row(
+            grid.code, grid.name, grid.level, selectors.indicators(kind="region", code=grid.code, start=start, end=end)
+        )
+    )
     table.bold_rows.add(0)
     children = Grid.objects.filter(parent__code=grid.code, valid_to__isnull=True).order_by("code")
     for code, name, level in children.values_list("code", "name", "level"):
         ind = selectors.indicators(kind="region", code=code, start=start, end=end)
         table.rows.append(indicator_row(code, name, level, ind))
-    notes = [f"统计范围：{start.isoformat()} 至 {end.isoformat()} 受理（上报）的案件，按上报日归月；第一行为{grid.name}合计，"
-             "其下为各下级网格。",
-             *(f"{RATE_NAMES[r.name]} = {COUNTER_NAMES[r.numerator]} ÷ {COUNTER_NAMES[r.denominator]}"
-               for r in RATES),
-             "办结数含已结案和已评价的案件；解决层级占比 = 在该层级解决并办结的案件数 ÷ 办结数。分母为 0 时比率留空。",
-             f"生成时间：{timezone.localtime().strftime('%Y-%m-%d %H:%M')}（数据来自日汇总，与统计接口一致）"]
+    notes = [
+        f"统计范围：{start.isoformat()} 至 {end.isoformat()} 受理（上报）的案件，按上报日归月；"
+        f"第一行为{grid.name}合计，其下为各下级网格。",
+        *(f"{RATE_NAMES[r.name]} = {COUNTER_NAMES[r.numerator]} ÷ {COUNTER_NAMES[r.denominator]}" for r in RATES),
+        "办结数含已结案和已评价的案件；解决层级占比 = 在该层级解决并办结的案件数 ÷ 办结数。分母为 0 时比率留空。",
+        f"生成时间：{timezone.localtime().strftime('%Y-%m-%d %H:%M')}（数据来自日汇总，与统计接口一致）",
+    ]
     _write_table(book, SHEETS[0], table, "C2", filter_rows=False, notes=notes)
 
 
 # ---- 排名 ---------------------------------------------------------------------------------------
 
-RANKING_COLUMNS = [Column("考核方案"), Column("考核对象"), Column("排名", COUNT_FORMAT), Column("编码"),
-                   Column("名称"), Column("所属区域"), Column("得分", SCORE_FORMAT), Column("满分", COUNT_FORMAT),
-                   Column("名次变化（较上月，正数为上升）", RANK_CHANGE_FORMAT),
-                   Column("得分变化（较上月）", CHANGE_FORMAT)]
+RANKING_COLUMNS = [
+    Column("考核方案"),
+    Column("考核对象"),
+    Column("排名", COUNT_FORMAT),
+    Column("编码"),
+    Column("名称"),
+    Column("所属区域"),
+    Column("得分", SCORE_FORMAT),
+    Column("满分", COUNT_FORMAT),
+    Column("名次变化（较上月，正数为上升）", RANK_CHANGE_FORMAT),
+    Column("得分变化（较上月）", CHANGE_FORMAT),
+]
 SUBJECT_NAMES = {"region": "下级网格", "unit": "承办单位", "worker": "网格员", "deputy": "代表"}
 
 
@@ -280,22 +330,59 @@ def _ranking_sheet(book, grid: Grid, month: str) -> None:
         scheme = ranked["scheme"]
         label = f"{scheme['name']}（{scheme['code']}）"
         for item in ranked["items"]:
-            table.rows.append([label, SUBJECT_NAMES.get(scheme["subject"], scheme["subject"]), item["rank"],
-                               item.get("code", ""), item["name"], item["area"], item["score"], scheme["total"],
-                               item["rank_change"], item["score_change"]])
+            table.rows.append(
+                [
+                    label,
+                    SUBJECT_NAMES.get(scheme["subject"], scheme["subject"]),
+                    item["rank"],
+                    item.get("code", ""),
+                    item["name"],
+                    item["area"],
+                    item["score"],
+                    scheme["total"],
+                    item["rank_change"],
+                    item["score_change"],
+                ]
+            )
     _write_table(book, SHEETS[1], table, "A2")
 
 
 # ---- 案件台账 -----------------------------------------------------------------------------------
 
-LEDGER_COLUMNS = [Column("案件编号", width=17), Column("上报时间", TIME_FORMAT, width=17), Column("标题", width=40),
-                  Column("类别", width=22), Column("网格编码", width=17), Column("网格", width=18),
-                  Column("渠道", width=12), Column("状态", width=10), Column("主办单位", width=26),
-                  Column("解决层级", width=10), Column("结案时间", TIME_FORMAT, width=17),
-                  Column("按期办结", width=10), Column("满意度", width=10)]
-LEDGER_FIELDS = ("pk", "number", "reported_at", "title", "category__name", "grid__code", "grid__name", "channel",
-                 "status", "lead_unit", "resolved_level", "closed_at", "satisfaction", "reporter_name", "event_count",
-                 "fact__event_count", "fact__closed_on_time")
+LEDGER_COLUMNS = [
+    Column("案件编号", width=17),
+    Column("上报时间", TIME_FORMAT, width=17),
+    Column("标题", width=40),
+    Column("类别", width=22),
+    Column("网格编码", width=17),
+    Column("网格", width=18),
+    Column("渠道", width=12),
+    Column("状态", width=10),
+    Column("主办单位", width=26),
+    Column("解决层级", width=10),
+    Column("结案时间", TIME_FORMAT, width=17),
+    Column("按期办结", width=10),
+    Column("满意度", width=10),
+]
+LEDGER_FIELDS = (
+    "pk",
+    "number",
+    "reported_at",
+    "title",
+    "category__name",
+    "grid__code",
+    "grid__name",
+    "channel",
+    "status",
+    "lead_unit",
+    "resolved_level",
+    "closed_at",
+    "satisfaction",
+    "reporter_name",
+    "event_count",
+    "fact__event_count",
+    "fact__closed_on_time",
+)
 
 
 def _local(moment: datetime | None) -> datetime | None:
@@ -316,20 +403,24 @@ def _on_time_from_events(case_ids: list[int]) -> dict[int, int]:
     """closed_on_time from the events, for cases whose fact lags behind their events (a refresh still
     queued): the same definition the rollups use."""
     events = defaultdict(list)
-    for e in CaseEvent.objects.filter(case_id__in=case_ids).only("case_id", "seq", "action", "to_status", "data", "at") \
-            .order_by("case_id", "seq"):
+    for e in (
+        CaseEvent.objects.filter(case_id__in=case_ids)
+        .only("case_id", "seq", "action", "to_status", "data", "at")
+        .order_by("case_id", "seq")
+    ):
         events[e.case_id].append(e)
     return {pk: case_counters(events[pk])["closed_on_time"] for pk in case_ids}
 
 
 def ledger_rows(region: str, start: date, end: date):
     """The ledger's rows, oldest first: the cases the region's indicators for the month are about."""
-    cases = list(selectors.cases_of("region", region, start, end).order_by("reported_at", "number")
-                 .values(*LEDGER_FIELDS))
+    cases = list(
+        selectors.cases_of("region", region, start, end).order_by("reported_at", "number").values(*LEDGER_FIELDS)
+    )
     stale = [c["pk"] for c in cases if c["status"] in CLOSED and c["fact__event_count"] != c["event_count"]]
     recomputed = {}
     for i in range(0, len(stale), 2000):
-        recomputed.update(_on_time_from_events(stale[i:i + 2000]))
+        recomputed.update(_on_time_from_events(stale[i : i + 2000]))
     units = unit_names({c["lead_unit"] for c in cases if c["lead_unit"]})
     channels, statuses = dict(Channel.choices), dict(Status.choices)
     levels, ratings = dict(ResolvedLevel.choices), dict(Satisfaction.choices)
@@ -338,11 +429,21 @@ def ledger_rows(region: str, start: date, end: date):
         if c["status"] in CLOSED:
             flag = recomputed[c["pk"]] if c["pk"] in recomputed else c["fact__closed_on_time"]
             on_time = "是" if flag else "否"
-        yield [c["number"], _local(c["reported_at"]), safe_title(c["title"], c["reporter_name"]),
-               c["category__name"] or "", c["grid__code"], c["grid__name"],
-               str(channels.get(c["channel"], c["channel"])), str(statuses.get(c["status"], c["status"])),
-               units.get(c["lead_unit"], c["lead_unit"]), str(levels.get(c["resolved_level"], "")),
-               _local(c["closed_at"]), on_time, str(ratings.get(c["satisfaction"], ""))]
+        yield [
+            c["number"],
+            _local(c["reported_at"]),
+            safe_title(c["title"], c["reporter_name"]),
+            c["category__name"] or "",
+            c["grid__code"],
+            c["grid__name"],
+            str(channels.get(c["channel"], c["channel"])),
+            str(statuses.get(c["status"], c["status"])),
+            units.get(c["lead_unit"], c["lead_unit"]),
+            str(levels.get(c["resolved_level"], "")),
+            _local(c["closed_at"]),
+            on_time,
+            str(ratings.get(c["satisfaction"], "")),
+        ]
 
 
 def _ledger_sheet(book, grid: Grid, start: date, end: date) -> int:

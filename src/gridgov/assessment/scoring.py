@@ -44,8 +44,10 @@ class Input:
 
 def _rate(name: str, area: bool = False) -> Input:
     r = RATE_BY_NAME[name]
-    return Input((r.numerator, r.denominator),
-                 lambda own, grid: fraction((grid if area else own)[r.numerator], (grid if area else own)[r.denominator]))
+    return Input(
+        (r.numerator, r.denominator),
+        lambda own, grid: fraction((grid if area else own)[r.numerator], (grid if area else own)[r.denominator]),
+    )
 
 
 def _count(name: str) -> Input:
@@ -59,10 +61,17 @@ INPUTS: dict[str, Input] = {
     **{f"grid_{name}": _rate(name, area=True) for name in RATE_BY_NAME},
     **{name: _count(name) for name in COUNTERS},
     "level_grid": Input(("level_grid", "closed"), lambda own, grid: fraction(own["level_grid"], own["closed"])),
-    "in_street": Input(("level_grid", "level_community", "level_street", "closed"), lambda own, grid: fraction(
-        own["level_grid"] + own["level_community"] + own["level_street"], own["closed"])),
-    "patrol_share": Input(("patrol_found", "received"), lambda own, grid: fraction(own["patrol_found"], own["received"])),
-    "household_visits": NOT_YET, "deputy_visits": NOT_YET, "needs_collected": NOT_YET, "tasks_closed": NOT_YET,
+    "in_street": Input(
+        ("level_grid", "level_community", "level_street", "closed"),
+        lambda own, grid: fraction(own["level_grid"] + own["level_community"] + own["level_street"], own["closed"]),
+    ),
+    "patrol_share": Input(
+        ("patrol_found", "received"), lambda own, grid: fraction(own["patrol_found"], own["received"])
+    ),
+    "household_visits": NOT_YET,
+    "deputy_visits": NOT_YET,
+    "needs_collected": NOT_YET,
+    "tasks_closed": NOT_YET,
 }
 RULES = ("rate", "per_count", "target", "bonus")
 
@@ -89,17 +98,24 @@ def validate_items(items: list) -> None:
         if not isinstance(item, dict) or not item.get("key"):
             raise BadInput(gettext("item %(n)d: each item needs a key") % {"n": n})
         if item.get("input") not in INPUTS:
-            raise BadInput(gettext("item %(n)d (%(key)s): unknown input %(input)r; known: %(known)s")
-                           % {"n": n, "key": item["key"], "input": item.get("input"), "known": ", ".join(INPUTS)})
+            raise BadInput(
+                gettext("item %(n)d (%(key)s): unknown input %(input)r; known: %(known)s")
+                % {"n": n, "key": item["key"], "input": item.get("input"), "known": ", ".join(INPUTS)}
+            )
         if item.get("rule") not in RULES:
-            raise BadInput(gettext("item %(n)d (%(key)s): rule must be one of %(known)s")
-                           % {"n": n, "key": item["key"], "known": ", ".join(RULES)})
+            raise BadInput(
+                gettext("item %(n)d (%(key)s): rule must be one of %(known)s")
+                % {"n": n, "key": item["key"], "known": ", ".join(RULES)}
+            )
         if item["rule"] == "target" and not item.get("target"):
-            raise BadInput(gettext("item %(n)d (%(key)s): a target rule needs a target above 0")
-                           % {"n": n, "key": item["key"]})
+            raise BadInput(
+                gettext("item %(n)d (%(key)s): a target rule needs a target above 0") % {"n": n, "key": item["key"]}
+            )
         if item["rule"] in ("per_count", "bonus") and not isinstance(item.get("per"), int | float):
-            raise BadInput(gettext("item %(n)d (%(key)s): %(rule)s needs `per`, the points per count")
-                           % {"n": n, "key": item["key"], "rule": item["rule"]})
+            raise BadInput(
+                gettext("item %(n)d (%(key)s): %(rule)s needs `per`, the points per count")
+                % {"n": n, "key": item["key"], "rule": item["rule"]}
+            )
 
 
 def score(scheme: ScoringScheme, own: dict, area: dict | None = None) -> dict:
@@ -124,15 +140,24 @@ def score(scheme: ScoringScheme, own: dict, area: dict | None = None) -> dict:
             bonus += earned
         else:
             total += earned
-        items.append({"key": item["key"], "label": item.get("label", item["key"]), "input": item["input"],
-                      "value": value, "points": round(earned, 4), "available": spec.available,
-                      "counters": {name: own.get(name) for name in spec.counters}})
+        items.append(
+            {
+                "key": item["key"],
+                "label": item.get("label", item["key"]),
+                "input": item["input"],
+                "value": value,
+                "points": round(earned, 4),
+                "available": spec.available,
+                "counters": {name: own.get(name) for name in spec.counters},
+            }
+        )
     capped = min(bonus, scheme.bonus_cap) if scheme.bonus_cap else 0.0
     final = max(0.0, total + capped)
     return {"score": round(final, 4), "base": round(total, 4), "bonus": round(capped, 4), "items": items}
 
 
 # ---- subjects --------------------------------------------------------------------------------------
+
 
 def subjects(scheme: ScoringScheme, region: str | None = None) -> list[Subject]:
     """Who a scheme scores, within a region (default: everyone)."""
@@ -178,8 +203,15 @@ def scores(scheme: ScoringScheme, month: str, region: str | None = None) -> list
     for subject in people:
         own = owns[subject.code]
         area = areas[subject.area] if kind == "person" else own
-        rows.append({"code": subject.code, "name": subject.name, "area": subject.area, "cases": own["received"],
-                     **score(scheme, own, area)})
+        rows.append(
+            {
+                "code": subject.code,
+                "name": subject.name,
+                "area": subject.area,
+                "cases": own["received"],
+                **score(scheme, own, area),
+            }
+        )
     # A subject without cases that month has nothing to be judged on: unranked (无案件), after the ranked ones,
     # never last place with 0.
     rows.sort(key=lambda r: (not r["cases"], -r["score"], r["code"]))
@@ -206,17 +238,27 @@ def ranking(scheme_code: str, month: str, region: str | None = None, *, public: 
     rows = []
     for r in now:
         last = before.get(r["code"]) if r["rank"] is not None else None
-        row = {"rank": r["rank"], "name": r["name"], "area": area_names.get(r["area"], r["area"]), "score": r["score"],
-               "rank_change": (last["rank"] - r["rank"]) if last else None,
-               "score_change": round(r["score"] - last["score"], 4) if last else None}
+        row = {
+            "rank": r["rank"],
+            "name": r["name"],
+            "area": area_names.get(r["area"], r["area"]),
+            "score": r["score"],
+            "rank_change": (last["rank"] - r["rank"]) if last else None,
+            "score_change": round(r["score"] - last["score"], 4) if last else None,
+        }
         if not public or scheme.subject in ("region", "unit"):
             row["code"] = r["code"]
         if not public:
             row["items"] = r["items"]
         rows.append(row)
-    return {"scheme": {"code": scheme.code, "name": scheme.name, "subject": scheme.subject, "total": scheme.total},
-            "month": month, "previous_month": previous_month(month), "items": rows,
-            "has_data": any(r["cases"] for r in now), "compared_with": previous_month(month) if compared else None}
+    return {
+        "scheme": {"code": scheme.code, "name": scheme.name, "subject": scheme.subject, "total": scheme.total},
+        "month": month,
+        "previous_month": previous_month(month),
+        "items": rows,
+        "has_data": any(r["cases"] for r in now),
+        "compared_with": previous_month(month) if compared else None,
+    }
 
 
 def evidence(kind: str, code: str, start: date, end: date, counter: str, limit: int = 500) -> list[str]:

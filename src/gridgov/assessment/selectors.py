@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -43,13 +43,16 @@ def parse_range(start: str | date | None, end: str | date | None, *, today: date
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise BadInput(gettext("%(name)s must be a date like 2026-11-01, not %(value)r")
-                           % {"name": name, "value": value}) from None
+            raise BadInput(
+                gettext("%(name)s must be a date like 2026-11-01, not %(value)r") % {"name": name, "value": value}
+            ) from None
 
     end_day = parse(end, "end") or today
     start_day = parse(start, "start") or end_day.replace(day=1)
     if start_day > end_day:
-        raise BadInput(gettext("start %(start)s is after end %(end)s: swap them") % {"start": start_day, "end": end_day})
+        raise BadInput(
+            gettext("start %(start)s is after end %(end)s: swap them") % {"start": start_day, "end": end_day}
+        )
     if (end_day - start_day).days > MAX_DAYS:
         raise BadInput(gettext("the range is longer than three years: ask for a shorter one"))
     return start_day, end_day
@@ -57,7 +60,10 @@ def parse_range(start: str | date | None, end: str | date | None, *, today: date
 
 # ---- who may see what ----------------------------------------------------------------------------
 
-def subject_of(*, region: str | None = None, department: str | None = None, person: str | None = None) -> tuple[str, str]:
+
+def subject_of(
+    *, region: str | None = None, department: str | None = None, person: str | None = None
+) -> tuple[str, str]:
     """(kind, code) of the one subject asked for; 400 unless exactly one is given, 404 if unknown."""
     given = [(k, v) for k, v in (("region", region), ("unit", department), ("person", person)) if v]
     if len(given) != 1:
@@ -100,18 +106,21 @@ def check_may_read(actor: Actor, kind: str, code: str) -> None:
         if any(r in STATS_ROLES and s == district for r, s in actor.posts):
             return
         raise Forbidden(gettext("unit %(code)s is outside your scope") % {"code": code})
-    if any(r in STATS_ROLES and covers(s, code) for r, s in actor.posts) or \
-            any(r == "grid_worker" and s == code for r, s in actor.posts):
+    if any(r in STATS_ROLES and covers(s, code) for r, s in actor.posts) or any(
+        r == "grid_worker" and s == code for r, s in actor.posts
+    ):
         return
     raise Forbidden(gettext("%(code)s is outside your scope: ask for your own area") % {"code": code})
 
 
 # ---- sums ----------------------------------------------------------------------------------------
 
+
 def totals(kind: str, code: str, start: date, end: date) -> dict[str, int]:
     """The counters of a subject summed over the days [start, end] from the rollups."""
     row = Rollup.objects.filter(kind=kind, code=code, day__gte=start, day__lte=end).aggregate(
-        **{name: Sum(name) for name in COUNTERS})
+        **{name: Sum(name) for name in COUNTERS}
+    )
     return {name: row[name] or 0 for name in COUNTERS}
 
 
@@ -119,8 +128,11 @@ def totals_many(kind: str, codes: list[str], start: date, end: date) -> dict[str
     """`totals` for many subjects of one kind in one query (rankings score hundreds at once)."""
     out = {code: zero() for code in codes}
     for chunk in range(0, len(codes), 500):
-        rows = (Rollup.objects.filter(kind=kind, code__in=codes[chunk:chunk + 500], day__gte=start, day__lte=end)
-                .values("code").annotate(**{name: Sum(name) for name in COUNTERS}))
+        rows = (
+            Rollup.objects.filter(kind=kind, code__in=codes[chunk : chunk + 500], day__gte=start, day__lte=end)
+            .values("code")
+            .annotate(**{name: Sum(name) for name in COUNTERS})
+        )
         for row in rows:
             out[row["code"]] = {name: row[name] or 0 for name in COUNTERS}
     return out
@@ -128,8 +140,10 @@ def totals_many(kind: str, codes: list[str], start: date, end: date) -> dict[str
 
 def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     tz = timezone.get_current_timezone()
-    return (timezone.make_aware(datetime.combine(start, time.min), tz),
-            timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz))
+    return (
+        timezone.make_aware(datetime.combine(start, time.min), tz),
+        timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz),
+    )
 
 
 def cases_of(kind: str, code: str, start: date, end: date):
@@ -150,10 +164,13 @@ def totals_from_events(kind: str, code: str, start: date, end: date) -> dict[str
     out = zero()
     ids = list(cases_of(kind, code, start, end).values_list("pk", flat=True))
     for chunk in range(0, len(ids), 2000):
-        part = ids[chunk:chunk + 2000]
+        part = ids[chunk : chunk + 2000]
         by_case = defaultdict(list)
-        for e in CaseEvent.objects.filter(case_id__in=part).only(
-                "case_id", "seq", "action", "to_status", "data", "at").order_by("case_id", "seq"):
+        for e in (
+            CaseEvent.objects.filter(case_id__in=part)
+            .only("case_id", "seq", "action", "to_status", "data", "at")
+            .order_by("case_id", "seq")
+        ):
             by_case[e.case_id].append(e)
         for events in by_case.values():
             for name, value in case_counters(events).items():
@@ -168,23 +185,41 @@ def indicators(*, kind: str, code: str, start: date, end: date, source: str = "r
 
 # ---- dashboard figures ---------------------------------------------------------------------------
 
+
 def children_values(region: str, start: date, end: date, indicator: str) -> list[dict]:
     """One indicator for each child grid of a region (the map's colours)."""
-    children = list(Grid.objects.filter(parent__code=region, valid_to__isnull=True).values_list("code", "name", "level"))
+    children = list(
+        Grid.objects.filter(parent__code=region, valid_to__isnull=True).values_list("code", "name", "level")
+    )
     if not children:
         return []
     sums: dict[str, dict] = defaultdict(zero)
-    for row in Rollup.objects.filter(kind="region", code__in=[c for c, _, _ in children], day__gte=start,
-                                     day__lte=end).values("code").annotate(**{n: Sum(n) for n in COUNTERS}):
+    for row in (
+        Rollup.objects.filter(kind="region", code__in=[c for c, _, _ in children], day__gte=start, day__lte=end)
+        .values("code")
+        .annotate(**{n: Sum(n) for n in COUNTERS})
+    ):
         sums[row["code"]] = {n: row[n] or 0 for n in COUNTERS}
-    return [{"code": c, "name": name, "level": level, "value": value_of(sums[c], indicator),
-             "received": sums[c]["received"]} for c, name, level in children]
+    return [
+        {
+            "code": c,
+            "name": name,
+            "level": level,
+            "value": value_of(sums[c], indicator),
+            "received": sums[c]["received"],
+        }
+        for c, name, level in children
+    ]
 
 
 def daily_series(kind: str, code: str, start: date, end: date) -> list[dict]:
     """Received and closed per day (the trend chart); days without cases give zeros."""
-    rows = {r["day"]: r for r in Rollup.objects.filter(kind=kind, code=code, day__gte=start, day__lte=end)
-            .values("day", "received", "closed", "registered")}
+    rows = {
+        r["day"]: r
+        for r in Rollup.objects.filter(kind=kind, code=code, day__gte=start, day__lte=end).values(
+            "day", "received", "closed", "registered"
+        )
+    }
     out, day = [], start
     while day <= end:
         r = rows.get(day, {})
@@ -202,42 +237,56 @@ def category_breakdown(region: str, start: date, end: date) -> list[dict]:
         return []  # the breakdown is kept for the district, streets and communities
     # `level` and the days narrow the rows through the (kind, level, day) index; a LIKE on the code
     # alone cannot use an index under most collations and read every category row (docs/benchmarks.md)
-    rows = (Rollup.objects.filter(kind="category", level=level, day__gte=start, day__lte=end,
-                                  code__startswith=f"{region}:")
-            .values("code").annotate(received=Sum("received"), closed=Sum("closed")).order_by("-received"))
+    rows = (
+        Rollup.objects.filter(kind="category", level=level, day__gte=start, day__lte=end, code__startswith=f"{region}:")
+        .values("code")
+        .annotate(received=Sum("received"), closed=Sum("closed"))
+        .order_by("-received")
+    )
     rows = [r for r in rows if r["code"].split(":", 1)[0] == region and r["received"]]
-    names = dict(Category.objects.filter(code__in=[r["code"].split(":", 1)[1] for r in rows]).values_list("code", "name"))
-    return [{"category": r["code"].split(":", 1)[1], "name": names.get(r["code"].split(":", 1)[1], ""),
-             "received": r["received"], "closed": r["closed"]} for r in rows]
+    names = dict(
+        Category.objects.filter(code__in=[r["code"].split(":", 1)[1] for r in rows]).values_list("code", "name")
+    )
+    return [
+        {
+            "category": r["code"].split(":", 1)[1],
+            "name": names.get(r["code"].split(":", 1)[1], ""),
+            "received": r["received"],
+            "closed": r["closed"],
+        }
+        for r in rows
+    ]
 
 
 def hot_spots(region: str, start: date, end: date, limit: int = 10) -> list[dict]:
     """The 三级网格 under a region with the most cases reported (where problems cluster)."""
-    rows = list(Rollup.objects.filter(kind="region", level=3, code__startswith=region, day__gte=start, day__lte=end)
-                .values("code").annotate(received=Sum("received")).order_by("-received", "code")[:limit])
-    names = dict(Grid.objects.filter(code__in=[r["code"] for r in rows], valid_to__isnull=True).values_list("code", "name"))
-    return [{"code": r["code"], "name": names.get(r["code"], ""), "received": r["received"]} for r in rows if r["received"]]
+    rows = list(
+        Rollup.objects.filter(kind="region", level=3, code__startswith=region, day__gte=start, day__lte=end)
+        .values("code")
+        .annotate(received=Sum("received"))
+        .order_by("-received", "code")[:limit]
+    )
+    names = dict(
+        Grid.objects.filter(code__in=[r["code"] for r in rows], valid_to__isnull=True).values_list("code", "name")
+    )
+    return [
+        {"code": r["code"], "name": names.get(r["code"], ""), "received": r["received"]} for r in rows if r["received"]
+    ]
 
 
 def lights(region: str) -> dict[str, int]:
     """Open cases of a region by traffic light now (红黄绿灯)."""
     # grids as a subquery rather than a join: open cases are few and the status index finds them
     grids = Grid.objects.filter(code__startswith=region).values("pk")
-    rows = (Case.objects.filter(status__in=OPEN_STATUSES, grid_id__in=grids)
-            .values("light").annotate(n=Count("pk")))
+    rows = Case.objects.filter(status__in=OPEN_STATUSES, grid_id__in=grids).values("light").annotate(n=Count("pk"))
     out = {"green": 0, "yellow": 0, "red": 0, "none": 0}
     for r in rows:
         out[r["light"] or "none"] += r["n"]
     return out
 
 
-def overdue_open(region: str, now: datetime | None = None) -> int:
-    now = now or timezone.now()
-    return Case.objects.filter(Q(status__in={"dispatched", "in_progress"}), grid__code__startswith=region,
-                               resolve_by__lt=now).count()
-
-
 # ---- pages (dashboard) ---------------------------------------------------------------------------
+
 
 def home_region(actor: Actor) -> str | None:
     """The widest area an actor may see statistics of (the dashboard opens there): the shortest grid

@@ -52,16 +52,21 @@ def category_roots(ids=None) -> dict[int, str]:
 
 
 def keys_of(case: Case, grid_code: str, roots: dict[int, str]) -> Keys:
-    return Keys(grid=grid_code, unit=case.lead_unit or "",
-                person=str(case.reporter_id) if case.reporter_id else "",
-                category_root=roots.get(case.category_id, "") if case.category_id else "")
+    return Keys(
+        grid=grid_code,
+        unit=case.lead_unit or "",
+        person=str(case.reporter_id) if case.reporter_id else "",
+        category_root=roots.get(case.category_id, "") if case.category_id else "",
+    )
 
 
 def local_day(case: Case) -> date:
     return timezone.localtime(case.reported_at).date()
 
 
-def _add(delta: Delta, keys: Keys, day: date, counters: dict[str, int], sign: int) -> None:
+def add_contribution(delta: Delta, keys: Keys, day: date, counters: dict[str, int], sign: int) -> None:
+    """Add (sign +1) or take out (-1) one case's counters in every rollup row its keys reach, into
+    `delta`; refresh_cases, rebuild_rollups and the dashboard bench's bulk load share it."""
     for kind, code, level in keys.rows():
         row = delta.setdefault((kind, code, level, day), defaultdict(int))
         for name in COUNTERS:
@@ -79,8 +84,9 @@ def _apply(delta: Delta) -> None:
     delta = {k: row for k, row in delta.items() if row}
     if not delta:
         return
-    Rollup.objects.bulk_create([Rollup(kind=k, code=c, level=lv, day=d) for (k, c, lv, d) in delta],
-                               ignore_conflicts=True)
+    Rollup.objects.bulk_create(
+        [Rollup(kind=k, code=c, level=lv, day=d) for (k, c, lv, d) in delta], ignore_conflicts=True
+    )
     # a fixed order, so that two workers never wait on each other's rows crosswise (deadlock)
     for (kind, code, _level, day), row in sorted(delta.items(), key=lambda item: (item[0][0], item[0][1], item[0][3])):
         Rollup.objects.filter(kind=kind, code=code, day=day).update(**{n: F(n) + v for n, v in row.items()})
@@ -89,7 +95,13 @@ def _apply(delta: Delta) -> None:
 @transaction.atomic
 def refresh_cases(*, numbers: list[str], roots: dict[int, str] | None = None) -> int:
     """Bring these cases' facts and their rollups up to date with their events; returns how many changed."""
-    cases = list(Case.objects.select_for_update().filter(number__in=numbers).order_by("pk"))
+    # only what the keys need: a whole case row would also decrypt the reporter's name and phone
+    cases = list(
+        Case.objects.select_for_update()
+        .filter(number__in=numbers)
+        .order_by("pk")
+        .only("number", "category", "lead_unit", "reporter", "reported_at", "event_count")
+    )
     if not cases:
         return 0
     roots = roots if roots is not None else category_roots({c.category_id for c in cases})
@@ -97,12 +109,17 @@ def refresh_cases(*, numbers: list[str], roots: dict[int, str] | None = None) ->
     grid_codes = dict(Case.objects.filter(pk__in=[c.pk for c in cases]).values_list("pk", "grid__code"))
     facts = CaseFact.objects.select_for_update().in_bulk([c.pk for c in cases])
     events_by_case: dict[int, list] = defaultdict(list)
-    for event in CaseEvent.objects.filter(case_id__in=[c.pk for c in cases]).only(
-            "case_id", "seq", "action", "to_status", "data", "at").order_by("case_id", "seq"):
+    for event in (
+        CaseEvent.objects.filter(case_id__in=[c.pk for c in cases])
+        .only("case_id", "seq", "action", "to_status", "data", "at")
+        .order_by("case_id", "seq")
+    ):
         events_by_case[event.case_id].append(event)
 
     delta: Delta = {}
-    changed, to_create, to_update = 0, [], []
+    changed = 0
+    to_create: list[CaseFact] = []
+    to_update: list[CaseFact] = []
     for case in cases:
         counters = case_counters(events_by_case[case.pk])
         keys = keys_of(case, grid_codes[case.pk], roots)
@@ -115,8 +132,8 @@ def refresh_cases(*, numbers: list[str], roots: dict[int, str] | None = None) ->
                     old.event_count = case.event_count
                     to_update.append(old)
                 continue
-            _add(delta, _fact_keys(old), old.day, old_counters, -1)
-        _add(delta, keys, day, counters, +1)
+            add_contribution(delta, _fact_keys(old), old.day, old_counters, -1)
+        add_contribution(delta, keys, day, counters, +1)
         fact = old or CaseFact(case_id=case.pk)
         fact.day, fact.event_count = day, case.event_count
         fact.grid, fact.unit, fact.person, fact.category_root = keys.grid, keys.unit, keys.person, keys.category_root
@@ -133,8 +150,11 @@ def refresh_cases(*, numbers: list[str], roots: dict[int, str] | None = None) ->
 
 def stale_cases(limit: int = 2000) -> list[str]:
     """Cases whose fact is missing or older than their event log (a lost task, a crash, a new install)."""
-    return list(Case.objects.filter(Q(fact__isnull=True) | ~Q(fact__event_count=F("event_count")))
-                .order_by("pk").values_list("number", flat=True)[:limit])
+    return list(
+        Case.objects.filter(Q(fact__isnull=True) | ~Q(fact__event_count=F("event_count")))
+        .order_by("pk")
+        .values_list("number", flat=True)[:limit]
+    )
 
 
 def catch_up(*, batch: int = 500) -> int:
@@ -153,7 +173,7 @@ def rebuild_rollups() -> int:
     Rollup.objects.all().delete()
     delta: Delta = {}
     for fact in CaseFact.objects.iterator(chunk_size=5000):
-        _add(delta, _fact_keys(fact), fact.day, {n: getattr(fact, n) for n in COUNTERS}, +1)
+        add_contribution(delta, _fact_keys(fact), fact.day, {n: getattr(fact, n) for n in COUNTERS}, +1)
     rows = [Rollup(kind=k, code=c, level=lv, day=d, **row) for (k, c, lv, d), row in delta.items()]
     Rollup.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
@@ -163,8 +183,18 @@ SCHEMES_FILE = Path(__file__).parent / "data" / "schemes.json"
 
 
 @transaction.atomic
-def save_scheme(*, actor, code: str, name: str, subject: str, items: list, level: int | None = None,
-                total: int = 100, bonus_cap: float = 0, active: bool = True) -> ScoringScheme:
+def save_scheme(
+    *,
+    actor,
+    code: str,
+    name: str,
+    subject: str,
+    items: list,
+    level: int | None = None,
+    total: int = 100,
+    bonus_cap: float = 0,
+    active: bool = True,
+) -> ScoringScheme:
     """Create or change a scoring scheme (考核方案), after checking its items."""
     from gridgov.assessment.scoring import validate_items
 
@@ -172,10 +202,24 @@ def save_scheme(*, actor, code: str, name: str, subject: str, items: list, level
     if subject not in Subject.values:
         raise BadInput(gettext("subject must be one of %(known)s") % {"known": ", ".join(Subject.values)})
     scheme, created = ScoringScheme.objects.update_or_create(
-        code=code, defaults={"name": name, "subject": subject, "items": items, "level": level, "total": total,
-                             "bonus_cap": bonus_cap, "active": active})
-    record(actor=actor, action="assessment.scheme_created" if created else "assessment.scheme_changed",
-           object_type="scoring_scheme", object_id=code, data={"items": items, "total": total, "bonus_cap": bonus_cap})
+        code=code,
+        defaults={
+            "name": name,
+            "subject": subject,
+            "items": items,
+            "level": level,
+            "total": total,
+            "bonus_cap": bonus_cap,
+            "active": active,
+        },
+    )
+    record(
+        actor=actor,
+        action="assessment.scheme_created" if created else "assessment.scheme_changed",
+        object_type="scoring_scheme",
+        object_id=code,
+        data={"items": items, "total": total, "bonus_cap": bonus_cap},
+    )
     return scheme
 
 

@@ -19,13 +19,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import content_disposition_header, urlencode
-from django.utils.translation import get_language, gettext as _, gettext_lazy, pgettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gridgov.assessment import scoring, selectors
 from gridgov.assessment.api import INDICATOR_NAMES
 from gridgov.assessment.indicators import LEVELS, LOWER_IS_BETTER, RATES
 from gridgov.core.errors import BadInput, GridgovError, NotFound
+from gridgov.core.invariants import require_same_keys
 from gridgov.grids import selectors as grid_selectors
 from gridgov.people.actors import Actor
 
@@ -45,7 +47,7 @@ INDICATOR_LABELS = {
     "level_street": gettext_lazy("share resolved by the street"),
     "level_district": gettext_lazy("share resolved by the district"),
 }
-assert set(INDICATOR_LABELS) == set(INDICATOR_NAMES), "every indicator the API knows has a label"
+require_same_keys(INDICATOR_LABELS, INDICATOR_NAMES, "every indicator the API knows has a label")
 
 # The big figures: (key in the API's indicators, label, hint). level_grid is resolved_at_level.grid.
 HEADLINES = (
@@ -74,6 +76,7 @@ PUBLIC_MONTHS = 12  # months the picker offers before the current one
 
 # ---- helpers ---------------------------------------------------------------------------------------
 
+
 def percent(value: float | None) -> str:
     """0.992272 → "99.2%" — rounded half up on the float's exact value, as JavaScript's toFixed(1)
     does, so that the page says the same before and after its script refreshes it."""
@@ -92,8 +95,11 @@ def _refusal_for(request, exc: GridgovError):
         return _refuse(request, 403, _("This area is outside your scope. Open the dashboard of your own area."))
     if exc.status == 404:
         return _refuse(request, 404, _("There is no grid with this code."))
-    return _refuse(request, 400, _("The dates or the month are not valid: choose them again (start before end, "
-                                   "at most three years)."))
+    return _refuse(
+        request,
+        400,
+        _("The dates or the month are not valid: choose them again (start before end, at most three years)."),
+    )
 
 
 def _stats_actor(request) -> Actor | None:
@@ -102,8 +108,14 @@ def _stats_actor(request) -> Actor | None:
 
 
 def _not_for_you(request):
-    return _refuse(request, 403, _("The dashboard is for leaders, dispatchers, supervisors and grid leaders. "
-                                   "Your account holds none of these posts; ask your administrator if you need one."))
+    return _refuse(
+        request,
+        403,
+        _(
+            "The dashboard is for leaders, dispatchers, supervisors and grid leaders. "
+            "Your account holds none of these posts; ask your administrator if you need one."
+        ),
+    )
 
 
 def _month_of(day: date) -> str:
@@ -123,6 +135,7 @@ def _rank_change(change: int | None) -> dict:
 
 def _ranking_rows(ranking: dict) -> list[dict]:
     """Rows with their change; no arrow against a month without cases, nor for a subject without cases."""
+
     def change(row: dict) -> dict:
         if row["rank"] is None:
             return {"kind": "none", "symbol": "—", "words": _("no cases this month")}
@@ -135,6 +148,7 @@ def _ranking_rows(ranking: dict) -> list[dict]:
 
 # ---- the dashboard -----------------------------------------------------------------------------------
 
+
 def _child_scheme(level: int) -> str:
     return CHILD_SCHEMES.get(level, WORKER_SCHEME)
 
@@ -146,9 +160,17 @@ def _headlines(figures: dict) -> list[dict]:
             value, pair = figures["resolved_at_level"]["grid"], figures["fractions"]["resolved_at_level"]["grid"]
         else:
             value, pair = figures[key], figures["fractions"][key]
-        out.append({"key": key, "label": label, "hint": hint, "text": percent(value),
-                    "exact": "" if value is None else repr(value),  # for the script and the tests
-                    "numerator": pair[0], "denominator": pair[1]})
+        out.append(
+            {
+                "key": key,
+                "label": label,
+                "hint": hint,
+                "text": percent(value),
+                "exact": "" if value is None else repr(value),  # for the script and the tests
+                "numerator": pair[0],
+                "denominator": pair[1],
+            }
+        )
     return out
 
 
@@ -210,8 +232,11 @@ def dashboard(request):
         ranking = None
 
     def link(code: str) -> str:
-        return reverse("assessment:dashboard") + "?" + urlencode(
-            {"region": code, "start": start.isoformat(), "end": end.isoformat(), "indicator": indicator})
+        return (
+            reverse("assessment:dashboard")
+            + "?"
+            + urlencode({"region": code, "start": start.isoformat(), "end": end.isoformat(), "indicator": indicator})
+        )
 
     crumbs = []
     for grid in path:
@@ -234,8 +259,9 @@ def dashboard(request):
         "scores": reverse("api-v1:scores", args=[scheme]) + "?" + urlencode({"region": region, "month": month}),
         "geojson": reverse("api-v1:grid_geojson") + "?" + urlencode({"parent": region, "simplify_m": 2}),
         # a grid without sub-grids is drawn alone: its shape comes among its siblings
-        "ownGeojson": reverse("api-v1:grid_geojson") + "?" + urlencode(
-            {"parent": path[-2]["code"], "simplify_m": 2} if len(path) > 1 else {"level": here["level"]}),
+        "ownGeojson": reverse("api-v1:grid_geojson")
+        + "?"
+        + urlencode({"parent": path[-2]["code"], "simplify_m": 2} if len(path) > 1 else {"level": here["level"]}),
         "dashboard": reverse("assessment:dashboard"),
         "rates": [r.name for r in RATES] + [f"level_{lv}" for lv in LEVELS],  # shown as percentages
         "lowerIsBetter": sorted(LOWER_IS_BETTER),
@@ -258,8 +284,12 @@ def dashboard(request):
         "lights": selectors.lights(region),
         "hot_spots": [{**h, "url": link(h["code"])} for h in selectors.hot_spots(region, start, end)],
         "ranking": ranking,
-        "ranking_rows": [{**row, "url": link(row["code"]) if row.get("code") and scheme != WORKER_SCHEME else None}
-                         for row in _ranking_rows(ranking)] if ranking else [],
+        "ranking_rows": [
+            {**row, "url": link(row["code"]) if row.get("code") and scheme != WORKER_SCHEME else None}
+            for row in _ranking_rows(ranking)
+        ]
+        if ranking
+        else [],
         "ranking_is_people": scheme == WORKER_SCHEME,
         # the category rollups go down to communities (selectors.category_breakdown)
         "has_categories": here["level"] <= CATEGORY_LEVELS,
@@ -297,6 +327,7 @@ def monthly_report(request):
 
 
 # ---- the public rankings -------------------------------------------------------------------------------
+
 
 def _public_ranking(scheme: str, month: str, region: str | None) -> dict | None:
     """A scheme's public ranking (names masked, no ids), kept a few minutes: anyone may ask for it."""
@@ -369,16 +400,30 @@ def rankings(request):
         if ranking is None:
             continue
         people = ranking["scheme"]["subject"] in ("worker", "deputy")
-        sections.append({"code": code, "heading": heading, "scheme": ranking["scheme"], "people": people,
-                         "rows": _ranking_rows(ranking), "has_data": ranking.get("has_data", True),
-                         "compared": bool(ranking.get("compared_with"))})
+        sections.append(
+            {
+                "code": code,
+                "heading": heading,
+                "scheme": ranking["scheme"],
+                "people": people,
+                "rows": _ranking_rows(ranking),
+                "has_data": ranking.get("has_data", True),
+                "compared": bool(ranking.get("compared_with")),
+            }
+        )
     choices = _month_choices(today, with_data)
     if month not in {m for m, _label in choices}:
         choices.append((month, month_label(month)))
     has_data = any(s["has_data"] for s in sections)
-    context = {"month": month, "month_label": month_label(month),
-               "previous_month_label": month_label(scoring.previous_month(month)), "month_choices": choices,
-               "region": region, "streets": streets, "sections": sections if has_data else [],
-               "has_data": has_data,
-               "compared": has_data and any(s["compared"] for s in sections)}
+    context = {
+        "month": month,
+        "month_label": month_label(month),
+        "previous_month_label": month_label(scoring.previous_month(month)),
+        "month_choices": choices,
+        "region": region,
+        "streets": streets,
+        "sections": sections if has_data else [],
+        "has_data": has_data,
+        "compared": has_data and any(s["compared"] for s in sections),
+    }
     return render(request, "assessment/rankings.html", context)

@@ -144,8 +144,9 @@ def _timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def compare(locator: Locator, geometries: dict[str, shapely.Geometry], points: np.ndarray,
-            repeats: int = REPEATS) -> dict:
+def compare(
+    locator: Locator, geometries: dict[str, shapely.Geometry], points: np.ndarray, repeats: int = REPEATS
+) -> dict:
     """locate_many against raw STRtree.query on the same polygons (in the locator's leaf order, so
     tree indices mean the same leaf) and the same array of shapely points."""
     raw_tree = shapely.STRtree(np.array([geometries[c] for c in locator.leaf_codes], dtype=object))
@@ -167,7 +168,8 @@ def compare(locator: Locator, geometries: dict[str, shapely.Geometry], points: n
     if not shapely.intersects(leaf_geoms, points[inside]).all():
         raise BenchmarkError("locate_many put a point in a grid that does not hold it")
 
-    raw_s, many_s = [], []
+    raw_s: list[float] = []
+    many_s: list[float] = []
     for r in range(repeats):
         pair = [(raw_s, raw), (many_s, lambda: locator.locate_many(points))]
         for times, fn in pair if r % 2 == 0 else pair[::-1]:
@@ -233,9 +235,11 @@ def _latency_us(fn, coords: np.ndarray) -> dict:
         start = time.perf_counter_ns()
         fn(lon, lat)
         took[i] = time.perf_counter_ns() - start
-    return {"p50": round(float(np.percentile(took, 50)) / 1000, 1),
-            "p95": round(float(np.percentile(took, 95)) / 1000, 1),
-            "calls": len(coords)}
+    return {
+        "p50": round(float(np.percentile(took, 50)) / 1000, 1),
+        "p95": round(float(np.percentile(took, 95)) / 1000, 1),
+        "calls": len(coords),
+    }
 
 
 def run(scale: float = 1.0, progress: Progress = lambda m: None) -> dict:
@@ -248,7 +252,7 @@ def run(scale: float = 1.0, progress: Progress = lambda m: None) -> dict:
     if len(locator) != GRIDS:
         raise BenchmarkError(f"the synthetic city has {len(locator)} leaves, not {GRIDS}")
     progress(f"building {n:,} random points")
-    coords = with_vertices(random_coords(_box(), n, rng), list(geoms[c] for c in locator.leaf_codes), rng)
+    coords = with_vertices(random_coords(_box(), n, rng), [geoms[c] for c in locator.leaf_codes], rng)
     points = shapely.points(coords)
     progress("locate_many vs raw STRtree.query (synthetic city)")
     main = compare(locator, geoms, points)
@@ -271,8 +275,10 @@ def run(scale: float = 1.0, progress: Progress = lambda m: None) -> dict:
     if source == "database":
         from gridgov.grids.selectors import locate as selectors_locate
 
-        single = {**_latency_us(selectors_locate, inside[:calls]),
-                  "via": "gridgov.grids.selectors.locate (demo city in the database)"}
+        single = {
+            **_latency_us(selectors_locate, inside[:calls]),
+            "via": "gridgov.grids.selectors.locate (demo city in the database)",
+        }
     else:
         single = {**_latency_us(demo_locator.locate, inside[:calls]), "via": "Locator.locate (demo city in memory)"}
     single_synthetic = {**_latency_us(locator.locate, coords[:calls]), "via": f"Locator.locate ({GRIDS:,}-grid city)"}
@@ -280,7 +286,9 @@ def run(scale: float = 1.0, progress: Progress = lambda m: None) -> dict:
     if not (main["same_answer"] and demo["same_answer"]):  # compare() raises first; kept for the record
         raise BenchmarkError("locate_many and raw STRtree.query disagree")
     return _result(
-        main, GRIDS, n,
+        main,
+        GRIDS,
+        n,
         locate_many_from_coords=round(n / coords_s),
         demo_city=_result(demo, len(demo_locator), n, source=source),
         single_locate_us=single,

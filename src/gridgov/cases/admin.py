@@ -49,8 +49,14 @@ class CaseAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "reported_at"
     inlines = [EventInline]
     # contact data (encrypted; shown only through a logged reveal) and keyed digests are no admin's business
-    exclude = ("tracking_hash", "reporter_name", "reporter_phone", "reporter_digest", "reporter_phone_keys",
-               "last_hash")
+    exclude = (
+        "tracking_hash",
+        "reporter_name",
+        "reporter_phone",
+        "reporter_digest",
+        "reporter_phone_keys",
+        "last_hash",
+    )
     list_per_page = 100
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

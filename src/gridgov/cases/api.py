@@ -1,4 +1,4 @@
-"""Cases over JSON (DESIGN.md §4): intake, the case file, actions, uploads."""
+"""Cases over JSON (docs/architecture.md §4): intake, the case file, actions, uploads."""
 
 from __future__ import annotations
 
@@ -12,21 +12,20 @@ from ninja import Body, File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gridgov.api.auth import actor_from_request
-from gridgov.cases import photos, proof, reads, selectors, services
+from gridgov.cases import audit_api, photos, proof, reads, reveals, selectors, services
 from gridgov.cases.models import Case
 from gridgov.cases.uploads import store_upload
-from gridgov.core.errors import BadInput, Forbidden, NotAuthenticated, NotFound
-from gridgov.core.validation import describe_errors
+from gridgov.core.errors import BadInput, NotAuthenticated, NotFound
 from gridgov.core.throttle import client_address
 from gridgov.core.timefmt import iso
+from gridgov.core.validation import describe_errors
+from gridgov.http.auth import actor_from_request
+from gridgov.http.problems import Problem
 
 router = Router(tags=["cases"])
 uploads_router = Router(tags=["uploads"])
-
-
-class Problem(Schema):
-    detail: str
+# mounted by gridgov.http.api; the auditors' review lives in audit_api, under /audit
+ROUTERS = [("/uploads", uploads_router), ("/cases", router), ("/audit", audit_api.router)]
 
 
 class Reporter(Schema):
@@ -58,8 +57,11 @@ class UploadOut(Schema):
     url: str
 
 
-@uploads_router.post("", response={201: UploadOut, 400: Problem, 401: Problem, 429: Problem},
-                     summary="Upload a photo (residents: at most 30 an hour from one address)")
+@uploads_router.post(
+    "",
+    response={201: UploadOut, 400: Problem, 401: Problem, 429: Problem},
+    summary="Upload a photo (residents: at most 30 an hour from one address)",
+)
 def upload(request: HttpRequest, file: File[UploadedFile]):
     actor = actor_from_request(request, required=False)
     client = client_address(request) if actor.user is None else None  # anonymous uploads are limited per address
@@ -69,20 +71,37 @@ def upload(request: HttpRequest, file: File[UploadedFile]):
     return Status(201, {"id": stored.id, "url": reverse("web:own-photo", args=[stored.id])})
 
 
-@router.post("", response={201: dict, 400: Problem, 401: Problem, 403: Problem, 409: Problem},
-             summary="Report a problem (上报); residents need no account")
-def report(request: HttpRequest, body: CaseIn = Body(...),
-           idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+@router.post(
+    "",
+    response={201: dict, 400: Problem, 401: Problem, 403: Problem, 409: Problem},
+    summary="Report a problem (上报); residents need no account",
+)
+def report(
+    request: HttpRequest, body: CaseIn = Body(...), idempotency_key: str | None = Header(None, alias="Idempotency-Key")
+):
     actor = actor_from_request(request, required=False)
     intake = services.report_case(
-        actor=actor, title=body.title, description=body.description, lon=body.lon, lat=body.lat, crs=body.crs,
-        category=body.category, channel=body.channel, photos=body.photos,
+        actor=actor,
+        title=body.title,
+        description=body.description,
+        lon=body.lon,
+        lat=body.lat,
+        crs=body.crs,
+        category=body.category,
+        channel=body.channel,
+        photos=body.photos,
         reporter_name=body.reporter.name if body.reporter else "",
         reporter_phone=body.reporter.phone if body.reporter else "",
-        resolved=body.resolved.dict() if body.resolved else None, address=body.address,
-        idempotency_key=idempotency_key)
-    case = Case.objects.select_related("grid", "category").get(pk=intake.case.pk)
-    return Status(201, {**selectors.summary(case), "tracking_code": intake.tracking_code, "replayed": not intake.created})
+        resolved=body.resolved.dict() if body.resolved else None,
+        address=body.address,
+        idempotency_key=idempotency_key,
+    )
+    case = intake.case  # as written, its grid and category attached; a retry's case is read again
+    if not intake.created:
+        case = Case.objects.select_related("grid", "category").get(pk=case.pk)
+    return Status(
+        201, {**selectors.summary(case), "tracking_code": intake.tracking_code, "replayed": not intake.created}
+    )
 
 
 class ListFilters(Schema):
@@ -100,30 +119,36 @@ class ListFilters(Schema):
 def case_list(request: HttpRequest, filters: Query[ListFilters]):
     actor = actor_from_request(request, required=True)
     qs = selectors.case_list(actor, **filters.dict(exclude={"limit", "offset"}))
-    page = qs[filters.offset: filters.offset + filters.limit]
+    page = qs[filters.offset : filters.offset + filters.limit]
     return {"count": qs.count(), "items": [selectors.summary(c) for c in page]}
 
 
-@router.get("/{number}", response={200: dict, 401: Problem, 403: Problem, 404: Problem, 429: Problem},
-            summary="A case: the whole file for staff in scope, the public view with its tracking code")
-def case_detail(request: HttpRequest, number: str, tracking_code: str | None = None,
-                reveal: Literal["reporter"] | None = None):
+@router.get(
+    "/{number}",
+    response={200: dict, 401: Problem, 403: Problem, 404: Problem, 429: Problem},
+    summary="A case: the whole file for staff in scope, the public view with its tracking code",
+)
+def case_detail(
+    request: HttpRequest, number: str, tracking_code: str | None = None, reveal: Literal["reporter"] | None = None
+):
     has_token = bool(request.headers.get("Authorization")) or request.user.is_authenticated
     if tracking_code is not None and not has_token:
-        case, _ = proof.case_for_reporter(number=number, code=tracking_code, client=client_address(request),
-                                          tracking_only=True)  # throttled: 429 after repeated failures
+        case, _ = proof.case_for_reporter(
+            number=number, code=tracking_code, client=client_address(request), tracking_only=True
+        )  # throttled: 429 after repeated failures
         return selectors.public_view(case)
     if not has_token:
         raise NotAuthenticated(gettext("sign in to see a case, or give its tracking_code"))
     actor = actor_from_request(request, required=True)
     case = selectors.case_for_staff(actor, number)
-    if reveal and not actor.can_any({"dispatcher", "leader", "admin"}, case.grid.code):
-        raise Forbidden(gettext("only the platform's dispatchers and leaders may see the reporter's name and phone"))
+    if reveal:
+        reveals.reveal_reporter(actor=actor, case=case)  # 403 unless they may; logged
     reads.record_read(actor=actor, case=case, via="api")
     return selectors.staff_view(case, actor, reveal=bool(reveal))
 
 
 # ---- actions -------------------------------------------------------------------------------------
+
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -187,31 +212,52 @@ class EvaluateIn(_Body):
 
 
 ACTION_BODIES: dict[str, type[BaseModel]] = {
-    "register": RegisterIn, "reject": ReasonIn, "merge": MergeIn, "dispatch": DispatchIn, "accept": EmptyIn,
-    "return": ReasonIn, "escalate": NoteIn, "request_extension": ExtensionIn, "grant_extension": EmptyIn,
-    "deny_extension": ReasonIn, "suspend": SuspendIn, "resume": EmptyIn, "supervise": NoteIn,
-    "resolve": ResolveIn, "verify": VerifyIn, "close": EmptyIn, "evaluate": EvaluateIn, "reopen": ReasonIn,
+    "register": RegisterIn,
+    "reject": ReasonIn,
+    "merge": MergeIn,
+    "dispatch": DispatchIn,
+    "accept": EmptyIn,
+    "return": ReasonIn,
+    "escalate": NoteIn,
+    "request_extension": ExtensionIn,
+    "grant_extension": EmptyIn,
+    "deny_extension": ReasonIn,
+    "suspend": SuspendIn,
+    "resume": EmptyIn,
+    "supervise": NoteIn,
+    "resolve": ResolveIn,
+    "verify": VerifyIn,
+    "close": EmptyIn,
+    "evaluate": EvaluateIn,
+    "reopen": ReasonIn,
 }
 
 
 def parse_action_body(action: str, payload: dict | None) -> dict:
     schema = ACTION_BODIES.get(action)
     if schema is None:
-        raise NotFound(gettext("unknown action %(action)r: one of %(known)s")
-                       % {"action": action, "known": ", ".join(ACTION_BODIES)})
+        raise NotFound(
+            gettext("unknown action %(action)r: one of %(known)s")
+            % {"action": action, "known": ", ".join(ACTION_BODIES)}
+        )
     try:
         return schema.model_validate(payload or {}).model_dump()
     except ValidationError as exc:
         raise BadInput(f"{action}: {describe_errors(exc.errors())}") from exc
 
 
-@router.post("/{number}/actions/{action}", response={200: dict, 400: Problem, 401: Problem, 403: Problem,
-                                                   404: Problem, 409: Problem, 429: Problem},
-             summary="Take an action on a case (the table in DESIGN.md §3 says who may)")
+@router.post(
+    "/{number}/actions/{action}",
+    response={200: dict, 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 429: Problem},
+    summary="Take an action on a case (the table in docs/architecture.md §3 says who may)",
+)
 def act(request: HttpRequest, number: str, action: str, payload: dict | None = Body(None)):
     body = parse_action_body(action, payload)
-    reporter_evaluates = (action == "evaluate" and bool(body.get("tracking_code") or body.get("phone_last4"))
-                          and not request.headers.get("Authorization"))
+    reporter_evaluates = (
+        action == "evaluate"
+        and bool(body.get("tracking_code") or body.get("phone_last4"))
+        and not request.headers.get("Authorization")
+    )
     actor = actor_from_request(request, required=not reporter_evaluates)
     if action == "evaluate":
         for kind in ("tracking_code", "phone_last4"):  # staff evaluate as staff; an empty proof is none
@@ -224,7 +270,9 @@ def act(request: HttpRequest, number: str, action: str, payload: dict | None = B
     if reporter_evaluates:
         return selectors.public_view(case)
     try:
-        return selectors.staff_view(selectors.case_for_staff(actor, number), actor)
+        if not selectors.may_read(actor, case):  # case_for_staff's check, on the row just read
+            raise selectors.no_such_case(number)
+        return selectors.staff_view(case, actor)
     except NotFound:
         # the action took the case out of the actor's sight (a return, an escalation): it was done,
         # so answer 200 with what they may still know
@@ -236,14 +284,23 @@ class ConsultationIn(Schema):
     decision: str
 
 
-@router.post("/{number}/consultations", response={201: dict, 400: Problem, 401: Problem, 403: Problem, 404: Problem,
-                                                  409: Problem},
-             summary="Attach a consultation (集中会商) to an open case")
+@router.post(
+    "/{number}/consultations",
+    response={201: dict, 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem},
+    summary="Attach a consultation (集中会商) to an open case",
+)
 def consult(request: HttpRequest, number: str, body: ConsultationIn):
     actor = actor_from_request(request, required=True)
     meeting = services.consult_case(actor=actor, number=number, participants=body.participants, decision=body.decision)
-    return Status(201, {"id": meeting.pk, "participants": meeting.participants, "decision": meeting.decision,
-                        "held_at": iso(meeting.held_at)})
+    return Status(
+        201,
+        {
+            "id": meeting.pk,
+            "participants": meeting.participants,
+            "decision": meeting.decision,
+            "held_at": iso(meeting.held_at),
+        },
+    )
 
 
 class AssistIn(Schema):
@@ -251,11 +308,21 @@ class AssistIn(Schema):
     photos: list[str] = []
 
 
-@router.post("/{number}/assist", response={201: dict, 400: Problem, 401: Problem, 403: Problem, 404: Problem,
-                                           409: Problem},
-             summary="An assisting unit reports its part of a joint case (协办反馈)")
+@router.post(
+    "/{number}/assist",
+    response={201: dict, 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem},
+    summary="An assisting unit reports its part of a joint case (协办反馈)",
+)
 def assist(request: HttpRequest, number: str, body: AssistIn):
     actor = actor_from_request(request, required=True)
     event = services.report_assist_part(actor=actor, number=number, result=body.result, photos=body.photos)
-    return Status(201, {"seq": event.seq, "unit": event.unit, "result": event.note, "photos": event.data["photos"],
-                        "at": iso(event.at)})
+    return Status(
+        201,
+        {
+            "seq": event.seq,
+            "unit": event.unit,
+            "result": event.note,
+            "photos": event.data["photos"],
+            "at": iso(event.at),
+        },
+    )

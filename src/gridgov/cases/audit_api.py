@@ -8,10 +8,10 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from gridgov.api.auth import actor_from_request
 from gridgov.cases import reads
-from gridgov.cases.api import Problem
 from gridgov.core.timefmt import iso
+from gridgov.http.auth import actor_from_request
+from gridgov.http.problems import Problem
 
 router = Router(tags=["audit"])
 
@@ -26,20 +26,26 @@ class ReviewFilters(Schema):
 
 
 def _page(qs, filters: ReviewFilters, row) -> dict:
-    items = [row(x) for x in qs[filters.offset: filters.offset + filters.limit]]
+    items = [row(x) for x in qs[filters.offset : filters.offset + filters.limit]]
     return {"count": qs.count(), "items": [{**item, "at": iso(item["at"])} for item in items]}
 
 
-@router.get("/reads", response={200: dict, 401: Problem, 403: Problem},
-            summary="Who opened which case file, in my scope (auditors and administrators)")
+@router.get(
+    "/reads",
+    response={200: dict, 401: Problem, 403: Problem},
+    summary="Who opened which case file, in my scope (auditors and administrators)",
+)
 def case_reads(request: HttpRequest, filters: Query[ReviewFilters]):
     actor = actor_from_request(request, required=True)
     qs = reads.readings(actor, **filters.dict(exclude={"limit", "offset"}))
     return _page(qs, filters, reads.reading_row)
 
 
-@router.get("/reveals", response={200: dict, 401: Problem, 403: Problem},
-            summary="Who saw reporters' contact data, in my scope (auditors and administrators)")
+@router.get(
+    "/reveals",
+    response={200: dict, 401: Problem, 403: Problem},
+    summary="Who saw reporters' contact data, in my scope (auditors and administrators)",
+)
 def reveals(request: HttpRequest, filters: Query[ReviewFilters]):
     actor = actor_from_request(request, required=True)
     qs = reads.reveals(actor, **filters.dict(exclude={"limit", "offset"}))

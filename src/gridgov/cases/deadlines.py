@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from gridgov.worktime.calendar import (add_working_days, add_working_hours, add_working_seconds,
-                                       working_seconds_between)
+from gridgov.worktime.calendar import add_working_days, add_working_hours, add_working_seconds, working_seconds_between
 
 YELLOW_AT = 0.8
 RUNNING = {"dispatched", "in_progress"}
 SEVERITY = {"green": 0, "yellow": 1, "red": 2}
 
 
-def initial(*, start: datetime, sign_hours: float, resolve_days: float, urgent: bool,
-            resolve_hours: float | None) -> tuple[datetime, datetime]:
+def initial(
+    *, start: datetime, sign_hours: float, resolve_days: float, urgent: bool, resolve_hours: float | None
+) -> tuple[datetime, datetime]:
     sign_by = add_working_hours(start, sign_hours)
     if urgent and resolve_hours:
         # urgent classes run on the clock: a burst water main does not wait for Monday
@@ -50,8 +50,9 @@ def extended(resolve_by: datetime, *, days: int, urgent: bool) -> datetime:
     return resolve_by + timedelta(days=days) if urgent else add_working_days(resolve_by, days)
 
 
-def light_of(*, start: datetime | None, deadline: datetime | None, now: datetime, urgent: bool,
-             banked: float = 0.0) -> str:
+def light_of(
+    *, start: datetime | None, deadline: datetime | None, now: datetime, urgent: bool, banked: float = 0.0
+) -> str:
     """`start` is when the clock last started (dispatch, or the last resume) and `banked` the time
     used before that, so that time spent suspended never counts as used."""
     if start is None or deadline is None:

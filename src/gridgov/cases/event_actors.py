@@ -20,7 +20,7 @@ SYSTEM_ROLE = "system"
 
 
 def actor_kind(role: str) -> str:
-    """"resident", "system" or "staff" (the role an event was recorded with)."""
+    """ "resident", "system" or "staff" (the role an event was recorded with)."""
     if role in RESIDENT_ROLES:
         return "resident"
     return "system" if role == SYSTEM_ROLE else "staff"
@@ -34,8 +34,9 @@ def event_actors(case: Case, events: Sequence[CaseEvent]) -> list[dict]:
     scopes: dict[tuple[int, str], list[str]] = defaultdict(list)
     older = {e.actor_id for e in staff if not e.actor_unit}
     if older:
-        for user_id, role, scope in Post.objects.filter(user_id__in=older).order_by("id") \
-                .values_list("user_id", "role", "scope"):
+        for user_id, role, scope in (
+            Post.objects.filter(user_id__in=older).order_by("id").values_list("user_id", "role", "scope")
+        ):
             scopes[(user_id, role)].append(scope)
     related = (case.lead_unit, *case.assisting_units, case.grid.code, case.platform)
     out = []
@@ -55,6 +56,7 @@ def public_actors(case: Case, events: Sequence[CaseEvent]) -> list[dict]:
     name} or None} — a staff member's unit or grid, never their name."""
     actors = event_actors(case, events)
     names = unit_names(a["unit"] for a in actors)
-    return [{"by": a["kind"],
-             "unit": {"code": a["unit"], "name": names.get(a["unit"], a["unit"])} if a["unit"] else None}
-            for a in actors]
+    return [
+        {"by": a["kind"], "unit": {"code": a["unit"], "name": names.get(a["unit"], a["unit"])} if a["unit"] else None}
+        for a in actors
+    ]

@@ -54,7 +54,7 @@ class Satisfaction(models.TextChoices):
 
 
 class Case(models.Model):
-    """A case (案件/工单). Written only by the transition services in cases/services.py."""
+    """A case (案件/工单). Written only by the services in cases/services/."""
 
     number = models.CharField(_("number"), max_length=14, unique=True)
     tracking_hash = models.CharField(_("tracking code hash"), max_length=64)
@@ -65,16 +65,24 @@ class Case(models.Model):
     # 位置描述: the place in words (street, building, landmark), as people say it; required for hotline cases.
     address = models.CharField(_("location description"), max_length=200, blank=True)
     grid = models.ForeignKey("grids.Grid", on_delete=models.PROTECT, related_name="cases", verbose_name=_("grid"))
-    platform = models.CharField(_("platform"), max_length=18, db_index=True,
-                                help_text=_("grid code of the platform holding the case"))
-    category = models.ForeignKey("routing.Category", null=True, blank=True, on_delete=models.PROTECT,
-                                 verbose_name=_("category"))
+    platform = models.CharField(
+        _("platform"), max_length=18, db_index=True, help_text=_("grid code of the platform holding the case")
+    )
+    category = models.ForeignKey(
+        "routing.Category", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("category")
+    )
     complexity = models.CharField(_("complexity"), max_length=8, choices=Complexity.choices, default=Complexity.GENERAL)
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, db_index=True)
 
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reporter"), null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="reported_cases")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_cases",
+    )
     # Encrypted at rest (core.crypto); erased a while after closure (cases.retention).
     reporter_name = EncryptedTextField(_("reporter name"), blank=True)
     reporter_phone = EncryptedTextField(_("reporter phone"), blank=True)
@@ -103,15 +111,27 @@ class Case(models.Model):
     pending_extension_days = models.PositiveSmallIntegerField(_("extension days requested"), null=True, blank=True)
 
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("resolved by"), null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     resolved_level = models.CharField(_("resolved at level"), max_length=10, choices=ResolvedLevel.choices, blank=True)
     result = models.TextField(_("result"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)
     solved = models.BooleanField(_("solved"), null=True, blank=True)
-    master = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="duplicates")
+    master = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+    )
 
     return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
     extension_count = models.PositiveSmallIntegerField(_("extensions"), default=0)
@@ -141,8 +161,9 @@ class CaseEvent(models.Model):
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField(_("sequence"))
     action = models.CharField(_("action"), max_length=24)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
-                              on_delete=models.SET_NULL)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL
+    )
     actor_label = models.CharField(_("actor name"), max_length=150, blank=True)
     actor_role = models.CharField(_("actor role"), max_length=24, blank=True)
     # The actor's own unit or grid for that role (城管执法局, 网格 …), not the case's lead unit.
@@ -180,6 +201,9 @@ class CaseCounter(models.Model):
         verbose_name = _("case number counter")
         verbose_name_plural = _("case number counters")
 
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
 
 class IdempotencyKey(models.Model):
     """An intake request already answered: a retry with the same key gets the same case."""
@@ -196,14 +220,18 @@ class IdempotencyKey(models.Model):
         verbose_name = _("idempotency key")
         verbose_name_plural = _("idempotency keys")
 
+    def __str__(self) -> str:
+        return f"{self.key} → case {self.case_id}"
+
 
 class CaseRead(models.Model):
     """A staff member opened a case file (案卷查阅记录): who, which case, when, through what. Written by
     cases.reads.record_read, one row per opening (lists are not readings); reviewed by auditors."""
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True,
-                             on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_label = models.CharField(_("actor name"), max_length=150, blank=True)
     via = models.CharField(_("through"), max_length=16)  # api, console, m, dept …
     at = models.DateTimeField(_("time"))
@@ -212,6 +240,9 @@ class CaseRead(models.Model):
         verbose_name = _("case file reading")
         verbose_name_plural = _("case file readings")
         indexes = [models.Index(fields=["case", "at"]), models.Index(fields=["user", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor_label or self.user_id} read case {self.case_id} ({self.via}, {self.at})"
 
 
 class Upload(models.Model):
@@ -226,13 +257,17 @@ class Upload(models.Model):
     width = models.PositiveIntegerField(_("width"))
     height = models.PositiveIntegerField(_("height"))
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
-                                    on_delete=models.SET_NULL)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("upload")
         verbose_name_plural = _("uploads")
+
+    def __str__(self) -> str:
+        return self.id
 
 
 class Consultation(models.Model):
@@ -242,9 +277,13 @@ class Consultation(models.Model):
     participants = models.JSONField(_("participants"), default=list)
     decision = models.TextField(_("decision"))
     held_at = models.DateTimeField(_("held at"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
-                                    on_delete=models.SET_NULL)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
 
     class Meta:
         verbose_name = _("consultation")
         verbose_name_plural = _("consultations")
+
+    def __str__(self) -> str:
+        return f"case {self.case_id}: consultation at {self.held_at}"

@@ -2,7 +2,8 @@
 
 Stored as digits only, so that masking, the last-4 proof and searching by phone see one spelling. A
 mainland number is kept as dialled at home: +86 or 0086 goes, and a landline gets its trunk 0 back
-(+86 371 6688 1234 → 037166881234); any other country code is kept with its "+". Letters, or a "+" anywhere but the front, are refused.
+(+86 371 6688 1234 → 037166881234); any other country code is kept with its "+". Letters, or a "+" anywhere
+but the front, are refused.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ def normalise_phone(raw: str | None) -> str:
         return ""
     compact = _SEPARATORS.sub("", text)
     if not _PHONE.fullmatch(compact):
-        raise BadInput(gettext("the phone number %(phone)s may hold only digits, spaces, dashes and a leading +: "
-                               "check it") % {"phone": raw.strip()})
+        raise BadInput(
+            gettext("the phone number %(phone)s may hold only digits, spaces, dashes and a leading +: check it")
+            % {"phone": (raw or "").strip()}
+        )
     if compact.startswith("0086"):
         compact = "+86" + compact[4:]
     if compact.startswith("+86"):
@@ -38,8 +41,10 @@ def normalise_phone(raw: str | None) -> str:
         compact = national if MAINLAND_MOBILE.fullmatch(national) or national.startswith("0") else "0" + national
     digits = compact.lstrip("+")
     if not MIN_DIGITS <= len(digits) <= MAX_DIGITS:
-        raise BadInput(gettext("the phone number %(phone)s should have %(min)d to %(max)d digits: check it")
-                       % {"phone": raw.strip(), "min": MIN_DIGITS, "max": MAX_DIGITS})
+        raise BadInput(
+            gettext("the phone number %(phone)s should have %(min)d to %(max)d digits: check it")
+            % {"phone": (raw or "").strip(), "min": MIN_DIGITS, "max": MAX_DIGITS}
+        )
     return compact
 
 

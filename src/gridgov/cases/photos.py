@@ -91,7 +91,8 @@ def own_upload(*, user, session_uploads: Iterable[str], upload_id: str) -> Uploa
     upload = Upload.objects.filter(id=upload_id).first()
     mine = upload is not None and (
         upload_id in set(session_uploads)
-        or (getattr(user, "is_authenticated", False) and upload.uploaded_by_id == user.pk))
+        or (getattr(user, "is_authenticated", False) and upload.uploaded_by_id == user.pk)
+    )
     if not mine:
         raise NotFound(gettext("no such photo"))
     return upload

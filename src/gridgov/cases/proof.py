@@ -12,7 +12,6 @@ is never slowed down unless someone is guessing at their case. Counts live in th
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -23,7 +22,7 @@ from django.utils.translation import gettext, ngettext
 from gridgov.cases.models import Case
 from gridgov.cases.services import phone_last4_matches, tracking_code_matches
 from gridgov.core import audit, throttle
-from gridgov.core.errors import Forbidden, NotFound, TooMany
+from gridgov.core.errors import Forbidden, NotFound
 
 SCOPE = "reporter_proof"
 PER_CASE = throttle.Limit(failures=5, window=timedelta(hours=1))
@@ -31,30 +30,27 @@ PER_CASE = throttle.Limit(failures=5, window=timedelta(hours=1))
 PER_CLIENT = throttle.Limit(failures=20, window=timedelta(hours=1))
 
 
-def _limits(number: str, client: str) -> list[tuple[str, throttle.Limit]]:
-    limits = [(f"case:{number}", PER_CASE)]
-    if client:
-        limits.append((f"client:{client}", PER_CLIENT))
-    return limits
+def _refusal(minutes: int) -> str:
+    return ngettext(
+        "Too many wrong codes were tried for this case or from your address. Try again in %(minutes)d minute.",
+        "Too many wrong codes were tried for this case or from your address. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+GUARD = throttle.Guard(scope=SCOPE, subject="case", per_subject=PER_CASE, per_client=PER_CLIENT, refusal=_refusal)
 
 
 def check(*, number: str, client: str = "") -> None:
     """TooMany while the case or the client has failed too often; nothing otherwise."""
-    delay = throttle.longest_wait(SCOPE, _limits(number, client))
-    if delay:
-        minutes = throttle.whole_minutes(delay)
-        raise TooMany(ngettext(
-            "Too many wrong codes were tried for this case or from your address. Try again in %(minutes)d minute.",
-            "Too many wrong codes were tried for this case or from your address. Try again in %(minutes)d minutes.",
-            minutes) % {"minutes": minutes}, retry_after=math.ceil(delay.total_seconds()))
+    GUARD.check(number, client)
 
 
 def record_failure(*, number: str, client: str = "") -> None:
     """Count one failed proof against the case and the client (and keep it in the audit log)."""
     with transaction.atomic():
-        throttle.fail(SCOPE, [key for key, _ in _limits(number, client)])
-        audit.record(action="cases.proof_failed", object_type="case", object_id=number[:64],
-                     data={"client": client})
+        GUARD.count_failure(number, client)
+        audit.record(action="cases.proof_failed", object_type="case", object_id=number[:64], data={"client": client})
 
 
 @contextmanager

@@ -3,7 +3,7 @@
 Every staff opening of one case file — the API's GET of a case, the console, /dept/ and /m/ case pages —
 writes one CaseRead through `record_read`: one insert, no chain (a reading changes nothing). Lists are not
 readings. Reveals of reporters' contact data stay in the audit log (action "personal_data.read", written
-where they happen: cases.selectors.staff_view, cases.reveals).
+where they happen: cases.reveals).
 
 Auditors (role auditor) — and administrators — review both within their scope (a grid subtree: the case's
 grid, for readings and case reveals; the searcher's own posts, for phone searches). An auditor takes no
@@ -35,8 +35,9 @@ def record_read(*, actor: Actor, case: Case, via: str, at: datetime | None = Non
     """One staff reading of a case file; nothing for residents and the system (no person to name)."""
     if actor.user is None:
         return None
-    return CaseRead.objects.create(case=case, user=actor.user, actor_label=actor.label, via=via,
-                                   at=at or timezone.now())
+    return CaseRead.objects.create(
+        case=case, user=actor.user, actor_label=actor.label, via=via, at=at or timezone.now()
+    )
 
 
 def review_scopes(actor: Actor) -> list[str]:
@@ -69,8 +70,14 @@ def _user_id(username: str | None) -> int | None:
     return found if found is not None else -1  # an unknown person has read nothing
 
 
-def readings(actor: Actor, *, user: str | None = None, case: str | None = None, since: datetime | None = None,
-             until: datetime | None = None) -> QuerySet[CaseRead]:
+def readings(
+    actor: Actor,
+    *,
+    user: str | None = None,
+    case: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[CaseRead]:
     """Case file readings of cases in the reviewer's scope, newest first."""
     qs = CaseRead.objects.filter(_under("case__grid__code", review_scopes(actor))).select_related("case", "user")
     if (uid := _user_id(user)) is not None:
@@ -86,18 +93,25 @@ def _searchers(scopes: list[str]):
     return Post.objects.filter(_under("scope", scopes) | Q(scope__in=units)).values("user_id")
 
 
-def reveals(actor: Actor, *, user: str | None = None, case: str | None = None, since: datetime | None = None,
-            until: datetime | None = None) -> QuerySet[AuditEvent]:
+def reveals(
+    actor: Actor,
+    *,
+    user: str | None = None,
+    case: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[AuditEvent]:
     """Reveals of reporters' contact data in the reviewer's scope, newest first: a case's reporter shown,
     by the case's grid; a search by phone, by the searcher's posts (with `case`: those that found it)."""
     scopes = review_scopes(actor)
     numbers = Case.objects.filter(_under("grid__code", scopes)).values("number")
     qs = AuditEvent.objects.filter(action=REVEAL_ACTION).filter(
-        Q(object_type="case", object_id__in=numbers) | Q(object_id="", actor_id__in=_searchers(scopes)))
+        Q(object_type="case", object_id__in=numbers) | Q(object_id="", actor_id__in=_searchers(scopes))
+    )
     if (uid := _user_id(user)) is not None:
         qs = qs.filter(actor_id=uid)
     if case and case.strip():
-        qs = qs.filter(Q(object_id=case.strip()) | Q(data__found__icontains=f"\"{case.strip()}\""))
+        qs = qs.filter(Q(object_id=case.strip()) | Q(data__found__icontains=f'"{case.strip()}"'))
     return _window(qs, since=since, until=until).select_related("actor").order_by("-at", "-id")
 
 
@@ -106,12 +120,27 @@ def reveal_row(event: AuditEvent) -> dict:
     (a searched phone only masked)."""
     data = event.data or {}
     searched = data.get("phone")
-    return {"id": event.pk, "at": event.at, "user": event.actor.get_username() if event.actor_id else "",
-            "as": data.get("as", ""), "case": event.object_id or None, "fields": data.get("fields", []),
-            "via": data.get("via", "case"), "purpose": data.get("purpose"), "found": data.get("found", [])[:50],
-            "count": data.get("count"), "phone": mask_phone(searched) if searched else None}
+    return {
+        "id": event.pk,
+        "at": event.at,
+        "user": event.actor.get_username() if event.actor_id else "",
+        "as": data.get("as", ""),
+        "case": event.object_id or None,
+        "fields": data.get("fields", []),
+        "via": data.get("via", "case"),
+        "purpose": data.get("purpose"),
+        "found": data.get("found", [])[:50],
+        "count": data.get("count"),
+        "phone": mask_phone(searched) if searched else None,
+    }
 
 
 def reading_row(read: CaseRead) -> dict:
-    return {"id": read.pk, "at": read.at, "user": read.user.get_username() if read.user_id else "",
-            "as": read.actor_label, "case": read.case.number, "via": read.via}
+    return {
+        "id": read.pk,
+        "at": read.at,
+        "user": read.user.get_username() if read.user_id else "",
+        "as": read.actor_label,
+        "case": read.case.number,
+        "via": read.via,
+    }

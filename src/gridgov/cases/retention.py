@@ -28,8 +28,9 @@ def expired(now: datetime) -> Q:
     """Finished cases past the retention period: closed (or rated) by closed_at; rejected or merged by
     their last step (updated_at). A reopened case is open again and keeps its reporter."""
     cutoff = now - timedelta(days=retention_days())
-    return (Q(status__in=[Status.CLOSED, Status.EVALUATED], closed_at__lt=cutoff)
-            | Q(status__in=[Status.REJECTED, Status.MERGED], updated_at__lt=cutoff))
+    return Q(status__in=[Status.CLOSED, Status.EVALUATED], closed_at__lt=cutoff) | Q(
+        status__in=[Status.REJECTED, Status.MERGED], updated_at__lt=cutoff
+    )
 
 
 @transaction.atomic
@@ -38,9 +39,17 @@ def erase_expired_contacts(*, now: datetime | None = None) -> int:
     ago than the retention period; audited with the count. Safe to run twice (the second erases none)."""
     now = now or timezone.now()
     with_contact = ~Q(reporter_name="") | ~Q(reporter_phone="") | ~Q(reporter_phone_keys="")
-    erased = Case.objects.filter(expired(now) & with_contact).update(reporter_name="", reporter_phone="",
-                                                                      reporter_phone_keys="")
-    audit.record(action="personal_data.erase", object_type="case",
-                 data={"fields": ["reporter_name", "reporter_phone"], "count": erased, "days": retention_days(),
-                       "before": (now - timedelta(days=retention_days())).isoformat()})
+    erased = Case.objects.filter(expired(now) & with_contact).update(
+        reporter_name="", reporter_phone="", reporter_phone_keys=""
+    )
+    audit.record(
+        action="personal_data.erase",
+        object_type="case",
+        data={
+            "fields": ["reporter_name", "reporter_phone"],
+            "count": erased,
+            "days": retention_days(),
+            "before": (now - timedelta(days=retention_days())).isoformat(),
+        },
+    )
     return erased

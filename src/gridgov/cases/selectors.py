@@ -5,17 +5,18 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Case as SqlCase, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case as SqlCase
+from django.db.models import F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
-from gridgov.cases import deadlines
+from gridgov.cases import deadlines, permissions
 from gridgov.cases.event_actors import event_actors, public_actors
 from gridgov.cases.models import Case, CaseEvent, Status
 from gridgov.cases.phones import search_key
-from gridgov.cases.transitions import LABELS, OPEN_STATUSES, TABLE
-from gridgov.core import audit
-from gridgov.core.errors import BadInput, Forbidden, NotFound
+from gridgov.cases.transitions import LABELS, OPEN_STATUSES
+from gridgov.core.errors import BadInput, NotFound
+from gridgov.core.geo import distance_m
 from gridgov.core.privacy import mask_name, mask_phone
 from gridgov.core.timefmt import iso
 from gridgov.people.actors import Actor
@@ -44,17 +45,24 @@ def event_label(action: str) -> str:
 
 def visibility(actor: Actor) -> Q:
     """Cases an actor may read: their grids' and platforms' cases (also those their grids assist
-    in), and their unit's. Everyone else gets a case as unknown (case_for_staff, services._lock)."""
+    in), and their unit's. Everyone else gets a case as unknown (case_for_staff, services.steps.lock_case)."""
     q = Q(pk__in=[])
     for role, scope in actor.posts:
         if role == "department_handler":
             # its cases now, and the ones it handled before (returned, or handed on)
-            q |= (Q(lead_unit=scope) | Q(assisting_units__icontains=f'"{scope}"')
-                  | Q(pk__in=CaseEvent.objects.filter(unit=scope).values("case_id")))
+            q |= (
+                Q(lead_unit=scope)
+                | Q(assisting_units__icontains=f'"{scope}"')
+                | Q(pk__in=CaseEvent.objects.filter(unit=scope).values("case_id"))
+            )
         elif scope:
             # assisting_units is a JSON list of codes: '"<scope>' starts one of them
-            q |= (Q(grid__code__startswith=scope) | Q(platform__startswith=scope) | Q(lead_unit__startswith=scope)
-                  | Q(assisting_units__icontains=f'"{scope}'))
+            q |= (
+                Q(grid__code__startswith=scope)
+                | Q(platform__startswith=scope)
+                | Q(lead_unit__startswith=scope)
+                | Q(assisting_units__icontains=f'"{scope}')
+            )
     return q
 
 
@@ -120,12 +128,24 @@ def local_day_range(start: date | None, end: date | None) -> Q:
     return q
 
 
-def case_list(actor: Actor, *, status: str | None = None, light: str | None = None,
-              grid: str | list[str] | None = None, category: str | list[str] | None = None,
-              channel: str | None = None, unit: str | None = None, overdue_only: bool = False,
-              q: str | None = None, number: str | None = None, phone: str | None = None,
-              start: date | None = None, end: date | None = None, sort: str | None = None,
-              now: datetime | None = None) -> QuerySet[Case]:
+def case_list(
+    actor: Actor,
+    *,
+    status: str | None = None,
+    light: str | None = None,
+    grid: str | list[str] | None = None,
+    category: str | list[str] | None = None,
+    channel: str | None = None,
+    unit: str | None = None,
+    overdue_only: bool = False,
+    q: str | None = None,
+    number: str | None = None,
+    phone: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    sort: str | None = None,
+    now: datetime | None = None,
+) -> QuerySet[Case]:
     """The cases an actor may see, filtered and sorted (the queue, its export, the API's list).
 
     `grid` and `category` are codes or lists of codes (each with its subtree); `q` a keyword in the
@@ -154,16 +174,24 @@ def case_list(actor: Actor, *, status: str | None = None, light: str | None = No
     if phone is not None and phone.strip():
         digits = phone_digits(phone)
         if len(digits) < MIN_PHONE_DIGITS:
-            raise BadInput(gettext("give at least %(count)d digits of the caller's phone") % {"count": MIN_PHONE_DIGITS})
+            raise BadInput(
+                gettext("give at least %(count)d digits of the caller's phone") % {"count": MIN_PHONE_DIGITS}
+            )
         # the phone is encrypted: its tails are found through their keyed digests (cases.phones)
         qs = qs.filter(reporter_phone_keys__contains=f" {search_key(digits)} ")
     if start or end:
         qs = qs.filter(local_day_range(start, end))
     if sort == "light":
-        rank = SqlCase(When(light="red", then=Value(0)), When(light="yellow", then=Value(1)),
-                       When(light="green", then=Value(2)), default=Value(3), output_field=IntegerField())
-        return qs.annotate(light_rank=rank).order_by("light_rank", F("resolve_by").asc(nulls_last=True),
-                                                     "reported_at", "id")
+        rank = SqlCase(
+            When(light="red", then=Value(0)),
+            When(light="yellow", then=Value(1)),
+            When(light="green", then=Value(2)),
+            default=Value(3),
+            output_field=IntegerField(),
+        )
+        return qs.annotate(light_rank=rank).order_by(
+            "light_rank", F("resolve_by").asc(nulls_last=True), "reported_at", "id"
+        )
     if sort == "age":
         return qs.order_by("reported_at", "id")
     if sort == "deadline":
@@ -183,36 +211,68 @@ def summary(case: Case, now: datetime | None = None) -> dict:
     """The fields every view shares."""
     now = now or timezone.now()
     return {
-        "number": case.number, "title": case.title, "status": case.status, "grid": _grid_ref(case),
-        "category": _category(case), "complexity": case.complexity, "channel": case.channel,
-        "deadlines": deadlines.as_dict(case, now), "reported_at": iso(case.reported_at),
-        "lon": case.lon, "lat": case.lat, "address": case.address,
+        "number": case.number,
+        "title": case.title,
+        "status": case.status,
+        "grid": _grid_ref(case),
+        "category": _category(case),
+        "complexity": case.complexity,
+        "channel": case.channel,
+        "deadlines": deadlines.as_dict(case, now),
+        "reported_at": iso(case.reported_at),
+        "lon": case.lon,
+        "lat": case.lat,
+        "address": case.address,
     }
 
 
 def staff_view(case: Case, actor: Actor, *, reveal: bool = False, now: datetime | None = None) -> dict:
-    """The case with its whole file, for staff in scope. Reporter data masked unless `reveal`."""
+    """The case with its whole file, for staff in scope. Reporter data masked unless `reveal`: the
+    caller has logged the reveal first (cases.reveals.reveal_reporter); this only reads."""
     events = list(case.events.order_by("seq"))
     reporter = {"name": mask_name(case.reporter_name), "phone": mask_phone(case.reporter_phone), "masked": True}
     if reveal and (case.reporter_name or case.reporter_phone):
         reporter = {"name": case.reporter_name, "phone": case.reporter_phone, "masked": False}
-        audit.record(actor=actor.user, action="personal_data.read", object_type="case", object_id=case.number,
-                     data={"fields": ["reporter_name", "reporter_phone"], "as": actor.label})
     return {
         **summary(case, now),
-        "description": case.description, "platform": case.platform, "lead_unit": case.lead_unit or None,
-        "assisting_units": case.assisting_units, "photos": case.photos, "result": case.result,
-        "resolved_level": case.resolved_level or None, "satisfaction": case.satisfaction or None,
-        "solved": case.solved, "master": case.master.number if case.master_id else None,
+        "description": case.description,
+        "platform": case.platform,
+        "lead_unit": case.lead_unit or None,
+        "assisting_units": case.assisting_units,
+        "photos": case.photos,
+        "result": case.result,
+        "resolved_level": case.resolved_level or None,
+        "satisfaction": case.satisfaction or None,
+        "solved": case.solved,
+        "master": case.master.number if case.master_id else None,
         "pending_extension_days": case.pending_extension_days,
-        "counts": {"returns": case.return_count, "extensions": case.extension_count, "reworks": case.rework_count,
-                   "escalations": case.escalation_count, "reopens": case.reopen_count},
-        "reporter": reporter, "version": case.version,
-        "events": [{"seq": e.seq, "action": e.action, "label": event_label(e.action), "actor": e.actor_label,
-                    "actor_name": who["name"], "actor_unit": who["unit"] or None,
-                    "role": e.actor_role, "from_status": e.from_status or None, "to_status": e.to_status,
-                    "unit": e.unit or None, "note": e.note, "data": e.data, "at": iso(e.at)}
-                   for e, who in zip(events, event_actors(case, events))],
+        "counts": {
+            "returns": case.return_count,
+            "extensions": case.extension_count,
+            "reworks": case.rework_count,
+            "escalations": case.escalation_count,
+            "reopens": case.reopen_count,
+        },
+        "reporter": reporter,
+        "version": case.version,
+        "events": [
+            {
+                "seq": e.seq,
+                "action": e.action,
+                "label": event_label(e.action),
+                "actor": e.actor_label,
+                "actor_name": who["name"],
+                "actor_unit": who["unit"] or None,
+                "role": e.actor_role,
+                "from_status": e.from_status or None,
+                "to_status": e.to_status,
+                "unit": e.unit or None,
+                "note": e.note,
+                "data": e.data,
+                "at": iso(e.at),
+            }
+            for e, who in zip(events, event_actors(case, events), strict=True)
+        ],
         "actions": available_actions(case, actor),
     }
 
@@ -226,39 +286,37 @@ def public_view(case: Case, now: datetime | None = None) -> dict:
     events = list(followed.events.order_by("seq"))
     public_notes = {"reject", "resolve", "resolve_on_spot", "return"}  # what the reporter should read
     return {
-        "number": case.number, "title": case.title, "status": followed.status,
-        "status_text": str(PUBLIC_STATUS_WORDS[followed.status]), "grid": _grid_ref(case), "category": _category(case),
+        "number": case.number,
+        "title": case.title,
+        "status": followed.status,
+        "status_text": str(PUBLIC_STATUS_WORDS[followed.status]),
+        "grid": _grid_ref(case),
+        "category": _category(case),
         "address": case.address,  # 位置描述: the reporter's own words for the place
-        "reported_at": iso(case.reported_at), "merged_into": case.master.number if case.master_id else None,
-        "result": followed.result if followed.status in (Status.RESOLVED, Status.VERIFIED, Status.CLOSED, Status.EVALUATED) else "",
+        "reported_at": iso(case.reported_at),
+        "merged_into": case.master.number if case.master_id else None,
+        "result": followed.result
+        if followed.status in (Status.RESOLVED, Status.VERIFIED, Status.CLOSED, Status.EVALUATED)
+        else "",
         "can_evaluate": case.status == Status.CLOSED,
-        "timeline": [{"action": e.action, "label": event_label(e.action),
-                      "status": e.to_status, "at": iso(e.at),
-                      "note": e.note if e.action in public_notes and e.action != "return" else "", **by}
-                     for e, by in zip(events, public_actors(followed, events))],
+        "timeline": [
+            {
+                "action": e.action,
+                "label": event_label(e.action),
+                "status": e.to_status,
+                "at": iso(e.at),
+                "note": e.note if e.action in public_notes and e.action != "return" else "",
+                **by,
+            }
+            for e, by in zip(events, public_actors(followed, events), strict=True)
+        ],
     }
 
 
 def available_actions(case: Case, actor: Actor) -> list[str]:
-    """Actions this actor may take on this case now (pages show these and only these)."""
-    from gridgov.cases.services import authorize  # the same rule the services apply
-
-    pending = bool(case.pending_extension_days)
-    extra_state = {
-        "grant_extension": pending, "deny_extension": pending, "request_extension": not pending,
-        "reopen": case.satisfaction == "dissatisfied" and case.reopen_count == 0,
-        "verify": actor.user is None or case.resolved_by_id != getattr(actor.user, "pk", None),
-    }
-    allowed = []
-    for action, t in TABLE.items():
-        if not t.allows_status(case.status) or not extra_state.get(action, True):
-            continue
-        try:
-            authorize(actor, case, t)
-        except Forbidden:
-            continue
-        allowed.append(action)
-    return allowed
+    """Actions this actor may take on this case now (pages show these and only these): the rules the
+    services apply, from cases.permissions."""
+    return permissions.allowed_actions(actor, case)
 
 
 def assist_parts(case: Case) -> list[dict]:
@@ -270,23 +328,42 @@ def assist_parts(case: Case) -> list[dict]:
         if e.action == "dispatch":
             parts.clear()
         else:
-            parts[e.unit] = {"unit": e.unit, "reported": True, "result": e.note,
-                             "photos": (e.data or {}).get("photos") or [], "actor": e.actor_label, "at": iso(e.at),
-                             "seq": e.seq}
-    return [parts.get(unit) or {"unit": unit, "reported": False, "result": "", "photos": [], "actor": "", "at": None,
-                                "seq": None}
-            for unit in case.assisting_units]
+            parts[e.unit] = {
+                "unit": e.unit,
+                "reported": True,
+                "result": e.note,
+                "photos": (e.data or {}).get("photos") or [],
+                "actor": e.actor_label,
+                "at": iso(e.at),
+                "seq": e.seq,
+            }
+    return [
+        parts.get(unit)
+        or {"unit": unit, "reported": False, "result": "", "photos": [], "actor": "", "at": None, "seq": None}
+        for unit in case.assisting_units
+    ]
 
 
-def open_cases_near(actor: Actor, *, lon: float, lat: float, metres: float, category_id: int | None = None,
-                    same_category_only: bool = False, exclude_pk: int | None = None,
-                    limit: int = 20) -> list[tuple[Case, float]]:
+def open_cases_near(
+    actor: Actor,
+    *,
+    lon: float,
+    lat: float,
+    metres: float,
+    category_id: int | None = None,
+    same_category_only: bool = False,
+    exclude_pk: int | None = None,
+    limit: int = 20,
+) -> list[tuple[Case, float]]:
     """Open cases the actor may see within `metres` of a point (重复案件提示), nearest first, those of
     `category_id` before the others: (case, distance in metres). A bounding box first, then the distance."""
     dlat = metres / 111_320
     dlon = metres / (111_320 * max(math.cos(math.radians(lat)), 0.01))
-    qs = (visible_cases(actor).filter(status__in=OPEN_STATUSES, lat__range=(lat - dlat, lat + dlat),
-                                      lon__range=(lon - dlon, lon + dlon)).order_by("-reported_at"))
+    qs = (
+        visible_cases(actor)
+        .filter(status__in=OPEN_STATUSES, lat__range=(lat - dlat, lat + dlat), lon__range=(lon - dlon, lon + dlon))
+        .order_by("-reported_at")
+    )
     if same_category_only:
         if category_id is None:
             return []
@@ -295,9 +372,7 @@ def open_cases_near(actor: Actor, *, lon: float, lat: float, metres: float, cate
         qs = qs.exclude(pk=exclude_pk)
     found = []
     for other in qs[:200]:
-        dy = (other.lat - lat) * 111_320
-        dx = (other.lon - lon) * 111_320 * math.cos(math.radians(lat))
-        distance = math.hypot(dx, dy)
+        distance = distance_m(lon, lat, other.lon, other.lat)
         if distance <= metres:
             found.append((other, distance))
     found.sort(key=lambda pair: (category_id is None or pair[0].category_id != category_id, pair[1]))

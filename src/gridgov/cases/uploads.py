@@ -11,6 +11,7 @@ core.throttle); uploads no case refers to are deleted after a day (`purge_unatta
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import math
@@ -50,9 +51,15 @@ def _check_rate(client: str) -> None:
     delay = throttle.wait(SCOPE, key, PER_CLIENT)
     if delay:
         minutes = throttle.whole_minutes(delay)
-        raise TooMany(ngettext("Too many photos were uploaded from your address. Try again in %(minutes)d minute.",
-                               "Too many photos were uploaded from your address. Try again in %(minutes)d minutes.",
-                               minutes) % {"minutes": minutes}, retry_after=math.ceil(delay.total_seconds()))
+        raise TooMany(
+            ngettext(
+                "Too many photos were uploaded from your address. Try again in %(minutes)d minute.",
+                "Too many photos were uploaded from your address. Try again in %(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes},
+            retry_after=math.ceil(delay.total_seconds()),
+        )
     with transaction.atomic():
         throttle.fail(SCOPE, [key])  # counts a use, not a failure: the limit is on uploads at all
 
@@ -65,8 +72,10 @@ def _open_checked(data: bytes) -> Image.Image:
         raise BadInput(gettext("not an image we can read: send a JPEG, PNG or WebP photo")) from exc
     width, height = image.size
     if width * height > MAX_PIXELS:
-        raise BadInput(gettext("the photo is %(width)d×%(height)d pixels; at most %(mp)d megapixels are accepted")
-                       % {"width": width, "height": height, "mp": MAX_PIXELS // 1_000_000})
+        raise BadInput(
+            gettext("the photo is %(width)d×%(height)d pixels; at most %(mp)d megapixels are accepted")
+            % {"width": width, "height": height, "mp": MAX_PIXELS // 1_000_000}
+        )
     if getattr(image, "n_frames", 1) > MAX_FRAMES:
         raise BadInput(gettext("animated images are not accepted: send a JPEG, PNG or WebP photo"))
     try:
@@ -92,21 +101,30 @@ def _store(*, data: bytes, uploaded_by=None) -> Upload:
         raise BadInput(gettext("the photo is larger than %(mb)d MB") % {"mb": MAX_BYTES // (1024 * 1024)})
     image = _open_checked(data)
     if image.format not in ACCEPTED:
-        raise BadInput(gettext("%(format)s images are not accepted: send a JPEG, PNG or WebP photo")
-                       % {"format": image.format})
+        raise BadInput(
+            gettext("%(format)s images are not accepted: send a JPEG, PNG or WebP photo") % {"format": image.format}
+        )
     image = ImageOps.exif_transpose(image)  # keep the orientation the EXIF asked for, then drop EXIF
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     out = io.BytesIO()
     image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)  # no exif= : metadata is not copied
     body = out.getvalue()
     upload_id = secrets.token_hex(16)
-    upload = Upload(id=upload_id, content_type="image/jpeg", size=len(body), width=image.width, height=image.height,
-                    sha256=hashlib.sha256(body).hexdigest(), uploaded_by=uploaded_by)
+    upload = Upload(
+        id=upload_id,
+        content_type="image/jpeg",
+        size=len(body),
+        width=image.width,
+        height=image.height,
+        sha256=hashlib.sha256(body).hexdigest(),
+        uploaded_by=uploaded_by,
+    )
     upload.file.save(f"{upload_id}.jpg", ContentFile(body), save=False)
     upload.thumbnail.save(f"{upload_id}-thumb.jpg", ContentFile(_thumbnail(image)), save=False)
     upload.save()
-    audit.record(actor=uploaded_by, action="cases.upload", object_type="upload", object_id=upload_id,
-                 data={"size": len(body)})
+    audit.record(
+        actor=uploaded_by, action="cases.upload", object_type="upload", object_id=upload_id, data={"size": len(body)}
+    )
     return upload
 
 
@@ -151,16 +169,24 @@ def purge_unattached_uploads(*, older_than: timedelta = UNATTACHED_FOR, now: dat
             # Locked, then looked at again in the cases and events written since: an action attaching
             # one of them (services._check_photos locks the uploads it attaches) either committed
             # before — and is seen here — or waits and then finds the photo gone (400, upload again).
-            batch = list(Upload.objects.select_for_update().filter(id__in=doomed[start:start + 500]))
+            batch = list(Upload.objects.select_for_update().filter(id__in=doomed[start : start + 500]))
             since = referenced_upload_ids(after_case=last_case, after_event=last_event)
             batch = [u for u in batch if u.id not in since]
-            files = [(u.file.storage, u.file.name) for u in batch if u.file] + \
-                    [(u.thumbnail.storage, u.thumbnail.name) for u in batch if u.thumbnail]
+            files = [(u.file.storage, u.file.name) for u in batch if u.file] + [
+                (u.thumbnail.storage, u.thumbnail.name) for u in batch if u.thumbnail
+            ]
             Upload.objects.filter(id__in=[u.id for u in batch]).delete()
             if batch:
-                audit.record(action="cases.uploads_purged", object_type="upload", object_id=batch[0].id,
-                             data={"count": len(batch), "ids": [u.id for u in batch],
-                                   "older_than_hours": older_than.total_seconds() / 3600})
+                audit.record(
+                    action="cases.uploads_purged",
+                    object_type="upload",
+                    object_id=batch[0].id,
+                    data={
+                        "count": len(batch),
+                        "ids": [u.id for u in batch],
+                        "older_than_hours": older_than.total_seconds() / 3600,
+                    },
+                )
             transaction.on_commit(lambda files=files: _delete_files(files))
         deleted += len(batch)
     return deleted
@@ -168,7 +194,5 @@ def purge_unattached_uploads(*, older_than: timedelta = UNATTACHED_FOR, now: dat
 
 def _delete_files(files) -> None:
     for storage, name in files:
-        try:
+        with contextlib.suppress(OSError):  # already gone: the row is what matters
             storage.delete(name)
-        except OSError:
-            pass  # already gone: the row is what matters

@@ -16,27 +16,37 @@ from gridgov.people.models import Role
 
 # English: the action's code as the API spells it; zh-hans: exactly transitions.TABLE[action].label.
 _ACTIONS = {
-    "register": pgettext_lazy("case action", "register"), "reject": pgettext_lazy("case action", "reject"),
-    "merge": pgettext_lazy("case action", "merge"), "dispatch": pgettext_lazy("case action", "dispatch"),
-    "accept": pgettext_lazy("case action", "accept"), "return": pgettext_lazy("case action", "return"),
+    "register": pgettext_lazy("case action", "register"),
+    "reject": pgettext_lazy("case action", "reject"),
+    "merge": pgettext_lazy("case action", "merge"),
+    "dispatch": pgettext_lazy("case action", "dispatch"),
+    "accept": pgettext_lazy("case action", "accept"),
+    "return": pgettext_lazy("case action", "return"),
     "escalate": pgettext_lazy("case action", "escalate"),
     "request_extension": pgettext_lazy("case action", "request_extension"),
     "grant_extension": pgettext_lazy("case action", "grant_extension"),
     "deny_extension": pgettext_lazy("case action", "deny_extension"),
-    "suspend": pgettext_lazy("case action", "suspend"), "resume": pgettext_lazy("case action", "resume"),
-    "supervise": pgettext_lazy("case action", "supervise"), "resolve": pgettext_lazy("case action", "resolve"),
-    "verify": pgettext_lazy("case action", "verify"), "close": pgettext_lazy("case action", "close"),
-    "evaluate": pgettext_lazy("case action", "evaluate"), "reopen": pgettext_lazy("case action", "reopen"),
+    "suspend": pgettext_lazy("case action", "suspend"),
+    "resume": pgettext_lazy("case action", "resume"),
+    "supervise": pgettext_lazy("case action", "supervise"),
+    "resolve": pgettext_lazy("case action", "resolve"),
+    "verify": pgettext_lazy("case action", "verify"),
+    "close": pgettext_lazy("case action", "close"),
+    "evaluate": pgettext_lazy("case action", "evaluate"),
+    "reopen": pgettext_lazy("case action", "reopen"),
 }
 
 # The fields services check with their `_text` helper, named as the form names them.
 _FIELDS = {
-    "title": pgettext_lazy("field", "title"), "description": pgettext_lazy("field", "description"),
+    "title": pgettext_lazy("field", "title"),
+    "description": pgettext_lazy("field", "description"),
     "location description": pgettext_lazy("field", "location description"),
     "reporter name": pgettext_lazy("field", "reporter name"),
     "reporter phone": pgettext_lazy("field", "reporter phone"),
-    "result": pgettext_lazy("field", "result"), "note": pgettext_lazy("field", "note"),
-    "reason": pgettext_lazy("field", "reason"), "participant": pgettext_lazy("field", "participant"),
+    "result": pgettext_lazy("field", "result"),
+    "note": pgettext_lazy("field", "note"),
+    "reason": pgettext_lazy("field", "reason"),
+    "participant": pgettext_lazy("field", "participant"),
     "decision": pgettext_lazy("field", "decision"),
 }
 

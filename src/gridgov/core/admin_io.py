@@ -19,7 +19,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openpyxl
 from django.contrib import admin, messages
@@ -31,7 +31,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from openpyxl.cell import WriteOnlyCell
 
 from gridgov.core.errors import GridgovError
@@ -89,6 +90,7 @@ def choice_label(field: str) -> Callable[[Any], str]:
 
 # ---- reading uploads ---------------------------------------------------------------------------
 
+
 def _csv_rows(data: bytes) -> Iterator[list[str]]:
     try:
         content = data.decode("utf-8-sig")
@@ -139,8 +141,15 @@ def read_table(data: bytes, filename: str, columns: Sequence[Column]) -> list[di
     elif suffix == ".xlsx":
         lines = _xlsx_rows(data)
     else:
-        raise RowErrors([RowError(0, "", gettext("unknown file type %(suffix)s: upload a .csv or .xlsx file")
-                                  % {"suffix": suffix or "—"})])
+        raise RowErrors(
+            [
+                RowError(
+                    0,
+                    "",
+                    gettext("unknown file type %(suffix)s: upload a .csv or .xlsx file") % {"suffix": suffix or "—"},
+                )
+            ]
+        )
     header = next(lines, None)
     if not header or not any(text(h) for h in header):
         raise RowErrors([RowError(1, "", gettext("the first row must hold the column headers"))])
@@ -150,8 +159,14 @@ def read_table(data: bytes, filename: str, columns: Sequence[Column]) -> list[di
     for h in header:
         column = known.get(_key(h))
         if column is None and text(h):
-            errors.append(RowError(1, text(h), gettext("unknown column %(header)s: use %(headers)s, or delete it")
-                                   % {"header": text(h), "headers": "、".join(str(c.header) for c in columns)}))
+            errors.append(
+                RowError(
+                    1,
+                    text(h),
+                    gettext("unknown column %(header)s: use %(headers)s, or delete it")
+                    % {"header": text(h), "headers": "、".join(str(c.header) for c in columns)},
+                )
+            )
         elif column is not None and column.name in names:
             errors.append(RowError(1, text(h), gettext("column %(header)s appears twice") % {"header": text(h)}))
         names.append(column.name if column is not None and column.imported else None)
@@ -165,10 +180,10 @@ def read_table(data: bytes, filename: str, columns: Sequence[Column]) -> list[di
         if values is None or all(text(v) == "" for v in values):
             continue
         row: dict[str, Any] = {"row": number}
-        for name, value in zip(names, values):
+        for name, value in zip(names, values, strict=False):
             if name is not None:
                 row[name] = text(value)
-        for name in names[len(values):]:  # a short CSV line: its last cells are blank
+        for name in names[len(values) :]:  # a short CSV line: its last cells are blank
             if name is not None:
                 row[name] = ""
         rows.append(row)
@@ -178,6 +193,7 @@ def read_table(data: bytes, filename: str, columns: Sequence[Column]) -> list[di
 
 
 # ---- writing exports ---------------------------------------------------------------------------
+
 
 def csv_response(headers: Sequence[Any], rows: Iterable[Sequence[Any]], filename: str) -> HttpResponse:
     """UTF-8 with a BOM, so that Excel shows the Chinese; formula-like text is written as text (sheet_value)."""
@@ -219,6 +235,7 @@ def attachment(content, content_type: str, filename: str) -> HttpResponse:
 
 # ---- the admin mixin ---------------------------------------------------------------------------
 
+
 @admin.action(description=_("Export selected rows as CSV"))
 def export_csv(modeladmin, request, queryset):
     return modeladmin.export_response(request, queryset, "csv")
@@ -229,7 +246,13 @@ def export_xlsx(modeladmin, request, queryset):
     return modeladmin.export_response(request, queryset, "xlsx")
 
 
-class ImportExportMixin:
+if TYPE_CHECKING:  # the mixin's `self` is a ModelAdmin: its model, admin_site and permission checks
+    from django.contrib.admin import ModelAdmin as _AdminBase
+else:
+    _AdminBase = object
+
+
+class ImportExportMixin(_AdminBase):
     """Mix into a ModelAdmin before admin.ModelAdmin; set `io_columns` and, to import, `io_import`."""
 
     io_columns: tuple[Column, ...] = ()
@@ -262,20 +285,27 @@ class ImportExportMixin:
         return f"{self.model._meta.model_name}-{timezone.localdate():%Y%m%d}.{fmt}"
 
     def has_import_permission(self, request) -> bool:
-        return (self.io_import is not None and self.has_add_permission(request)
-                and self.has_change_permission(request))
+        return self.io_import is not None and self.has_add_permission(request) and self.has_change_permission(request)
 
     def read_upload(self, request, data: bytes, filename: str) -> Any:
         return read_table(data, filename, self.io_columns)
 
     def import_rows(self, request, rows: Any, source: str) -> dict[str, int]:
-        return type(self).io_import(rows=rows, actor=request.user, source=source)
+        importer = type(self).io_import
+        if importer is None:  # has_import_permission refuses the page first; a subclass calling this without one
+            raise PermissionDenied
+        return importer(rows=rows, actor=request.user, source=source)
 
     def import_message(self, result: dict[str, int], dry_run: bool) -> str:
         counts = {k: result.get(k, 0) for k in ("created", "updated", "unchanged")}
         if dry_run:
-            return gettext("Check passed, nothing was written: this file would create %(created)d, update "
-                           "%(updated)d and leave %(unchanged)d rows unchanged.") % counts
+            return (
+                gettext(
+                    "Check passed, nothing was written: this file would create %(created)d, update "
+                    "%(updated)d and leave %(unchanged)d rows unchanged."
+                )
+                % counts
+            )
         return gettext("Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.") % counts
 
     # -- views --
@@ -309,10 +339,19 @@ class ImportExportMixin:
         if not self.has_import_permission(request):
             raise PermissionDenied
         title = gettext("Import %(name)s") % {"name": self.model._meta.verbose_name_plural}
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title,
-                   "columns": [c for c in self.io_columns if c.imported], "help": self.io_import_help,
-                   "suffixes": ",".join(self.io_import_suffixes), "errors": [], "more_errors": 0,
-                   "dry_run": False, "checked": None, "changelist_url": self._changelist_url()}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            "columns": [c for c in self.io_columns if c.imported],
+            "help": self.io_import_help,
+            "suffixes": ",".join(self.io_import_suffixes),
+            "errors": [],
+            "more_errors": 0,
+            "dry_run": False,
+            "checked": None,
+            "changelist_url": self._changelist_url(),
+        }
         if request.method == "POST":
             upload = request.FILES.get("file")
             context["dry_run"] = dry_run = bool(request.POST.get("dry_run"))
@@ -335,12 +374,19 @@ class ImportExportMixin:
         if upload is None:
             raise RowErrors([RowError(0, "", gettext("choose a file to upload"))])
         if upload.size > MAX_UPLOAD_BYTES:
-            raise RowErrors([RowError(0, "", gettext("the file is larger than %(mb)d MB: split it")
-                                        % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)})])
+            raise RowErrors(
+                [
+                    RowError(
+                        0,
+                        "",
+                        gettext("the file is larger than %(mb)d MB: split it")
+                        % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+                    )
+                ]
+            )
         with transaction.atomic():
             parsed = self.read_upload(request, upload.read(), upload.name)
             result = self.import_rows(request, parsed, f"admin upload {upload.name}")
             if dry_run:
                 transaction.set_rollback(True)
         return result
-

@@ -24,7 +24,9 @@ CHAIN_LOCK = 0x677269646C6F67
 BATCH = 2000
 
 
-def record(*, actor=None, action: str, object_type: str, object_id: str = "", data: dict[str, Any] | None = None) -> AuditEvent:
+def record(
+    *, actor=None, action: str, object_type: str, object_id: str = "", data: dict[str, Any] | None = None
+) -> AuditEvent:
     """Write one audit event; called by service functions inside their transaction.
 
     Appending holds the chain's lock until that transaction ends: keep calls near its end. Not on the
@@ -64,11 +66,23 @@ def _fields(entry) -> dict:
 
 def entry_digest(row: dict) -> str:
     """HMAC-SHA256 under the audit key of one entry (its FIELDS, as a dict) and its predecessor's hash."""
-    body = json.dumps({"id": row["id"], "at": row["at"].astimezone(UTC).isoformat(), "actor": row["actor_id"],
-                       "action": row["action"], "type": row["object_type"], "object": row["object_id"],
-                       "data": row["data"]}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hmac.new(audit_key(), "\x1f".join(("audit-log", row["prev_hash"], body)).encode(),
-                    hashlib.sha256).hexdigest()
+    body = json.dumps(
+        {
+            "id": row["id"],
+            "at": row["at"].astimezone(UTC).isoformat(),
+            "actor": row["actor_id"],
+            "action": row["action"],
+            "type": row["object_type"],
+            "object": row["object_id"],
+            "data": row["data"],
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hmac.new(
+        audit_key(), "\x1f".join(("audit-log", row["prev_hash"], body)).encode(), hashlib.sha256
+    ).hexdigest()
 
 
 @dataclass
@@ -114,15 +128,21 @@ def verify_log() -> LogReport:
 def log_head() -> dict:
     """What an anchor keeps of the log: its length and last entry."""
     last = AuditEvent.objects.order_by("-pk").values("id", "hash").first()
-    return {"entries": AuditEvent.objects.count(), "last_id": last["id"] if last else None,
-            "hash": last["hash"] if last else ""}
+    return {
+        "entries": AuditEvent.objects.count(),
+        "last_id": last["id"] if last else None,
+        "hash": last["hash"] if last else "",
+    }
 
 
 def chain_entries(model=AuditEvent) -> int:
     """(Re)chain every entry in id order (migration core 0005: entries written before the chain)."""
     prev, batch, done = "", [], 0
-    for entry in model.objects.order_by("pk").only(*[f for f in FIELDS if f != "actor_id"], "actor", "hash").iterator(
-            chunk_size=BATCH):
+    for entry in (
+        model.objects.order_by("pk")
+        .only(*[f for f in FIELDS if f != "actor_id"], "actor", "hash")
+        .iterator(chunk_size=BATCH)
+    ):
         entry.prev_hash = prev
         entry.hash = prev = entry_digest(_fields(entry))
         batch.append(entry)

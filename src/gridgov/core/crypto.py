@@ -51,9 +51,11 @@ def decrypt(stored: str) -> str:
     if not stored.startswith(_PREFIX):
         raise DecryptionError("an encrypted column holds a value without the v1: prefix (plaintext never encrypted?)")
     try:
-        return _fernet(data_key()).decrypt(stored[len(_PREFIX):].encode("ascii")).decode()
+        return _fernet(data_key()).decrypt(stored[len(_PREFIX) :].encode("ascii")).decode()
     except (InvalidToken, UnicodeError) as exc:
-        raise DecryptionError("a value does not decrypt: GRIDGOV_DATA_KEY is not the key it was encrypted with") from exc
+        raise DecryptionError(
+            "a value does not decrypt: GRIDGOV_DATA_KEY is not the key it was encrypted with"
+        ) from exc
 
 
 class _EmptyOnlyExact(Exact):

@@ -39,12 +39,28 @@ def _offset(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     y = lat - 35.0
     pi = math.pi
     common = (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
-    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x)) + common
-            + (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2.0 / 3.0
-            + (160.0 * np.sin(y / 12.0 * pi) + 320.0 * np.sin(y * pi / 30.0)) * 2.0 / 3.0)
-    dlon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x)) + common
-            + (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2.0 / 3.0
-            + (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2.0 / 3.0)
+    dlat = (
+        -100.0
+        + 2.0 * x
+        + 3.0 * y
+        + 0.2 * y * y
+        + 0.1 * x * y
+        + 0.2 * np.sqrt(np.abs(x))
+        + common
+        + (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2.0 / 3.0
+        + (160.0 * np.sin(y / 12.0 * pi) + 320.0 * np.sin(y * pi / 30.0)) * 2.0 / 3.0
+    )
+    dlon = (
+        300.0
+        + x
+        + 2.0 * y
+        + 0.1 * x * x
+        + 0.1 * x * y
+        + 0.1 * np.sqrt(np.abs(x))
+        + common
+        + (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2.0 / 3.0
+        + (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2.0 / 3.0
+    )
     radlat = lat / 180.0 * pi
     magic = 1.0 - _EE * np.sin(radlat) ** 2
     sqrt_magic = np.sqrt(magic)
@@ -87,8 +103,10 @@ def from_wgs84(coords: np.ndarray, crs: str) -> np.ndarray:
 
 
 def _unknown_crs(crs: str) -> CoordinateError:
-    return CoordinateError(gettext("unknown coordinate system %(crs)r: use one of %(known)s")
-                           % {"crs": crs, "known": ", ".join(CRS_CHOICES)})
+    return CoordinateError(
+        gettext("unknown coordinate system %(crs)r: use one of %(known)s")
+        % {"crs": crs, "known": ", ".join(CRS_CHOICES)}
+    )
 
 
 def geometry_to_wgs84(geom: shapely.Geometry, crs: str) -> shapely.Geometry:
@@ -104,11 +122,13 @@ def check_lon_lat(lon: float, lat: float) -> None:
     if not (math.isfinite(lon) and math.isfinite(lat)):
         raise CoordinateError(gettext("longitude and latitude must be numbers"))
     if not -180.0 <= lon <= 180.0:
-        raise CoordinateError(gettext("longitude %(lon)s is outside −180…180; did you swap longitude and latitude?")
-                              % {"lon": lon})
+        raise CoordinateError(
+            gettext("longitude %(lon)s is outside −180…180; did you swap longitude and latitude?") % {"lon": lon}
+        )
     if not -90.0 <= lat <= 90.0:
-        raise CoordinateError(gettext("latitude %(lat)s is outside −90…90; did you swap longitude and latitude?")
-                              % {"lat": lat})
+        raise CoordinateError(
+            gettext("latitude %(lat)s is outside −90…90; did you swap longitude and latitude?") % {"lat": lat}
+        )
 
 
 def point_to_wgs84(lon: float, lat: float, crs: str = "wgs84") -> tuple[float, float]:
@@ -133,5 +153,6 @@ def area_m2(geom: shapely.Geometry) -> float:
 
 
 def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """The distance in metres between two WGS-84 points, on the ellipsoid (what "nearby" measures)."""
     _, _, dist = _GEOD.inv(lon1, lat1, lon2, lat2)
     return float(dist)

@@ -22,7 +22,7 @@ class ChineseFirstLocaleMiddleware:
     """Chinese unless the user chose otherwise (?lang=en or the language cookie).
 
     Django's LocaleMiddleware follows the browser's Accept-Language, which would show English to
-    every office PC with an English browser; the product speaks Chinese first (DESIGN.md §6).
+    every office PC with an English browser; the product speaks Chinese first (docs/architecture.md §8).
     """
 
     def __init__(self, get_response):
@@ -64,8 +64,11 @@ def request_has_nul(request) -> bool:
     """U+0000 in the path, the query string, a form field or a JSON body: no text the database keeps may hold
     it (PostgreSQL refuses it with an error), so such a request is refused before any view sees it. File
     contents (multipart parts that are files, raw bodies) may hold NUL bytes; only text is looked at."""
-    if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.META.get(
-            "QUERY_STRING", ""):
+    if (
+        "\x00" in request.path
+        or "%00" in request.META.get("QUERY_STRING", "")
+        or "\x00" in request.META.get("QUERY_STRING", "")
+    ):
         return True
     if request.method in ("GET", "HEAD", "OPTIONS", "DELETE") and not request.META.get("CONTENT_LENGTH"):
         return False
@@ -73,8 +76,9 @@ def request_has_nul(request) -> bool:
     if content_type == "multipart/form-data":
         if request.method != "POST":
             return False
-        return any("\x00" in key or any("\x00" in v for v in values) for key, values in request.POST.lists()) \
-            or any("\x00" in (f.name or "") for f in request.FILES.values())
+        return any("\x00" in key or any("\x00" in v for v in values) for key, values in request.POST.lists()) or any(
+            "\x00" in (f.name or "") for f in request.FILES.values()
+        )
     if not content_type.startswith(TEXT_TYPES):
         return False
     body = request.body
@@ -130,18 +134,6 @@ READ_METHODS = ("GET", "HEAD", "OPTIONS")
 MEMORY_BUDGETS = {"read"}
 
 
-def _is_staff(request) -> bool:
-    """Signed in with a session, or a valid bearer token: staff have their own sign-in limits."""
-    if getattr(request, "user", None) is not None and request.user.is_authenticated:
-        return True
-    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
-        return False
-    from gridgov.people.services import user_for_token
-
-    return user_for_token(key.strip()) is not None
-
-
 def request_budget(request) -> str:
     """The budget (a key of settings.GRIDGOV_RATE_LIMITS) an anonymous request is counted against."""
     try:
@@ -162,8 +154,9 @@ def check_budgets(budgets: dict[str, str]) -> None:
     known = {*NAMED_BUDGETS.values(), "read", "write", "evaluate"}
     for name, text in budgets.items():
         if name not in known:
-            raise ImproperlyConfigured(f"GRIDGOV_RATE_LIMITS: no budget is called {name!r}; "
-                                       f"they are {', '.join(sorted(known))}")
+            raise ImproperlyConfigured(
+                f"GRIDGOV_RATE_LIMITS: no budget is called {name!r}; they are {', '.join(sorted(known))}"
+            )
         try:
             throttle.parse_rate(text)
         except ValueError as exc:
@@ -175,35 +168,13 @@ def too_many_requests(request, delay: timedelta) -> HttpResponse:
     minutes = throttle.whole_minutes(delay)
     until = timezone.localtime(timezone.now() + delay).strftime("%H:%M")
     message = ngettext(
-        "Too many requests came from your network address. Please try again in %(minutes)d minute "
-        "(after %(time)s).",
-        "Too many requests came from your network address. Please try again in %(minutes)d minutes "
-        "(after %(time)s).", minutes) % {"minutes": minutes, "time": until}
+        "Too many requests came from your network address. Please try again in %(minutes)d minute (after %(time)s).",
+        "Too many requests came from your network address. Please try again in %(minutes)d minutes (after %(time)s).",
+        minutes,
+    ) % {"minutes": minutes, "time": until}
     if request.path.startswith(JSON_PREFIXES):
         response = JsonResponse({"detail": message}, status=429, json_dumps_params={"ensure_ascii": False})
     else:
         response = render(request, "core/too_many_requests.html", {"message": message}, status=429)
     response["Retry-After"] = str(math.ceil(delay.total_seconds()))
     return response
-
-
-class RateLimitMiddleware:
-    """Every request of someone not signed in counts against a budget per client address (限流,
-    settings.GRIDGOV_RATE_LIMITS, shared by all processes through core.throttle.hit); over it: 429.
-    Staff (session or bearer token) are not counted here. Static files never reach it (WhiteNoise)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        check_budgets(settings.GRIDGOV_RATE_LIMITS)  # a typo stops the server at start, not every request
-
-    def __call__(self, request):
-        budgets = settings.GRIDGOV_RATE_LIMITS
-        if budgets and not _is_staff(request):
-            budget = request_budget(request)
-            rate = throttle.parse_rate(budgets.get(budget, "off"))
-            if rate is not None:
-                key = throttle.client_key(throttle.client_address(request))
-                delay = throttle.hit(budget, key, rate, database=budget not in MEMORY_BUDGETS)
-                if delay:
-                    return too_many_requests(request, delay)
-        return self.get_response(request)

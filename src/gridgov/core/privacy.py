@@ -24,5 +24,7 @@ def mask_phones(text: str) -> str:
     """Free text (a title, an address) with phone-like numbers masked: a mobile number as 138****5678
     whatever its spaces or hyphens, another run of 11+ digits the same way, 7 to 10 digits all but the last two."""
     text = MOBILE_IN_TEXT.sub(lambda m: m.group(1) + mask_phone(re.sub(r"\D", "", m.group(2))), text or "")
-    return DIGITS_IN_TEXT.sub(lambda m: mask_phone(m.group(0)) if len(m.group(0)) >= 11
-                              else "*" * (len(m.group(0)) - 2) + m.group(0)[-2:], text)
+    return DIGITS_IN_TEXT.sub(
+        lambda m: mask_phone(m.group(0)) if len(m.group(0)) >= 11 else "*" * (len(m.group(0)) - 2) + m.group(0)[-2:],
+        text,
+    )

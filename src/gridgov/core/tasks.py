@@ -1,9 +1,18 @@
-"""Background tasks (后台任务): one decorator, one way to enqueue, two ways to run them.
+"""Background tasks (后台任务): one decorator, one way to enqueue, one outbox, three ways to drain it.
 
-GRIDGOV_REDIS_URL unset (the embedded default): `enqueue` runs the task in this process right after
-the current transaction commits. Set: it sends the task to Celery workers on Redis, also after commit.
-The same code runs in both, so every task must be safe to run twice and on any worker (DESIGN.md §7):
-Celery delivers at least once, and two workers may see the same row.
+`enqueue` writes the task and its arguments into the outbox table (gridgov.core.outbox, OutboxItem)
+in the caller's transaction: the work exists exactly when the transaction commits, and survives a
+crash. Who runs it (the drain mode):
+
+- GRIDGOV_REDIS_URL set: Celery. After a commit that wrote rows one message nudges a worker to run
+  the task gridgov.core.drain_outbox; beat also runs it every few seconds (lost nudges, retries).
+- GRIDGOV_OUTBOX_DRAIN=worker (set by `gridgov serve` and `gridgov demo` for their processes): the
+  sibling `gridgov worker` polls the outbox and drains it; requests never run follow-up work.
+- otherwise ("commit", the default: tests, management commands, the Django test client): this
+  process drains right after the commit, so the work is done when the call returns, as before.
+
+Every task must still be safe to run twice (docs/architecture.md): database writes commit together
+with the row's deletion (exactly once), but outside effects such as an SMS are at least once.
 
     @task
     def deliver_notification(*, notification_id: int) -> None: ...      # gridgov.notifications.deliver_notification
@@ -12,16 +21,17 @@ Celery delivers at least once, and two workers may see the same row.
     def sweep_deadlines() -> None: ...                                    # periodic: beat, or `gridgov worker`
 
     enqueue(deliver_notification, notification_id=n.pk)                  # or enqueue("gridgov.notifications.…", …)
+    enqueue_batched("gridgov.assessment.refresh_cases", key="numbers", item=number)  # merged with the others
 """
 
 import importlib
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, TypeVar
 
 from django.db import InterfaceError, OperationalError, close_old_connections, transaction
@@ -109,56 +119,123 @@ def _resolve(fn_or_name: Callable[..., Any] | str) -> Task:
 
 
 def enqueue(fn_or_name: Callable[..., Any] | str, /, **kwargs: Any) -> None:
-    """Run a task after the current transaction commits: in-process, or on a Celery worker.
+    """Run a task after the current transaction commits: one outbox row, written in that transaction.
 
-    Nothing runs if the transaction rolls back; outside a transaction the task runs (or is sent)
-    at once. Keyword arguments must be JSON-serialisable; in-process runs get them back through
-    JSON too, so a task sees the same values in both modes. Failures are logged, never raised:
-    a failed notification must not break the request that caused it.
+    Nothing runs if the transaction rolls back; outside a transaction the row commits at once.
+    Keyword arguments must be JSON-serialisable; they come back through JSON, so a task sees the
+    same values however it is drained. Failures are logged and retried, never raised: a failed
+    notification must not break the request that caused it.
     """
-    from gridgov.celery import redis_url
-
     spec = _resolve(fn_or_name)
-    try:
-        payload = json.loads(json.dumps(kwargs))
-    except (TypeError, ValueError) as exc:
-        # A programming error: raised at the call site, not hidden in a worker's log.
-        raise TypeError(f"arguments of task {spec.name} must be JSON-serialisable: {exc}") from exc
-    if redis_url():
-        transaction.on_commit(partial(_send, spec, payload))
-    else:
-        transaction.on_commit(partial(run_inline, spec.name, payload))
+    _write(spec.name, _as_json(spec.name, kwargs), "")
 
 
 def enqueue_batched(fn_or_name: Callable[..., Any] | str, /, *, key: str, item: Any) -> None:
-    """Run the task once per transaction with `key=[every item asked for]` (each item once).
+    """Run the task with `key=[every item asked for]`: one call for all the rows waiting when it runs.
 
     For tasks that read the state when they run (a refresh), where one run for many items is much
-    cheaper than one each. The items join the call already waiting for the commit; that call can
-    only be dropped together with a savepoint around the step that adds to it (the waiting call's
-    savepoints that are still open enclose the current one), so no item is ever lost on its own.
+    cheaper than one each. Each call writes one row holding its item; the drainer merges every
+    waiting row of the task (of this transaction and of others) into one call, each item once.
+    A row written in a savepoint that rolls back is gone with it, so no item runs that never was.
     """
+    enqueue_batched_each([(fn_or_name, key, item)])
+
+
+def enqueue_batched_each(calls: list[tuple[Callable[..., Any] | str, str, Any]], /) -> None:
+    """`enqueue_batched` for several tasks at once, as (task, key, item): their rows in one INSERT."""
+    rows = []
+    for fn_or_name, key, item in calls:
+        spec = _resolve(fn_or_name)
+        rows.append((spec.name, _as_json(spec.name, {key: [item]}), key))
+    _write_rows(rows)
+
+
+def _as_json(name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return json.loads(json.dumps(kwargs))
+    except (TypeError, ValueError) as exc:
+        # A programming error: raised at the call site, not hidden in a worker's log.
+        raise TypeError(f"arguments of task {name} must be JSON-serialisable: {exc}") from exc
+
+
+def _write(name: str, payload: dict[str, Any], batch_key: str) -> None:
+    _write_rows([(name, payload, batch_key)])
+
+
+def _write_rows(rows: list[tuple[str, dict[str, Any], str]]) -> None:
+    from gridgov.core import outbox
+    from gridgov.core.models import OutboxItem
+
+    if not rows:
+        return
+    if len(rows) == 1:
+        OutboxItem.objects.create(task=rows[0][0], payload=rows[0][1], batch_key=rows[0][2])
+    else:  # one statement for all (a report's follow-ups): every step writes them
+        OutboxItem.objects.bulk_create(
+            [OutboxItem(task=name, payload=payload, batch_key=key) for name, payload, key in rows]
+        )
+    outbox.wrote()
+    mode = drain_mode()
+    if mode == "worker":
+        return  # the sibling `gridgov worker` polls the outbox
+    # One drain (or one Celery nudge) per transaction, after it commits: one callback per savepoint
+    # that writes rows (a rolled-back one takes its own along), all of them sharing one Group that
+    # acts once. (Reusing a callback registered earlier in the transaction would do in production,
+    # but a test that captures only the callbacks of its last step would never see it run.)
     from django.db import connection
 
-    item = json.loads(json.dumps(item))
-    if connection.in_atomic_block:
-        name = _resolve(fn_or_name).name
-        for _sids, func, *_ in connection.run_on_commit:
-            args = getattr(func, "args", ())
-            if getattr(func, "func", None) in (run_inline, _send) and len(args) == 2 \
-                    and getattr(args[0], "name", args[0]) == name and isinstance(args[1].get(key), list):
-                if item not in args[1][key]:
-                    args[1][key].append(item)  # the payload is sent or run only after the commit
+    here = tuple(connection.savepoint_ids)
+    group = None
+    for _sids, func, *_ in connection.run_on_commit:
+        if isinstance(func, _AfterCommit) and not func.group.fired:
+            if func.savepoints == here:
                 return
-    enqueue(fn_or_name, **{key: [item]})
+            group = func.group
+    transaction.on_commit(_AfterCommit(mode, here, group or _Group()))
 
 
-def _send(spec: Task, kwargs: dict[str, Any]) -> None:
-    try:
-        spec.celery.apply_async(kwargs=kwargs)
-    except Exception:
-        # The transaction has committed; failing the request now would report a false error.
-        logger.exception("could not send task %s %s to Celery", spec.name, json.dumps(kwargs, ensure_ascii=False))
+def drain_mode() -> str:
+    """ "celery" with GRIDGOV_REDIS_URL; else GRIDGOV_OUTBOX_DRAIN: "commit" (default) or "worker"."""
+    from django.conf import settings
+
+    from gridgov.celery import redis_url
+
+    if redis_url():
+        return "celery"
+    mode = getattr(settings, "GRIDGOV_OUTBOX_DRAIN", "") or os.environ.get("GRIDGOV_OUTBOX_DRAIN", "") or "commit"
+    return mode if mode in ("commit", "worker") else "commit"
+
+
+class _Group:
+    fired = False
+
+
+class _AfterCommit:
+    """The on-commit callback of a transaction that wrote outbox rows: drain them here, or nudge Celery."""
+
+    def __init__(self, mode: str, savepoints: tuple, group: _Group) -> None:
+        self.mode, self.savepoints, self.group = mode, savepoints, group
+
+    def __call__(self) -> None:
+        from gridgov.core import outbox
+
+        if self.group.fired:
+            return
+        self.group.fired = True
+        if outbox.draining():
+            return  # this thread is draining: its loop takes the new rows next
+        if self.mode == "celery":
+            try:
+                get(DRAIN_TASK).celery.apply_async()
+            except Exception:
+                # The rows are committed; the periodic drain (beat) will run them.
+                logger.exception("could not send %s to Celery", DRAIN_TASK)
+            return
+        try:
+            outbox.drain_outbox()
+        except Exception:
+            # The caller's transaction has committed: failing it now would report a false error.
+            logger.exception("draining the outbox after commit failed")
 
 
 def run_inline(name: str, kwargs: dict[str, Any] | None = None) -> bool:
@@ -190,7 +267,8 @@ def run_periodic(*, stop: threading.Event, once: bool = False) -> None:
     Every task runs once at start, so a restarted worker catches up at once. Tasks run one after
     another in this thread; a failing one is logged and does not stop the others.
     """
-    schedule = periodic_tasks()
+    # The drain task is Celery's: the in-process worker drains continuously beside this loop.
+    schedule = {name: every for name, every in periodic_tasks().items() if name != DRAIN_TASK}
     next_run = dict.fromkeys(schedule, 0.0)
     while not stop.is_set():
         for name, every in schedule.items():
@@ -205,3 +283,14 @@ def run_periodic(*, stop: threading.Event, once: bool = False) -> None:
         if once:
             return
         stop.wait(max(0.0, min(next_run.values(), default=time.monotonic() + 60) - time.monotonic()))
+
+
+DRAIN_TASK = "gridgov.core.drain_outbox"
+
+
+@task(name=DRAIN_TASK)
+def drain_outbox_task() -> None:
+    """Celery's drainer: nudged after each commit that wrote rows, and run by beat (celery.SCHEDULE)."""
+    from gridgov.core import outbox
+
+    outbox.drain_outbox(max_batches=50)  # bounded: a long backlog is shared with the next runs

@@ -4,10 +4,11 @@ however many run behind the load balancer — sees the same count.
 A guarded thing has a scope ("reporter_proof") and is counted under one or more keys ("case:…",
 "client:…"), each with its own `Limit`. `wait` says how long a key must wait before its next try (zero
 when it may try now); `fail` counts one failure against keys. Only failures are counted: a key that
-keeps failing waits until its oldest failures leave the window.
+keeps failing waits until its oldest failures leave the window. A `Guard` puts these together for a
+secret that can be guessed at (a password: people.login_guard; a reporter's proof: cases.proof).
 
 Requests of anyone not signed in are counted too (`hit`, budgets in settings.GRIDGOV_RATE_LIMITS, applied
-to every request by core.middleware.RateLimitMiddleware): in Redis when one is configured, else here.
+to every request by http.ratelimit.RateLimitMiddleware): in Redis when one is configured, else here.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ import math
 import secrets
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from gridgov.core.errors import TooMany
 from gridgov.core.models import Attempt
 
 logger = logging.getLogger(__name__)
@@ -44,8 +47,11 @@ class Limit:
 def wait(scope: str, key: str, limit: Limit, *, now: datetime | None = None) -> timedelta:
     """How long `key` must wait before it may try again; zero when it may try now."""
     now = now or timezone.now()
-    recent = list(Attempt.objects.filter(scope=scope, key=key, at__gt=now - limit.window, at__lte=now)
-                  .order_by("-at").values_list("at", flat=True)[:limit.failures])
+    recent = list(
+        Attempt.objects.filter(scope=scope, key=key, at__gt=now - limit.window, at__lte=now)
+        .order_by("-at")
+        .values_list("at", flat=True)[: limit.failures]
+    )
     if len(recent) < limit.failures:
         return timedelta(0)
     # the limit-th newest failure is the one whose leaving the window frees a try
@@ -71,6 +77,35 @@ def fail(scope: str, keys: Iterable[str], *, now: datetime | None = None) -> Non
 def whole_minutes(delay: timedelta) -> int:
     """A wait in whole minutes, rounded up (never 0 for a real wait): what people are told."""
     return max(1, math.ceil(delay.total_seconds() / 60))
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Bounded guessing at a secret: failures count against the subject guessed at (an account, a case) and
+    against the client; while either is over its limit, every try is refused with TooMany saying how long
+    to wait — a right one too, or guessing would simply go on."""
+
+    scope: str
+    subject: str  # the key prefix of what is guessed at: "account", "case"
+    per_subject: Limit
+    per_client: Limit
+    refusal: Callable[[int], str]  # what people are told for a wait of this many whole minutes
+
+    def limits(self, subject: str, client: str = "") -> list[tuple[str, Limit]]:
+        limits = [(f"{self.subject}:{subject}", self.per_subject)]
+        if client:
+            limits.append((f"client:{client}", self.per_client))
+        return limits
+
+    def check(self, subject: str, client: str = "") -> None:
+        """TooMany while the subject or the client has failed too often; nothing otherwise."""
+        delay = longest_wait(self.scope, self.limits(subject, client))
+        if delay:
+            raise TooMany(self.refusal(whole_minutes(delay)), retry_after=math.ceil(delay.total_seconds()))
+
+    def count_failure(self, subject: str, client: str = "") -> None:
+        """One failure against the subject and the client (outside the refused operation's transaction)."""
+        fail(self.scope, [key for key, _ in self.limits(subject, client)])
 
 
 def client_address(request) -> str:
@@ -101,7 +136,7 @@ def client_address(request) -> str:
 RATE_PREFIX = "rate:"  # Attempt.scope of request counts; the rest of the 32 characters names the budget
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _pruned: dict[str, float] = {}  # scope → when this process last deleted its old rows (at most once a minute)
-_redis_clients: dict[str, object] = {}
+_redis_clients: dict[str, Any] = {}  # url → redis.Redis (imported only when Redis is configured)
 _memory: dict[tuple[str, str], deque[float]] = {}  # (scope, key) → times of the requests served, oldest first
 _memory_lock = threading.Lock()
 _MEMORY_KEYS = 50_000  # above this many, clients whose last request left its window are forgotten
@@ -117,7 +152,7 @@ class Rate:
 
 @lru_cache(maxsize=64)
 def parse_rate(text: str) -> Rate | None:
-    """"20/1h", "600/10m", "5/30s", "100/d" → a Rate; "off" → None (no limit). ValueError otherwise."""
+    """ "20/1h", "600/10m", "5/30s", "100/d" → a Rate; "off" → None (no limit). ValueError otherwise."""
     text = text.strip().lower()
     if text == "off":
         return None
@@ -179,7 +214,7 @@ def _memory_hit(scope: str, key: str, rate: Rate, now: datetime) -> timedelta:
 def _database_hit(scope: str, key: str, rate: Rate, now: datetime) -> timedelta:
     row = Attempt.objects.create(scope=scope, key=key, at=now)
     recent = Attempt.objects.filter(scope=scope, key=key, at__gt=now - rate.window, at__lte=now)
-    counted = recent[:rate.requests + 1].count()  # bounded: never more than the budget's rows are read
+    counted = recent[: rate.requests + 1].count()  # bounded: never more than the budget's rows are read
     if counted > rate.requests:
         row.delete()
         # no wait left: requests racing with it were refused too; one second, so that none slips past

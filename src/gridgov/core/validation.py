@@ -8,7 +8,8 @@ spells them (they are codes a client sends).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.utils.translation import gettext, pgettext
 
@@ -16,7 +17,7 @@ from django.utils.translation import gettext, pgettext
 _SOURCES = frozenset({"body", "query", "payload", "path", "form", "file"})
 
 
-def _problem(error: dict) -> str:
+def _problem(error: Mapping[str, Any]) -> str:
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
     if kind == "missing":
@@ -40,8 +41,9 @@ def _problem(error: dict) -> str:
     if kind in ("literal_error", "enum"):
         # pydantic says "'a', 'b' or 'c'": keep the codes, say the "or" in the reader's language
         expected = str(ctx.get("expected", ""))
-        return gettext("must be one of %(expected)s") % {"expected": any_of(re.findall(r"'[^']*'", expected))
-                                                         or expected}
+        return gettext("must be one of %(expected)s") % {
+            "expected": any_of(re.findall(r"'[^']*'", expected)) or expected
+        }
     if kind == "string_too_long":
         return gettext("must be at most %(max)s characters") % {"max": ctx.get("max_length", "")}
     if kind == "string_too_short":
@@ -52,8 +54,9 @@ def _problem(error: dict) -> str:
         return gettext("has too few items (at least %(min)s)") % {"min": ctx.get("min_length", "")}
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         sign = {"greater_than": ">", "greater_than_equal": "≥", "less_than": "<", "less_than_equal": "≤"}[kind]
-        limit = ctx.get({"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt",
-                         "less_than_equal": "le"}[kind], "")
+        limit = ctx.get(
+            {"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt", "less_than_equal": "le"}[kind], ""
+        )
         return gettext("must be %(sign)s %(limit)s") % {"sign": sign, "limit": limit}
     if kind in ("json_invalid", "json_type"):
         return gettext("is not valid JSON")
@@ -61,20 +64,24 @@ def _problem(error: dict) -> str:
 
 
 def any_of(names: Iterable[str]) -> str:
-    """"a, b or c" / "a、b或c"."""
+    """ "a, b or c" / "a、b或c"."""
     names = [str(n) for n in names]
     if len(names) <= 1:
         return "".join(names)
-    return gettext("%(some)s or %(last)s") % {"some": pgettext("list separator", ", ").join(names[:-1]),
-                                              "last": names[-1]}
+    return gettext("%(some)s or %(last)s") % {
+        "some": pgettext("list separator", ", ").join(names[:-1]),
+        "last": names[-1],
+    }
 
 
-def field_of(error: dict) -> str:
+def field_of(error: Mapping[str, Any]) -> str:
     return ".".join(str(p) for p in error.get("loc", ()) if p not in _SOURCES)
 
 
-def describe_errors(errors: Iterable[dict]) -> str:
+def describe_errors(errors: Iterable[Mapping[str, Any]]) -> str:
     """「title：必填；lon：必须是数字」/ "title: this field is required; lon: must be a number"."""
-    parts = [gettext("%(field)s: %(problem)s") % {"field": field_of(e) or gettext("request body"),
-                                                   "problem": _problem(e)} for e in errors]
+    parts = [
+        gettext("%(field)s: %(problem)s") % {"field": field_of(e) or gettext("request body"), "problem": _problem(e)}
+        for e in errors
+    ]
     return gettext("; ").join(parts) or gettext("the request is not valid")

@@ -4,16 +4,18 @@ from pathlib import Path
 
 import shapely
 from django import forms
-from django.contrib import admin
-from django.utils.translation import gettext, gettext_lazy as _
+from django.contrib import admin, messages
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.admin_forms import ServiceAdminMixin, ServiceForm, ViewOnlyAdminMixin
 from gridgov.core.admin_io import XLSX_TYPE, Column, ImportExportMixin, attachment
+from gridgov.core.errors import GridgovError
 from gridgov.core.rows import RowErrors
 from gridgov.grids import formats
 from gridgov.grids.models import Grid, GridBoundary
 from gridgov.grids.selectors import current_geometries
-from gridgov.grids.services import GridImportError, edit_grid, import_grids
+from gridgov.grids.services import GridImportError, edit_grid, import_grids, retire_grid
 from gridgov.grids.widgets import BoundaryWidget
 
 # The roster columns of grids/formats.py (the same Chinese headers), for the import page.
@@ -25,11 +27,20 @@ GRID_COLUMNS = (
     Column("households", _("households")),
     Column("population", _("population")),
     Column("kind", _("kind"), help=_("综合/comprehensive or 专属/dedicated")),
-    Column("geometry", _("boundary"), help=_("the polygon as WKT in WGS84 (Excel); a row without one keeps the "
-                                             "grid's polygon. GeoJSON and zipped Shapefiles carry polygons too.")),
+    Column(
+        "geometry",
+        _("boundary"),
+        help=_(
+            "the polygon as WKT in WGS84 (Excel); a row without one keeps the "
+            "grid's polygon. GeoJSON and zipped Shapefiles carry polygons too."
+        ),
+    ),
 )
-EXPORTS = {"csv": ("text/csv; charset=utf-8", formats.write_csv), "xlsx": (XLSX_TYPE, formats.write_excel),
-           "geojson": ("application/geo+json", formats.write_geojson)}
+EXPORTS = {
+    "csv": ("text/csv; charset=utf-8", formats.write_csv),
+    "xlsx": (XLSX_TYPE, formats.write_excel),
+    "geojson": ("application/geo+json", formats.write_geojson),
+}
 
 
 class BoundaryInline(ViewOnlyAdminMixin, admin.TabularInline):
@@ -47,8 +58,12 @@ class GridForm(ServiceForm):
 
     service_errors = (*ServiceForm.service_errors, GridImportError)
 
-    boundary = forms.CharField(label=_("boundary"), required=False, widget=BoundaryWidget,
-                               help_text=_("GeoJSON in WGS84; left as it is, the polygon is kept"))
+    boundary = forms.CharField(
+        label=_("boundary"),
+        required=False,
+        widget=BoundaryWidget,
+        help_text=_("GeoJSON in WGS84; left as it is, the polygon is kept"),
+    )
 
     class Meta:
         model = Grid
@@ -60,15 +75,28 @@ class GridForm(ServiceForm):
         if grid.pk is None or "boundary" not in self.fields:
             return
         codes = [grid.code] + ([grid.parent.code] if grid.parent_id else [])
-        siblings = list(Grid.objects.filter(parent_id=grid.parent_id, valid_to__isnull=True)
-                        .exclude(pk=grid.pk).values_list("code", "name")[:200]) if grid.parent_id else []
+        siblings = (
+            list(
+                Grid.objects.filter(parent_id=grid.parent_id, valid_to__isnull=True)
+                .exclude(pk=grid.pk)
+                .values_list("code", "name")[:200]
+            )
+            if grid.parent_id
+            else []
+        )
         names = dict(siblings)
         geometries = current_geometries(codes + list(names))
         if grid.code in geometries:
             self.initial["boundary"] = shapely.to_geojson(geometries[grid.code])
-        context = [{"type": "Feature", "properties": {"code": code, "name": names.get(code, "")},
-                    "geometry": json.loads(shapely.to_geojson(geom))}
-                   for code, geom in geometries.items() if code != grid.code]
+        context = [
+            {
+                "type": "Feature",
+                "properties": {"code": code, "name": names.get(code, "")},
+                "geometry": json.loads(shapely.to_geojson(geom)),
+            }
+            for code, geom in geometries.items()
+            if code != grid.code
+        ]
         self.fields["boundary"].widget.context_features = {"type": "FeatureCollection", "features": context}
 
     def clean_boundary(self):
@@ -82,9 +110,15 @@ class GridForm(ServiceForm):
             raise forms.ValidationError(gettext("the boundary is not a GeoJSON polygon: draw it again")) from exc
 
     def apply(self, actor):
-        edit_grid(code=self.instance.code, name=self.value("name"), kind=self.value("kind"),
-                  households=self.value("households"), population=self.value("population"),
-                  geometry=self.value("boundary") if "boundary" in self.fields else None, actor=actor)
+        edit_grid(
+            code=self.instance.code,
+            name=self.value("name"),
+            kind=self.value("kind"),
+            households=self.value("households"),
+            population=self.value("population"),
+            geometry=self.value("boundary") if "boundary" in self.fields else None,
+            actor=actor,
+        )
         return self.instance
 
 
@@ -107,22 +141,36 @@ class StreetFilter(admin.SimpleListFilter):
 class GridAdmin(ServiceAdminMixin, ImportExportMixin, admin.ModelAdmin):
     """Attributes and the polygon (drawn on the map) through grids.services.edit_grid, which checks them, keeps
     the boundary history and bumps the tree version; new grids come from the import (here or `gridgov grids
-    import`). Exports hold the current grids of the filtered list, in the formats of grids/formats.py."""
+    import`), and the "retire" action retires them with their subtrees (services.retire_grid, or `gridgov grids
+    retire`). Exports hold the current grids of the filtered list, in the formats of grids/formats.py."""
 
     list_display = ("code", "name", "level", "parent", "kind", "households", "population", "valid_to")
     list_filter = ("level", StreetFilter, "kind", ("valid_to", admin.EmptyFieldListFilter))
     search_fields = ("code", "name", "parent__code", "parent__name")
     readonly_fields = ("code", "level", "parent", "valid_from", "valid_to")
-    fields = ("code", "name", "level", "parent", "kind", "households", "population", "boundary", "valid_from",
-              "valid_to")
+    fields = (
+        "code",
+        "name",
+        "level",
+        "parent",
+        "kind",
+        "households",
+        "population",
+        "boundary",
+        "valid_from",
+        "valid_to",
+    )
     form = GridForm
     inlines = [BoundaryInline]
     list_select_related = ("parent",)
     list_per_page = 100
     io_columns = GRID_COLUMNS
     io_import_suffixes = (".xlsx", ".csv", ".geojson", ".json", ".zip")
-    io_import_help = _("Excel or CSV rosters, GeoJSON, or a Shapefile in a .zip, in WGS84. Retired grids are not "
-                       "exported; importing a retired code brings it back.")
+    io_import_help = _(
+        "Excel or CSV rosters, GeoJSON, or a Shapefile in a .zip, in WGS84. Retired grids are not "
+        "exported; importing a retired code brings it back."
+    )
+    actions = [*ImportExportMixin.actions, "retire"]
 
     def has_add_permission(self, request):
         return False
@@ -137,6 +185,33 @@ class GridAdmin(ServiceAdminMixin, ImportExportMixin, admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
         return fields if self.has_change_permission(request, obj) else [f for f in fields if f != "boundary"]
+
+    def has_retire_permission(self, request):
+        return self.has_change_permission(request)
+
+    @admin.action(description=_("Retire the selected grids and the grids under them"), permissions=("retire",))
+    def retire(self, request, queryset):
+        """撤销网格 through grids.services.retire_grid, one grid at a time; a grid under another selected one
+        goes with it, and retired ones are left as they are."""
+        codes = sorted(queryset.filter(valid_to__isnull=True).values_list("code", flat=True))
+        tops = [c for c in codes if not any(c != other and c.startswith(other) for other in codes)]
+        retired = 0
+        for code in tops:
+            try:
+                retire_grid(code=code, actor=request.user)
+            except GridgovError as exc:  # retired meanwhile by someone else: say so, go on with the others
+                self.message_user(request, exc.message, messages.WARNING)
+                continue
+            retired += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d grid is retired, with the grids under it.",
+                "%(count)d grids are retired, with the grids under them.",
+                retired,
+            )
+            % {"count": retired},
+        )
 
     def has_import_permission(self, request):
         return self.has_change_permission(request)  # new grids come from files, never from a form

@@ -8,8 +8,10 @@ from pydantic import Field
 
 from gridgov.grids import selectors
 from gridgov.grids.models import Grid
+from gridgov.http.problems import Problem
 
 router = Router(tags=["grids"])
+ROUTERS = [("/grids", router)]  # mounted by gridgov.http.api
 
 
 class GridRef(Schema):
@@ -53,25 +55,29 @@ class GridDetail(GridItem):
     people: list[dict]
 
 
-class Problem(Schema):
-    detail: str
-
-
-@router.get("/locate", response={200: LocateOut, 400: Problem, 404: Problem},
-            summary="The grid chain of a point (网格定位)")
+@router.get(
+    "/locate", response={200: LocateOut, 400: Problem, 404: Problem}, summary="The grid chain of a point (网格定位)"
+)
 def locate(request, lon: float, lat: float, crs: Literal["wgs84", "gcj02"] = "wgs84"):
     try:
         return selectors.locate(lon, lat, crs).as_dict()
     except selectors.OutsideGrids as exc:
-        raise HttpError(404, gettext("(%(lon)s, %(lat)s) lies outside every grid: check the coordinates and their "
-                                     "system (crs=wgs84 or gcj02)") % {"lon": lon, "lat": lat}) from exc
+        raise HttpError(
+            404,
+            gettext(
+                "(%(lon)s, %(lat)s) lies outside every grid: check the coordinates and their "
+                "system (crs=wgs84 or gcj02)"
+            )
+            % {"lon": lon, "lat": lat},
+        ) from exc
 
 
 class ListFilters(Schema):
     level: int | None = None
     parent: str | None = None
-    limit: int = 100
-    offset: int = Field(0, le=10**9)  # a larger OFFSET overflows the database's integer (a 500, not a page)
+    # bounds declared, so that a page out of range is a 422 like every other list's (cases, audit)
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0, le=10**9)  # a larger OFFSET overflows the database's integer (a 500, not a page)
 
 
 def _item(g: Grid) -> dict:
@@ -80,10 +86,8 @@ def _item(g: Grid) -> dict:
 
 @router.get("", response={200: GridPage, 400: Problem}, summary="Grids by level and parent, paged")
 def grid_list(request, filters: Query[ListFilters]):
-    if not 1 <= filters.limit <= 1000 or filters.offset < 0:
-        raise HttpError(400, gettext("limit must be 1…1000 and offset ≥ 0"))
     qs = selectors.grid_list(level=filters.level, parent=filters.parent)
-    page = qs[filters.offset: filters.offset + filters.limit]
+    page = qs[filters.offset : filters.offset + filters.limit]
     return {"count": qs.count(), "items": [_item(g) for g in page]}
 
 
@@ -99,5 +103,5 @@ def grid_detail(request, code: str):
     try:
         grid = selectors.grid_detail(code)
     except Grid.DoesNotExist:
-        raise Http404(gettext("no grid with code %(code)s") % {"code": code})
+        raise Http404(gettext("no grid with code %(code)s") % {"code": code}) from None
     return selectors.grid_summary(grid)

@@ -31,22 +31,32 @@ class CheckReport:
         return not (self.gaps or self.overlaps or self.outside_parent or self.orphans or self.invalid)
 
     def as_dict(self) -> dict:
-        return {"counts_by_level": self.counts_by_level, "gaps": self.gaps, "overlaps": self.overlaps,
-                "outside_parent": self.outside_parent, "orphans": self.orphans, "invalid": self.invalid,
-                "missing_geometry": self.missing_geometry, "size_flags": self.size_flags, "ok": self.ok,
-                "problems": self.problems}
+        return {
+            "counts_by_level": self.counts_by_level,
+            "gaps": self.gaps,
+            "overlaps": self.overlaps,
+            "outside_parent": self.outside_parent,
+            "orphans": self.orphans,
+            "invalid": self.invalid,
+            "missing_geometry": self.missing_geometry,
+            "size_flags": self.size_flags,
+            "ok": self.ok,
+            "problems": self.problems,
+        }
 
 
 def check_tree(root: str | None = None) -> CheckReport:
     """Check the current tree (or the subtree under `root`); every problem is listed with its grid."""
     report = CheckReport()
-    grids = list(subtree(root).values("code", "level", "parent__code", "parent__valid_to", "parent_id", "households", "name"))
+    grids = list(
+        subtree(root).values("code", "level", "parent__code", "parent__valid_to", "parent_id", "households", "name")
+    )
     geoms = current_geometries([g["code"] for g in grids])
     children: dict[str, list[str]] = defaultdict(list)
     levels: dict[str, int] = defaultdict(int)
 
     def problem(kind: str, code: str, detail: str, area: float | None = None) -> None:
-        entry = {"check": kind, "code": code, "detail": detail}
+        entry: dict[str, str | float] = {"check": kind, "code": code, "detail": detail}
         if area is not None:
             entry["area_m2"] = round(area, 2)
         report.problems.append(entry)
@@ -88,14 +98,14 @@ def _check_siblings(report, parent_code, parent, codes, shapes, problem) -> None
     if gap_area > TOLERANCE_M2:
         report.gaps += 1
         problem("gaps", parent_code, "children leave part of the grid uncovered", gap_area)
-    for code, shape in zip(codes, shapes):
+    for code, shape in zip(codes, shapes, strict=True):
         outside = geo.area_m2(shapely.difference(shape, parent))
         if outside > TOLERANCE_M2:
             report.outside_parent += 1
             problem("outside_parent", code, f"extends beyond its parent {parent_code}", outside)
     tree = shapely.STRtree(shapes)
     left, right = tree.query(shapes, predicate="intersects")
-    for i, j in zip(left, right):
+    for i, j in zip(left, right, strict=True):
         if i >= j:
             continue
         area = geo.area_m2(shapely.intersection(shapes[i], shapes[j]))

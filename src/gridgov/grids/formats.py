@@ -28,18 +28,40 @@ from gridgov.grids.selectors import current_geometries, grid_properties
 from gridgov.grids.services import GridImportError, GridInput, RowError
 
 COLUMNS = ["code", "name", "level", "parent", "households", "population", "kind"]
-CHINESE_HEADERS = {"编码": "code", "名称": "name", "层级": "level", "上级编码": "parent", "户数": "households",
-                   "人口": "population", "类型": "kind", "边界": "geometry"}
+CHINESE_HEADERS = {
+    "编码": "code",
+    "名称": "name",
+    "层级": "level",
+    "上级编码": "parent",
+    "户数": "households",
+    "人口": "population",
+    "类型": "kind",
+    "边界": "geometry",
+}
 HEADERS_ZH = ["编码", "名称", "层级", "上级编码", "户数", "人口", "类型"]
-FORMATS = {".geojson": "geojson", ".json": "geojson", ".shp": "shapefile", ".zip": "shapefile", ".xlsx": "excel",
-           ".csv": "csv"}
+FORMATS = {
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".shp": "shapefile",
+    ".zip": "shapefile",
+    ".xlsx": "excel",
+    ".csv": "csv",
+}
 
 
 def format_of(path: str | Path) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        raise GridImportError([RowError(0, "", gettext("unknown file type %(suffix)s: use .geojson, .shp, .zip "
-                                                       "(Shapefile), .xlsx or .csv") % {"suffix": suffix or "-"})])
+        raise GridImportError(
+            [
+                RowError(
+                    0,
+                    "",
+                    gettext("unknown file type %(suffix)s: use .geojson, .shp, .zip (Shapefile), .xlsx or .csv")
+                    % {"suffix": suffix or "-"},
+                )
+            ]
+        )
     return FORMATS[suffix]
 
 
@@ -103,7 +125,11 @@ def read_geojson(data: bytes) -> list[GridInput]:
             try:
                 geometry = shape(feature["geometry"])
             except Exception as exc:  # shapely raises several types for malformed geometry
-                errors.append(RowError(number, _text(props.get("code")), gettext("unreadable geometry: %(error)s") % {"error": exc}))
+                errors.append(
+                    RowError(
+                        number, _text(props.get("code")), gettext("unreadable geometry: %(error)s") % {"error": exc}
+                    )
+                )
                 continue
         item = _item(number, props, geometry, errors)
         if item:
@@ -138,19 +164,31 @@ def _unzip_shapefile(path: Path, tmp: str) -> Path:
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.infolist() if not m.is_dir()]
             if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
-                raise _file_error(gettext("the zip unpacks to more than %(mb)d MB: import the grids in parts")
-                                  % {"mb": MAX_UNZIPPED_BYTES // (1024 * 1024)})
+                raise _file_error(
+                    gettext("the zip unpacks to more than %(mb)d MB: import the grids in parts")
+                    % {"mb": MAX_UNZIPPED_BYTES // (1024 * 1024)}
+                )
             archive.extractall(tmp)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError) as exc:
-        raise _file_error(gettext("%(name)s is not a readable zip archive (%(error)s): send the Shapefile's .shp, "
-                                  ".shx and .dbf files packed in one .zip") % {"name": path.name, "error": exc}) from exc
+        raise _file_error(
+            gettext(
+                "%(name)s is not a readable zip archive (%(error)s): send the Shapefile's .shp, "
+                ".shx and .dbf files packed in one .zip"
+            )
+            % {"name": path.name, "error": exc}
+        ) from exc
     if not members:
         raise _file_error(gettext("the zip is empty: pack the Shapefile's .shp, .shx and .dbf files into it"))
     shps = sorted(p for p in Path(tmp).rglob("*") if p.suffix.lower() == ".shp" and p.is_file())
     if not shps:
         names = ", ".join(m.filename for m in members[:10]) + (" …" if len(members) > 10 else "")
-        raise _file_error(gettext("the zip holds no .shp file (it holds %(names)s): pack the Shapefile's .shp, "
-                                  ".shx and .dbf files into it") % {"names": names})
+        raise _file_error(
+            gettext(
+                "the zip holds no .shp file (it holds %(names)s): pack the Shapefile's .shp, "
+                ".shx and .dbf files into it"
+            )
+            % {"names": names}
+        )
     if len(shps) != 1:
         raise _file_error(gettext("the zip must hold exactly one .shp file, found %(count)d") % {"count": len(shps)})
     return shps[0]
@@ -161,17 +199,30 @@ def _check_shp(path: Path) -> None:
     with path.open("rb") as f:
         head = f.read(100)
     if len(head) < 100 or struct.unpack(">i", head[:4])[0] != 9994:
-        raise _file_error(gettext("%(name)s is not a Shapefile .shp (its header is missing or wrong): export the "
-                                  "grid layer as a Shapefile and send its .shp, .shx and .dbf packed in one .zip")
-                          % {"name": path.name})
+        raise _file_error(
+            gettext(
+                "%(name)s is not a Shapefile .shp (its header is missing or wrong): export the "
+                "grid layer as a Shapefile and send its .shp, .shx and .dbf packed in one .zip"
+            )
+            % {"name": path.name}
+        )
     declared, size = struct.unpack(">i", head[24:28])[0] * 2, path.stat().st_size
     if size < declared:
-        raise _file_error(gettext("%(name)s is cut short (%(size)d of %(declared)d bytes): the file was not copied "
-                                  "or uploaded completely; send the whole Shapefile again, packed in one .zip")
-                          % {"name": path.name, "size": size, "declared": declared})
+        raise _file_error(
+            gettext(
+                "%(name)s is cut short (%(size)d of %(declared)d bytes): the file was not copied "
+                "or uploaded completely; send the whole Shapefile again, packed in one .zip"
+            )
+            % {"name": path.name, "size": size, "declared": declared}
+        )
     if not any(p.stem == path.stem and p.suffix.lower() == ".dbf" for p in path.parent.iterdir()):
-        raise _file_error(gettext("%(name)s has no .dbf file beside it (the table of codes and names): send the "
-                                  ".shp together with its .dbf and .shx, packed in one .zip") % {"name": path.name})
+        raise _file_error(
+            gettext(
+                "%(name)s has no .dbf file beside it (the table of codes and names): send the "
+                ".shp together with its .dbf and .shx, packed in one .zip"
+            )
+            % {"name": path.name}
+        )
 
 
 def read_shapefile(path: Path) -> list[GridInput]:
@@ -183,39 +234,58 @@ def read_shapefile(path: Path) -> list[GridInput]:
         with tempfile.TemporaryDirectory() as tmp:
             return read_shapefile(_unzip_shapefile(path, tmp))
     _check_shp(path)
-    damaged = gettext("the Shapefile %(name)s is damaged or incomplete (%(error)s): export it again and send its "
-                      ".shp, .shx and .dbf packed in one .zip")
+    damaged = gettext(
+        "the Shapefile %(name)s is damaged or incomplete (%(error)s): export it again and send its "
+        ".shp, .shx and .dbf packed in one .zip"
+    )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", shapefile.PossiblyCorruptFileHeader)
             with shapefile.Reader(str(path), encoding=_shapefile_encoding(path)) as reader:
                 if reader.shapeType not in POLYGON_TYPES:
-                    raise _file_error(gettext("%(name)s holds %(kind)s, not polygons: grids need polygon boundaries; "
-                                              "export the grid layer as polygons") % {"name": path.name,
-                                                                                      "kind": _shape_kind(reader.shapeType)})
+                    raise _file_error(
+                        gettext(
+                            "%(name)s holds %(kind)s, not polygons: grids need polygon boundaries; "
+                            "export the grid layer as polygons"
+                        )
+                        % {"name": path.name, "kind": _shape_kind(reader.shapeType)}
+                    )
                 fields = [f[0] for f in reader.fields[1:]]
                 shapes, records = list(reader.iterShapes()), list(reader.iterRecords())
     except GridImportError:
         raise
     except (UnicodeDecodeError, LookupError) as exc:
-        raise _file_error(gettext("the .dbf table of %(name)s is not in the encoding its .cpg names, or UTF-8 "
-                                  "without one (%(error)s): add a .cpg file naming its encoding (e.g. GBK), or "
-                                  "export it as UTF-8") % {"name": path.name, "error": exc}) from exc
+        raise _file_error(
+            gettext(
+                "the .dbf table of %(name)s is not in the encoding its .cpg names, or UTF-8 "
+                "without one (%(error)s): add a .cpg file naming its encoding (e.g. GBK), or "
+                "export it as UTF-8"
+            )
+            % {"name": path.name, "error": exc}
+        ) from exc
     except Exception as exc:  # pyshp raises struct.error, ShapefileException, OSError … for a broken file
         raise _file_error(damaged % {"name": path.name, "error": exc}) from exc
     if len(shapes) != len(records):
-        raise _file_error(gettext("%(name)s has %(shapes)d shapes but its .dbf has %(records)d rows: the files are "
-                                  "not from one export; send the .shp, .shx and .dbf of one export packed in one .zip")
-                          % {"name": path.name, "shapes": len(shapes), "records": len(records)})
+        raise _file_error(
+            gettext(
+                "%(name)s has %(shapes)d shapes but its .dbf has %(records)d rows: the files are "
+                "not from one export; send the .shp, .shx and .dbf of one export packed in one .zip"
+            )
+            % {"name": path.name, "shapes": len(shapes), "records": len(records)}
+        )
     items, errors = [], []
-    for number, (shp, record) in enumerate(zip(shapes, records), start=1):
-        props = dict(zip(fields, record))
+    for number, (shp, record) in enumerate(zip(shapes, records, strict=False), start=1):
+        props = dict(zip(fields, record, strict=False))
         geometry = None
         if shp.shapeType != shapefile.NULL:
             try:
                 geometry = shape(shp.__geo_interface__)
             except Exception as exc:
-                errors.append(RowError(number, _text(props.get("code")), gettext("unreadable geometry: %(error)s") % {"error": exc}))
+                errors.append(
+                    RowError(
+                        number, _text(props.get("code")), gettext("unreadable geometry: %(error)s") % {"error": exc}
+                    )
+                )
                 continue
         item = _item(number, props, geometry, errors)
         if item:
@@ -244,14 +314,17 @@ def _read_table(rows) -> list[GridInput]:
     for number, values in enumerate(rows, start=2):
         if values is None or all(v is None or _text(v) == "" for v in values):
             continue
-        props = dict(zip(names, values))
+        props = dict(zip(names, values, strict=False))
         geometry = None
         if _text(props.get("geometry")):
             try:
                 geometry = shapely.from_wkt(_text(props["geometry"]))
             except shapely.errors.GEOSException as exc:
-                errors.append(RowError(number, _text(props.get("code")),
-                                       gettext("unreadable WKT geometry: %(error)s") % {"error": exc}))
+                errors.append(
+                    RowError(
+                        number, _text(props.get("code")), gettext("unreadable WKT geometry: %(error)s") % {"error": exc}
+                    )
+                )
                 continue
         item = _item(number, props, geometry, errors)
         if item:
@@ -265,7 +338,9 @@ def read_excel(path: Path) -> list[GridInput]:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors
-        raise GridImportError([RowError(0, "", gettext("cannot read the Excel file: %(error)s") % {"error": exc})]) from exc
+        raise GridImportError(
+            [RowError(0, "", gettext("cannot read the Excel file: %(error)s") % {"error": exc})]
+        ) from exc
     try:
         return _read_table(book.worksheets[0].iter_rows(values_only=True))
     finally:
@@ -300,6 +375,7 @@ def read_file(path: str | Path) -> list[GridInput]:
 
 # ---- export -------------------------------------------------------------------------------------
 
+
 def _rows(root: str | None, crs: str, grids=None):
     """(grid, polygon in `crs`) for the active grids under root, or for the grids given (a queryset)."""
     from gridgov.grids.selectors import subtree
@@ -315,8 +391,10 @@ def _rows(root: str | None, crs: str, grids=None):
 
 
 def write_geojson(path: Path, root: str | None = None, crs: str = "wgs84", grids=None) -> int:
-    features = [{"type": "Feature", "properties": grid_properties(g), "geometry": mapping(geom) if geom else None}
-                for g, geom in _rows(root, crs, grids)]
+    features = [
+        {"type": "Feature", "properties": grid_properties(g), "geometry": mapping(geom) if geom else None}
+        for g, geom in _rows(root, crs, grids)
+    ]
     doc = {"type": "FeatureCollection", "crs_name": crs, "features": features}
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     return len(features)
@@ -352,7 +430,8 @@ def write_shapefile(path: Path, root: str | None = None, crs: str = "wgs84", gri
     if crs == "wgs84":
         path.with_suffix(".prj").write_text(
             'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],'
-            'PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]')
+            'PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]'
+        )
     return count
 
 
@@ -361,13 +440,15 @@ def write_excel(path: Path, root: str | None = None, crs: str = "wgs84", grids=N
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "网格"
-    sheet.append(HEADERS_ZH + ["边界"])
+    sheet.append([*HEADERS_ZH, "边界"])
     count = 0
     for grid, geom in _rows(root, crs, grids):
         props = grid_properties(grid)
         wkt = shapely.to_wkt(geom, rounding_precision=-1) if geom is not None else ""
-        sheet.append([sheet_value(props[c]) if props[c] is not None else "" for c in COLUMNS]
-                     + [wkt if len(wkt) < 32_000 else ""])
+        sheet.append(
+            [sheet_value(props[c]) if props[c] is not None else "" for c in COLUMNS]
+            + [wkt if len(wkt) < 32_000 else ""]
+        )
         count += 1
     book.save(path)
     return count

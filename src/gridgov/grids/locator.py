@@ -85,7 +85,7 @@ _current: Locator | None = None
 def current_locator() -> Locator:
     """The process's locator for the tree as it is in the database now (rebuilt when it changed)."""
     global _current
-    from gridgov.grids.selectors import tree_version, load_locator
+    from gridgov.grids.selectors import load_locator, tree_version
 
     version = tree_version()
     located = _current

@@ -32,8 +32,9 @@ class Grid(models.Model):
     code = models.CharField(_("code"), max_length=18, unique=True)
     name = models.CharField(_("name"), max_length=100)
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, db_index=True)
-    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.COMPREHENSIVE)
     households = models.PositiveIntegerField(_("households"), default=0)
     population = models.PositiveIntegerField(_("population"), default=0)
@@ -47,7 +48,9 @@ class Grid(models.Model):
         indexes = [models.Index(fields=["parent", "code"])]
         constraints = [
             models.CheckConstraint(condition=Q(level__gte=0, level__lte=4), name="grid_level_range"),
-            models.CheckConstraint(condition=Q(level=0) | Q(parent__isnull=False), name="grid_has_parent_below_district"),
+            models.CheckConstraint(
+                condition=Q(level=0) | Q(parent__isnull=False), name="grid_has_parent_below_district"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -79,7 +82,9 @@ class GridBoundary(models.Model):
         verbose_name = _("grid boundary")
         verbose_name_plural = _("grid boundaries")
         constraints = [
-            models.UniqueConstraint(fields=["grid"], condition=Q(valid_to__isnull=True), name="one_current_boundary_per_grid"),
+            models.UniqueConstraint(
+                fields=["grid"], condition=Q(valid_to__isnull=True), name="one_current_boundary_per_grid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -103,3 +108,6 @@ class TreeVersion(models.Model):
     class Meta:
         verbose_name = _("grid tree version")
         verbose_name_plural = _("grid tree versions")
+
+    def __str__(self) -> str:
+        return f"tree version {self.version} ({self.stamp})"

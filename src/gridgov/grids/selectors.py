@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from shapely.geometry import mapping
 from django.db.models import QuerySet
+from shapely.geometry import mapping
 
 from gridgov.core import geo
 from gridgov.core.timefmt import iso
-from gridgov.people.selectors import grid_people
 from gridgov.grids.locator import GridNode, Locator, current_locator
 from gridgov.grids.models import Grid, GridBoundary, TreeVersion
 
+# Parts of a grid's summary that higher apps add, by key: callable(grid code) -> value. A hook, not an import
+# upward (docs/architecture.md §2): people fills "people" (the public board) in its AppConfig.ready().
+SUMMARY_PARTS: dict[str, Callable[[str], object]] = {}
+
 
 def tree_version() -> str:
-    row = TreeVersion.objects.filter(pk=1).values_list("stamp", flat=True).first()
-    return row or "initial"
+    # read on every report (the locator's staleness check): plain SQL, the ORM's compile costs more than the read
+    from django.db import connection
+
+    table, stamp = connection.ops.quote_name(TreeVersion._meta.db_table), connection.ops.quote_name("stamp")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {stamp} FROM {table} WHERE id = 1")
+        row = cursor.fetchone()
+    return (row[0] if row else None) or "initial"
 
 
 def active_grids() -> QuerySet[Grid]:
@@ -35,7 +45,7 @@ def current_geometries(codes: list[str] | None = None) -> dict[str, shapely.Geom
         qs = qs.filter(grid__code__in=codes)
     rows = list(qs.values_list("grid__code", "wkb"))
     geoms = shapely.from_wkb([bytes(w) for _, w in rows]) if rows else []
-    return {code: g for (code, _), g in zip(rows, geoms)}
+    return {code: g for (code, _), g in zip(rows, geoms, strict=True)}
 
 
 def load_nodes() -> list[GridNode]:
@@ -109,11 +119,13 @@ def grids_geojson(*, level: int | None = None, parent: str | None = None, simpli
             continue
         if tolerance:
             geom = shapely.simplify(geom, tolerance, preserve_topology=True)
-        features.append({
-            "type": "Feature",
-            "geometry": mapping(geom),
-            "properties": grid_properties(g),
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": mapping(geom),
+                "properties": grid_properties(g),
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -132,8 +144,13 @@ def grid_properties(grid: Grid) -> dict:
 
 def boundary_at(code: str, when) -> shapely.Geometry | None:
     """The polygon a grid had at a moment (boundary history: old cases keep their grid's shape)."""
-    row = (GridBoundary.objects.filter(grid__code=code, valid_from__lte=when)
-           .exclude(valid_to__lte=when).order_by("-valid_from").values_list("wkb", flat=True).first())
+    row = (
+        GridBoundary.objects.filter(grid__code=code, valid_from__lte=when)
+        .exclude(valid_to__lte=when)
+        .order_by("-valid_from")
+        .values_list("wkb", flat=True)
+        .first()
+    )
     return shapely.from_wkb(bytes(row)) if row is not None else None
 
 
@@ -155,9 +172,15 @@ def grid_summary(grid: Grid) -> dict:
         "children": grid.children.filter(valid_to__isnull=True).count(),
         "area_km2": round(current["area_m2"] / 1e6, 4) if current else None,
         "chain": chain[::-1],
-        "boundaries": [{"valid_from": iso(b["valid_from"]), "valid_to": iso(b["valid_to"]),
-                        "area_km2": round(b["area_m2"] / 1e6, 4)} for b in history],
-        "people": grid_people(grid.code),
+        "boundaries": [
+            {
+                "valid_from": iso(b["valid_from"]),
+                "valid_to": iso(b["valid_to"]),
+                "area_km2": round(b["area_m2"] / 1e6, 4),
+            }
+            for b in history
+        ],
+        **{key: part(grid.code) for key, part in SUMMARY_PARTS.items()},
     }
 
 
@@ -173,8 +196,13 @@ def search_grids(text: str, *, within: list[str], limit: int = 20) -> list[Grid]
     scope = Q(pk__in=[])
     for code in within:
         scope |= Q(code__startswith=code)
-    rank = Case(When(name=text, then=Value(0)), When(name__startswith=text, then=Value(1)),
-                When(name__icontains=text, then=Value(2)), default=Value(3), output_field=IntegerField())
+    rank = Case(
+        When(name=text, then=Value(0)),
+        When(name__startswith=text, then=Value(1)),
+        When(name__icontains=text, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
     qs = active_grids().filter(scope).filter(Q(name__icontains=text) | Q(code__startswith=text))
     return list(qs.select_related("parent").annotate(rank=rank).order_by("rank", "level", "code")[:limit])
 

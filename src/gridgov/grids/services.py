@@ -13,12 +13,17 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from gridgov.core import audit, geo
-from gridgov.core.errors import BadInput
+from gridgov.core.errors import BadInput, Conflict, NotFound
 from gridgov.core.rows import RowError
 from gridgov.grids.models import CODE_LENGTH, LEVEL_OF_LENGTH, Grid, GridBoundary, Kind, TreeVersion
 
-KIND_ALIASES = {"综合": Kind.COMPREHENSIVE, "综合网格": Kind.COMPREHENSIVE, "专属": Kind.DEDICATED,
-                "专属网格": Kind.DEDICATED, "": Kind.COMPREHENSIVE}
+KIND_ALIASES = {
+    "综合": Kind.COMPREHENSIVE,
+    "综合网格": Kind.COMPREHENSIVE,
+    "专属": Kind.DEDICATED,
+    "专属网格": Kind.DEDICATED,
+    "": Kind.COMPREHENSIVE,
+}
 
 
 @dataclass
@@ -53,8 +58,13 @@ class ImportResult:
     codes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "boundaries_changed": self.boundaries_changed, "errors": []}
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "boundaries_changed": self.boundaries_changed,
+            "errors": [],
+        }
 
 
 def canonical_geometry(geom: shapely.Geometry) -> shapely.Geometry:
@@ -81,28 +91,37 @@ def _validate(items: list[GridInput], existing: dict[str, Grid]) -> list[RowErro
     in_file = {item.code for item in items}
 
     for item in items:
-        def fail(message: str) -> None:
+
+        def fail(message: str, item: GridInput = item) -> None:  # bound to this row
             errors.append(RowError(item.row, item.code, message))
 
         code = item.code
         if not code or not code.isdigit() or len(code) not in LEVEL_OF_LENGTH:
-            fail(gettext("code %(code)r must be 6, 9, 12, 15 or 18 digits (district, level 1, 2, 3 grid, micro-grid)")
-                 % {"code": code})
+            fail(
+                gettext("code %(code)r must be 6, 9, 12, 15 or 18 digits (district, level 1, 2, 3 grid, micro-grid)")
+                % {"code": code}
+            )
             continue
         level = LEVEL_OF_LENGTH[len(code)]
         if item.level is not None and item.level != level:
-            fail(gettext("level %(given)s does not match the %(digits)d-digit code (level %(level)d)")
-                 % {"given": item.level, "digits": len(code), "level": level})
+            fail(
+                gettext("level %(given)s does not match the %(digits)d-digit code (level %(level)d)")
+                % {"given": item.level, "digits": len(code), "level": level}
+            )
         if code in seen:
-            fail(gettext("code %(code)s appears twice (rows %(first)s and %(second)s)")
-                 % {"code": code, "first": seen[code], "second": item.row})
+            fail(
+                gettext("code %(code)s appears twice (rows %(first)s and %(second)s)")
+                % {"code": code, "first": seen[code], "second": item.row}
+            )
         seen[code] = item.row
         if not item.name and code not in existing:
             fail(gettext("name is empty"))
         expected_parent = code[: CODE_LENGTH[level - 1]] if level > 0 else None
         if item.parent and item.parent != expected_parent:
-            fail(gettext("parent %(parent)s is not the prefix of code %(code)s (expected %(expected)s)")
-                 % {"parent": item.parent, "code": code, "expected": expected_parent})
+            fail(
+                gettext("parent %(parent)s is not the prefix of code %(code)s (expected %(expected)s)")
+                % {"parent": item.parent, "code": code, "expected": expected_parent}
+            )
         if expected_parent and expected_parent not in in_file and expected_parent not in existing:
             fail(gettext("parent %(parent)s is neither in this file nor in the database") % {"parent": expected_parent})
         for label, value in ((gettext("households"), item.households), (gettext("population"), item.population)):
@@ -120,8 +139,10 @@ def _validate(items: list[GridInput], existing: dict[str, Grid]) -> list[RowErro
         else:
             xmin, ymin, xmax, ymax = geom.bounds
             if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
-                fail(gettext("coordinates out of range (bounds %(bounds)s); longitude comes first, then latitude")
-                     % {"bounds": f"{xmin:.6f},{ymin:.6f},{xmax:.6f},{ymax:.6f}"})
+                fail(
+                    gettext("coordinates out of range (bounds %(bounds)s); longitude comes first, then latitude")
+                    % {"bounds": f"{xmin:.6f},{ymin:.6f},{xmax:.6f},{ymax:.6f}"}
+                )
             elif not geom.is_valid:
                 fail(gettext("invalid polygon: %(reason)s") % {"reason": shapely.is_valid_reason(geom)})
     return errors
@@ -129,13 +150,22 @@ def _validate(items: list[GridInput], existing: dict[str, Grid]) -> list[RowErro
 
 def _boundary(grid: Grid, geom: shapely.Geometry, valid_from: datetime) -> GridBoundary:
     xmin, ymin, xmax, ymax = geom.bounds
-    return GridBoundary(grid=grid, wkb=shapely.to_wkb(geom), min_lon=xmin, min_lat=ymin, max_lon=xmax,
-                        max_lat=ymax, area_m2=geo.area_m2(geom), valid_from=valid_from)
+    return GridBoundary(
+        grid=grid,
+        wkb=shapely.to_wkb(geom),
+        min_lon=xmin,
+        min_lat=ymin,
+        max_lon=xmax,
+        max_lat=ymax,
+        area_m2=geo.area_m2(geom),
+        valid_from=valid_from,
+    )
 
 
 @transaction.atomic
-def import_grids(*, items: list[GridInput], crs: str = "wgs84", actor=None, source: str = "",
-                 valid_from: datetime | None = None) -> ImportResult:
+def import_grids(
+    *, items: list[GridInput], crs: str = "wgs84", actor=None, source: str = "", valid_from: datetime | None = None
+) -> ImportResult:
     """Create or update grids from a file (网格导入): all rows or none.
 
     A changed polygon closes the current boundary and opens a new one (boundary history); a row
@@ -143,14 +173,17 @@ def import_grids(*, items: list[GridInput], crs: str = "wgs84", actor=None, sour
     """
     now = valid_from or timezone.now()
     if crs not in geo.CRS_CHOICES:
-        raise GridImportError([RowError(0, "", gettext("unknown coordinate system %(crs)r: use wgs84 or gcj02")
-                                        % {"crs": crs})])
+        raise GridImportError(
+            [RowError(0, "", gettext("unknown coordinate system %(crs)r: use wgs84 or gcj02") % {"crs": crs})]
+        )
     for item in items:
         item.code = (item.code or "").strip()
         if item.geometry is not None:
             item.geometry = canonical_geometry(geo.geometry_to_wgs84(item.geometry, crs))
     codes = [i.code for i in items]
-    prefixes = {c[: CODE_LENGTH[LEVEL_OF_LENGTH[len(c)] - 1]] for c in codes if len(c) in LEVEL_OF_LENGTH and len(c) > 6}
+    prefixes = {
+        c[: CODE_LENGTH[LEVEL_OF_LENGTH[len(c)] - 1]] for c in codes if len(c) in LEVEL_OF_LENGTH and len(c) > 6
+    }
     existing = {g.code: g for g in Grid.objects.filter(code__in=set(codes) | prefixes)}
     errors = _validate(items, existing)
     if errors:
@@ -168,10 +201,17 @@ def import_grids(*, items: list[GridInput], crs: str = "wgs84", actor=None, sour
         kind = KIND_ALIASES.get(item.kind, item.kind) if item.kind is not None else None
         grid = existing.get(item.code)
         is_new = grid is None
-        if is_new:
+        if grid is None:
             grid = Grid.objects.create(
-                code=item.code, name=item.name, level=level, parent=parent, kind=kind or Kind.COMPREHENSIVE,
-                households=item.households or 0, population=item.population or 0, valid_from=now)
+                code=item.code,
+                name=item.name,
+                level=level,
+                parent=parent,
+                kind=kind or Kind.COMPREHENSIVE,
+                households=item.households or 0,
+                population=item.population or 0,
+                valid_from=now,
+            )
             existing[grid.code] = grid
             result.created += 1
         else:
@@ -205,16 +245,28 @@ def import_grids(*, items: list[GridInput], crs: str = "wgs84", actor=None, sour
     GridBoundary.objects.bulk_create(new_boundaries, batch_size=500)
     if result.created or result.updated:
         bump_tree_version()
-    audit.record(actor=actor, action="grids.import", object_type="grid_tree", object_id="",
-                 data={"source": source, "crs": crs, **result.as_dict()})
+    audit.record(
+        actor=actor,
+        action="grids.import",
+        object_type="grid_tree",
+        object_id="",
+        data={"source": source, "crs": crs, **result.as_dict()},
+    )
     return result
 
 
 @transaction.atomic
 def retire_grid(*, code: str, actor=None, when: datetime | None = None) -> Grid:
-    """Retire a grid and its subtree (撤销网格); cases filed in them keep pointing at them."""
+    """Retire a grid and its subtree (撤销网格); cases filed in them keep pointing at them.
+
+    NotFound for an unknown code, Conflict for a grid retired already (an import brings one back).
+    """
     when = when or timezone.now()
-    grid = Grid.objects.select_for_update().get(code=code)
+    grid = Grid.objects.select_for_update().filter(code=code).first()
+    if grid is None:
+        raise NotFound(gettext("no grid with code %(code)s") % {"code": code})
+    if grid.valid_to is not None:
+        raise Conflict(gettext("grid %(code)s is retired: import it to bring it back") % {"code": code})
     subtree = Grid.objects.filter(code__startswith=code, valid_to__isnull=True)
     GridBoundary.objects.filter(grid__in=subtree, valid_to__isnull=True).update(valid_to=when)
     count = subtree.update(valid_to=when)
@@ -225,8 +277,16 @@ def retire_grid(*, code: str, actor=None, when: datetime | None = None) -> Grid:
 
 
 @transaction.atomic
-def edit_grid(*, code: str, name: str, kind: str, households: int, population: int,
-              geometry: shapely.Geometry | None = None, actor=None) -> ImportResult:
+def edit_grid(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    households: int,
+    population: int,
+    geometry: shapely.Geometry | None = None,
+    actor=None,
+) -> ImportResult:
     """Change one current grid's attributes and, when `geometry` is given, its polygon (网格编辑, the admin form).
 
     The same checks and boundary history as an import of one row: a new polygon closes the old boundary and
@@ -238,8 +298,15 @@ def edit_grid(*, code: str, name: str, kind: str, households: int, population: i
         raise BadInput(gettext("grid %(code)s does not exist: new grids come from an import") % {"code": code})
     if grid.valid_to is not None:
         raise BadInput(gettext("grid %(code)s is retired: import it to bring it back") % {"code": code})
-    item = GridInput(row=1, code=code, name=(name or "").strip(), households=households, population=population,
-                     kind=kind, geometry=geometry)
+    item = GridInput(
+        row=1,
+        code=code,
+        name=(name or "").strip(),
+        households=households,
+        population=population,
+        kind=kind,
+        geometry=geometry,
+    )
     if not item.name:
         raise BadInput(gettext("name is empty"))
     return import_grids(items=[item], actor=actor, source=f"admin edit {code}")

@@ -43,14 +43,15 @@ class InboxPage:
         return self.number < self.pages
 
 
-def inbox_page(user: AbstractBaseUser, *, page: int = 1, unread_only: bool = False,
-               per_page: int = INBOX_PAGE_SIZE) -> InboxPage:
+def inbox_page(
+    user: AbstractBaseUser, *, page: int = 1, unread_only: bool = False, per_page: int = INBOX_PAGE_SIZE
+) -> InboxPage:
     """A page of the user's own notifications; a page past the end gives the last one."""
     notifications = inbox(user, unread_only=unread_only)
     total = notifications.count()
     pages = max(1, -(-total // per_page))
     number = min(max(1, page), pages)
     start = (number - 1) * per_page
-    items = list(notifications[start:start + per_page])
+    items = list(notifications[start : start + per_page])
     unread = total if unread_only else unread_count(user)
     return InboxPage(items=items, number=number, pages=pages, total=total, unread=unread)

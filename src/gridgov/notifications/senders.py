@@ -30,9 +30,12 @@ class LogSender(Sender):
     def send(self, notification: Notification) -> None:
         logger.info(
             "notification %s to user %s: [%s] %s %s",
-            notification.pk, notification.recipient_id, notification.kind, notification.title, notification.link,
+            notification.pk,
+            notification.recipient_id,
+            notification.kind,
+            notification.title,
+            notification.link,
         )
-
 
 
 class PhoneSender(Sender):
@@ -51,8 +54,12 @@ class PhoneSender(Sender):
     def send(self, notification: Notification) -> None:
         phone = self.phone_of(notification.recipient)
         if not phone:
-            logger.info("%s: notification %s not sent, user %s has no phone",
-                        self.channel, notification.pk, notification.recipient_id)
+            logger.info(
+                "%s: notification %s not sent, user %s has no phone",
+                self.channel,
+                notification.pk,
+                notification.recipient_id,
+            )
             return
         self.deliver(phone, notification)
 

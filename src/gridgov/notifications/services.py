@@ -1,7 +1,8 @@
 """Writes for notifications (通知): notify, mark_read, and the delivery behind the background task."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -16,6 +17,7 @@ logger = logging.getLogger("gridgov.notifications")
 
 # By name: gridgov.notifications.tasks imports this module.
 DELIVER_TASK = "gridgov.notifications.deliver_notification"
+DELIVER_MANY_TASK = "gridgov.notifications.deliver_notifications"
 TITLE_MAX = Notification._meta.get_field("title").max_length
 
 
@@ -34,7 +36,7 @@ def notify(
     Idempotent: a recipient who already holds a notification with this key gets nothing new, so a
     retried task or a sweep run by two workers notifies once. Choose keys that name the event, e.g.
     f"case:{number}:dispatched:{event_seq}". Inactive users are skipped. Each new notification is
-    handed to the senders by a background task after the transaction commits.
+    handed to the senders by one background task after the transaction commits.
     """
     if not dedupe_key:
         raise ValueError("dedupe_key is required: it is what makes notifying idempotent")
@@ -48,9 +50,58 @@ def notify(
         holders = Notification.objects.filter(dedupe_key=dedupe_key, recipient_id__in=users)
         have = set(holders.values_list("recipient_id", flat=True))
         created = _create([Notification(recipient=user, **fields) for pk, user in users.items() if pk not in have])
-        for notification in created:
-            enqueue(DELIVER_TASK, notification_id=notification.pk)
+        _deliver_later(created)
     return created
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification to several people, for notify_many (the arguments of notify)."""
+
+    recipients: Sequence[AbstractBaseUser]
+    kind: str
+    title: str
+    dedupe_key: str
+    body: str = ""
+    link: str = ""
+    subject: str = ""
+
+
+def notify_many(*, messages: Iterable[Message]) -> list[Notification]:
+    """notify() for many messages at once: one query for who already has them, one bulk insert, one
+    delivery task. The same rules: once per recipient and `dedupe_key`, inactive users skipped."""
+    rows: dict[tuple[int, str], Notification] = {}
+    for m in messages:
+        if not m.dedupe_key:
+            raise ValueError("dedupe_key is required: it is what makes notifying idempotent")
+        title = m.title if len(m.title) <= TITLE_MAX else m.title[: TITLE_MAX - 1] + "…"
+        for user in m.recipients:
+            if user is not None and user.is_active and (user.pk, m.dedupe_key) not in rows:
+                rows[(user.pk, m.dedupe_key)] = Notification(
+                    recipient=user,
+                    kind=m.kind,
+                    title=title,
+                    body=m.body,
+                    link=m.link,
+                    subject=m.subject,
+                    dedupe_key=m.dedupe_key,
+                )
+    if not rows:
+        return []
+    with transaction.atomic():
+        holders = Notification.objects.filter(
+            dedupe_key__in={k for _, k in rows}, recipient_id__in={pk for pk, _ in rows}
+        )
+        for have in holders.values_list("recipient_id", "dedupe_key"):
+            rows.pop(have, None)
+        created = _create(list(rows.values()))
+        _deliver_later(created)
+    return created
+
+
+def _deliver_later(created: list[Notification]) -> None:
+    if created:
+        enqueue(DELIVER_MANY_TASK, notification_ids=[n.pk for n in created])
 
 
 def _create(rows: list[Notification]) -> list[Notification]:
@@ -84,9 +135,13 @@ def mark_read(*, user: AbstractBaseUser, ids: Iterable[int] | None = None) -> in
     marked = list(unread.select_for_update().values_list("pk", flat=True))
     changed = Notification.objects.filter(pk__in=marked, read_at__isnull=True).update(read_at=timezone.now())
     if changed:
-        record(actor=user, action="notification.read", object_type="notification",
-               object_id=str(marked[0]) if len(marked) == 1 else "",
-               data={"ids": marked, "count": changed} if ids is not None else {"all": True, "count": changed})
+        record(
+            actor=user,
+            action="notification.read",
+            object_type="notification",
+            object_id=str(marked[0]) if len(marked) == 1 else "",
+            data={"ids": marked, "count": changed} if ids is not None else {"all": True, "count": changed},
+        )
     return changed
 
 
@@ -110,3 +165,30 @@ def deliver(*, notification_id: int) -> bool:
             # One broken channel must not keep the message from the others.
             logger.exception("sender %s failed on notification %s", type(sender).__name__, notification_id)
     return True
+
+
+def deliver_many(*, notification_ids: list[int]) -> int:
+    """deliver() for many: claim the undelivered ones in one statement, run the senders after the
+    claim has committed (a crash in between loses the SMS, never sends it twice). Returns how many."""
+    pending = Notification.objects.filter(pk__in=notification_ids, delivered_at__isnull=True)
+    with transaction.atomic():
+        # Locked (PostgreSQL; SQLite holds its write lock) so that a concurrent delivery skips them.
+        claimed = list(
+            pending.select_for_update(skip_locked=True, of=("self",)).select_related("recipient").order_by("pk")
+        )
+        if not claimed:
+            return 0
+        Notification.objects.filter(pk__in=[n.pk for n in claimed]).update(delivered_at=timezone.now())
+        transaction.on_commit(lambda: _send(claimed))
+    return len(claimed)
+
+
+def _send(notifications: list[Notification]) -> None:
+    senders = configured_senders()
+    for notification in notifications:
+        for sender in senders:
+            try:
+                sender.send(notification)
+            except Exception:
+                # One broken channel must not keep the message from the others.
+                logger.exception("sender %s failed on notification %s", type(sender).__name__, notification.pk)

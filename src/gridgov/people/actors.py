@@ -34,16 +34,16 @@ class Actor:
     label: str = ""
 
     @classmethod
-    def of(cls, user) -> "Actor":
+    def of(cls, user) -> Actor:
         posts = tuple(Post.objects.filter(user=user, active=True).values_list("role", "scope"))
         return cls(user=user, posts=posts, label=user.get_username())
 
     @classmethod
-    def anonymous(cls, label: str = "resident") -> "Actor":
+    def anonymous(cls, label: str = "resident") -> Actor:
         return cls(user=None, label=label)
 
     @classmethod
-    def system(cls, label: str = "system") -> "Actor":
+    def system(cls, label: str = "system") -> Actor:
         return cls(user=None, posts=(("system", ""),), label=label)
 
     @property

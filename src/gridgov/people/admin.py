@@ -3,14 +3,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce, Length
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.admin_forms import ServiceAdminMixin, ServiceForm, ViewOnlyAdminMixin
 from gridgov.core.admin_io import Column, ImportExportMixin, choice_label
 from gridgov.grids.models import Grid
 from gridgov.people.models import ApiToken, Post, Role, Unit
-from gridgov.people.services import (assign_post, edit_post, import_people, import_units, remove_post,
-                                     revoke_token)
+from gridgov.people.services import assign_post, edit_post, import_people, import_units, remove_post, revoke_token
 
 UNIT_COLUMNS = (
     Column("code", _("code"), required=True, help=_("D + the district code + 3 digits: D410102001")),
@@ -21,15 +21,26 @@ UNIT_COLUMNS = (
     Column("active", _("active"), help=_("是/否")),
 )
 ROSTER_COLUMNS = (
-    Column("username", _("username"), "user.username", required=True,
-           help=_("the sign-in name; a new one creates an account without a password")),
+    Column(
+        "username",
+        _("username"),
+        "user.username",
+        required=True,
+        help=_("the sign-in name; a new one creates an account without a password"),
+    ),
     Column("full_name", _("full name"), "user.first_name", aliases=("姓名", "name")),
     Column("phone", _("phone"), help=_("the post's work phone, shown on the public board")),
     Column("role", _("role"), choice_label("role"), required=True, help=_("by name or value: 网格员 / grid_worker")),
     Column("scope", _("scope code"), help=_("a grid code; a unit code for a department handler")),
-    Column("unit", _("unit"), "scope_name",
-           help=_("the name of the scope's grid or unit, checked against the scope code; a department handler's "
-                  "row may give the unit instead of the scope code")),
+    Column(
+        "unit",
+        _("unit"),
+        "scope_name",
+        help=_(
+            "the name of the scope's grid or unit, checked against the scope code; a department handler's "
+            "row may give the unit instead of the scope code"
+        ),
+    ),
     Column("title", _("post title")),
     Column("public", _("public"), help=_("是/否: shown on the grid's public board")),
     Column("active", _("active"), help=_("是/否")),
@@ -43,9 +54,20 @@ class UnitForm(ServiceForm):
 
     def apply(self, actor):
         code = self.value("code")
-        import_units(rows=[{"row": 1, "code": code, "name": self.value("name"), "kind": self.value("kind"),
-                            "phone": self.value("phone") or "", "active": "1" if self.value("active") else "0"}],
-                     actor=actor, source=f"admin edit {code}")
+        import_units(
+            rows=[
+                {
+                    "row": 1,
+                    "code": code,
+                    "name": self.value("name"),
+                    "kind": self.value("kind"),
+                    "phone": self.value("phone") or "",
+                    "active": "1" if self.value("active") else "0",
+                }
+            ],
+            actor=actor,
+            source=f"admin edit {code}",
+        )
         return Unit.objects.get(code=code)
 
 
@@ -86,15 +108,24 @@ class ScopeFilter(admin.SimpleListFilter):
     LENGTHS = {"0": 6, "1": 9, "2": 12, "3": 15, "4": 18}
 
     def lookups(self, request, model_admin):
-        return [("0", _("district")), ("1", _("street")), ("2", _("community")), ("3", _("level-3 grid")),
-                ("4", _("micro grid")), ("unit", _("unit"))]
+        return [
+            ("0", _("district")),
+            ("1", _("street")),
+            ("2", _("community")),
+            ("3", _("level-3 grid")),
+            ("4", _("micro grid")),
+            ("unit", _("unit")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "unit":
             return queryset.filter(scope__startswith="D")
         if self.value() in self.LENGTHS:
-            return (queryset.exclude(scope__startswith="D").alias(scope_length=Length("scope"))
-                    .filter(scope_length=self.LENGTHS[self.value()]))
+            return (
+                queryset.exclude(scope__startswith="D")
+                .alias(scope_length=Length("scope"))
+                .filter(scope_length=self.LENGTHS[self.value()])
+            )
         return queryset
 
 
@@ -145,7 +176,8 @@ class PostAdmin(ServiceAdminMixin, ImportExportMixin, admin.ModelAdmin):
         message = super().import_message(result, dry_run)
         if result.get("users_created"):
             message += " " + gettext("%(count)d new accounts have no password yet: set one under Users.") % {
-                "count": result["users_created"]}
+                "count": result["users_created"]
+            }
         return message
 
 

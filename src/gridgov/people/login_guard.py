@@ -12,7 +12,6 @@ password).
 from __future__ import annotations
 
 import logging
-import math
 from datetime import timedelta
 
 from django.contrib.auth import authenticate as django_authenticate
@@ -20,7 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext, ngettext
 
 from gridgov.core import audit, throttle
-from gridgov.core.errors import NotAuthenticated, TooMany
+from gridgov.core.errors import NotAuthenticated
 
 logger = logging.getLogger(__name__)
 
@@ -30,32 +29,36 @@ PER_ACCOUNT = throttle.Limit(failures=5, window=timedelta(minutes=15))
 PER_CLIENT = throttle.Limit(failures=20, window=timedelta(minutes=15))
 
 
-def _limits(username: str, client: str) -> list[tuple[str, throttle.Limit]]:
-    limits = [(f"account:{username.strip().lower()}", PER_ACCOUNT)]
-    if client:
-        limits.append((f"client:{client}", PER_CLIENT))
-    return limits
+def _refusal(minutes: int) -> str:
+    return ngettext(
+        "Too many wrong passwords were tried for this account or from your address. Try again in %(minutes)d minute.",
+        "Too many wrong passwords were tried for this account or from your address. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+GUARD = throttle.Guard(scope=SCOPE, subject="account", per_subject=PER_ACCOUNT, per_client=PER_CLIENT, refusal=_refusal)
+
+
+def _account(username: str) -> str:
+    return username.strip().lower()
 
 
 def check(*, username: str, client: str = "") -> None:
     """TooMany while the account or the client has failed too often; nothing otherwise."""
-    delay = throttle.longest_wait(SCOPE, _limits(username, client))
-    if delay:
-        minutes = throttle.whole_minutes(delay)
-        raise TooMany(ngettext(
-            "Too many wrong passwords were tried for this account or from your address. "
-            "Try again in %(minutes)d minute.",
-            "Too many wrong passwords were tried for this account or from your address. "
-            "Try again in %(minutes)d minutes.",
-            minutes) % {"minutes": minutes}, retry_after=math.ceil(delay.total_seconds()))
+    GUARD.check(_account(username), client)
 
 
 @transaction.atomic
 def record_failure(*, username: str, client: str = "", via: str = "") -> None:
     """Count one failed sign-in against the account and the client; log and audit it (never the password)."""
-    throttle.fail(SCOPE, [key for key, _ in _limits(username, client)])
-    audit.record(action="auth.login_failed", object_type="user", object_id=username[:64],
-                 data={"username": username[:150], "client": client, "via": via})
+    GUARD.count_failure(_account(username), client)
+    audit.record(
+        action="auth.login_failed",
+        object_type="user",
+        object_id=username[:64],
+        data={"username": username[:150], "client": client, "via": via},
+    )
     logger.warning("failed sign-in for %r from %s (%s)", username[:150], client or "unknown address", via)
 
 

@@ -55,8 +55,9 @@ class Post(models.Model):
     A person may hold several posts, e.g. 网格长 of one grid and 调解员 of its community.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
-                             related_name="posts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="posts"
+    )
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
     scope = models.CharField(_("scope"), max_length=18, help_text=_("grid code, or unit code for department handlers"))
     title = models.CharField(_("title"), max_length=60, blank=True)  # 职务, shown on the public board
@@ -78,8 +79,9 @@ class Post(models.Model):
 class ApiToken(models.Model):
     """A bearer token for the API; only its SHA-256 is stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
-                             related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
@@ -90,3 +92,6 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"token {self.pk} of user {self.user_id}" + (f" ({self.label})" if self.label else "")

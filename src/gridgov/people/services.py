@@ -60,8 +60,13 @@ def issue_token(*, username: str, password: str, client: str = "", label: str = 
     now = timezone.now()
     with transaction.atomic():
         key, token = _new_token(user=user, label=label, now=now)
-        audit.record(actor=user, action="auth.token", object_type="user", object_id=user.pk,
-                     data={"token": token.pk, "label": token.label, "client": client})
+        audit.record(
+            actor=user,
+            action="auth.token",
+            object_type="user",
+            object_id=user.pk,
+            data={"token": token.pk, "label": token.label, "client": client},
+        )
     return key
 
 
@@ -72,19 +77,28 @@ def token_for_key(key: str) -> ApiToken:
     now = timezone.now()
     token = ApiToken.objects.select_related("user").filter(key_hash=token_hash(key)).first() if key else None
     if token is None:
-        raise NotAuthenticated(gettext("the token is missing, wrong or expired: get one with POST "
-                                       "/api/v1/auth/token"))
+        raise NotAuthenticated(gettext("the token is missing, wrong or expired: get one with POST /api/v1/auth/token"))
     if token.revoked_at is not None or not token.user.is_active:
-        raise NotAuthenticated(gettext("this token was revoked (signed out, password changed or account switched "
-                                       "off): sign in again with POST /api/v1/auth/token"))
+        raise NotAuthenticated(
+            gettext(
+                "this token was revoked (signed out, password changed or account switched "
+                "off): sign in again with POST /api/v1/auth/token"
+            )
+        )
     if token.expires_at <= now:
-        raise NotAuthenticated(gettext("this token has expired: sign in again with POST /api/v1/auth/token (renew "
-                                       "a token before it expires with POST /api/v1/auth/token/renew)"))
+        raise NotAuthenticated(
+            gettext(
+                "this token has expired: sign in again with POST /api/v1/auth/token (renew "
+                "a token before it expires with POST /api/v1/auth/token/renew)"
+            )
+        )
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_STEP:
         # conditional, so that concurrent requests of one token write once
-        (ApiToken.objects.filter(pk=token.pk)
-         .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_STEP))
-         .update(last_used_at=now))
+        (
+            ApiToken.objects.filter(pk=token.pk)
+            .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_STEP))
+            .update(last_used_at=now)
+        )
         token.last_used_at = now
     return token
 
@@ -103,16 +117,23 @@ def renew_token(*, token: ApiToken, client: str = "") -> str:
     kept alive by its owner, and the owner's next renewal fails once a thief renewed first. Renewals carry
     the sign-in on for at most GRIDGOV_TOKEN_MAX_DAYS: no token outlives that (the last renewal's is shorter)."""
     now = timezone.now()
-    current = ApiToken.objects.select_for_update().filter(pk=token.pk, revoked_at__isnull=True,
-                                                          expires_at__gt=now).first()
+    current = (
+        ApiToken.objects.select_for_update().filter(pk=token.pk, revoked_at__isnull=True, expires_at__gt=now).first()
+    )
     if current is None:
-        raise NotAuthenticated(gettext("this token was revoked or has expired: sign in again with POST "
-                                       "/api/v1/auth/token"))
+        raise NotAuthenticated(
+            gettext("this token was revoked or has expired: sign in again with POST /api/v1/auth/token")
+        )
     current.revoked_at = now
     current.save(update_fields=["revoked_at"])
     key, fresh = _new_token(user=token.user, label=current.label, signed_in_at=current.created_at, now=now)
-    audit.record(actor=token.user, action="auth.token_renewed", object_type="api_token", object_id=fresh.pk,
-                 data={"old": current.pk, "client": client})
+    audit.record(
+        actor=token.user,
+        action="auth.token_renewed",
+        object_type="api_token",
+        object_id=fresh.pk,
+        data={"old": current.pk, "client": client},
+    )
     return key
 
 
@@ -125,13 +146,19 @@ def revoke_token(*, token_id: int, actor, owner=None) -> ApiToken:
         tokens = tokens.filter(user=owner)
     token = tokens.filter(pk=token_id).first() if 0 < token_id < 2**63 else None  # a bigint, or no token
     if token is None:
-        raise NotFound(gettext("token %(id)s does not exist: list yours with GET /api/v1/auth/tokens")
-                       % {"id": token_id})
+        raise NotFound(
+            gettext("token %(id)s does not exist: list yours with GET /api/v1/auth/tokens") % {"id": token_id}
+        )
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit.record(actor=actor, action="auth.token_revoked", object_type="api_token", object_id=token.pk,
-                     data={"user": token.user.get_username(), "label": token.label})
+        audit.record(
+            actor=actor,
+            action="auth.token_revoked",
+            object_type="api_token",
+            object_id=token.pk,
+            data={"user": token.user.get_username(), "label": token.label},
+        )
     return token
 
 
@@ -140,8 +167,13 @@ def revoke_all_tokens(*, user, reason: str, actor=None) -> int:
     """End every live token of a person (password changed, account switched off); returns how many."""
     count = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     if count:
-        audit.record(actor=actor, action="auth.tokens_revoked", object_type="user", object_id=user.pk,
-                     data={"user": user.get_username(), "reason": reason, "count": count})
+        audit.record(
+            actor=actor,
+            action="auth.tokens_revoked",
+            object_type="user",
+            object_id=user.pk,
+            data={"user": user.get_username(), "reason": reason, "count": count},
+        )
     return count
 
 
@@ -164,8 +196,13 @@ def set_password(*, user, password: str, actor=None) -> None:
     check_password_policy(password, user)
     user.set_password(password)
     user.save()
-    audit.record(actor=actor, action="people.set_password", object_type="user", object_id=user.pk,
-                 data={"user": user.get_username()})
+    audit.record(
+        actor=actor,
+        action="people.set_password",
+        object_type="user",
+        object_id=user.pk,
+        data={"user": user.get_username()},
+    )
 
 
 def _check_post(role: str, scope: str) -> None:
@@ -176,30 +213,56 @@ def _check_post(role: str, scope: str) -> None:
         raise BadInput(gettext("unknown role %(role)r") % {"role": role})
     if role in GRID_SCOPED_ROLES:
         if not Grid.objects.filter(code=scope).exists():
-            raise BadInput(gettext("%(role)s needs a grid code as scope; %(scope)r is not a grid")
-                           % {"role": role, "scope": scope})
+            raise BadInput(
+                gettext("%(role)s needs a grid code as scope; %(scope)r is not a grid") % {"role": role, "scope": scope}
+            )
     elif not Unit.objects.filter(code=scope).exists():
-        raise BadInput(gettext("%(role)s needs a unit code as scope; %(scope)r is not a unit")
-                       % {"role": role, "scope": scope})
+        raise BadInput(
+            gettext("%(role)s needs a unit code as scope; %(scope)r is not a unit") % {"role": role, "scope": scope}
+        )
 
 
 @transaction.atomic
-def assign_post(*, user, role: str, scope: str, title: str = "", phone: str = "", public: bool | None = None,
-                active: bool = True, actor=None) -> Post:
+def assign_post(
+    *,
+    user,
+    role: str,
+    scope: str,
+    title: str = "",
+    phone: str = "",
+    public: bool | None = None,
+    active: bool = True,
+    actor=None,
+) -> Post:
     """任命: give a person a role over a grid subtree or a unit. `public` None keeps the post's board flag."""
     _check_post(role, scope)
     defaults = {"title": title, "phone": phone, "active": active}
     if public is not None:
         defaults["public"] = public
     post, _ = Post.objects.update_or_create(user=user, role=role, scope=scope, defaults=defaults)
-    audit.record(actor=actor, action="people.assign_post", object_type="post", object_id=post.pk,
-                 data={"user": user.get_username(), "role": role, "scope": scope})
+    audit.record(
+        actor=actor,
+        action="people.assign_post",
+        object_type="post",
+        object_id=post.pk,
+        data={"user": user.get_username(), "role": role, "scope": scope},
+    )
     return post
 
 
 @transaction.atomic
-def edit_post(*, post_id: int, user, role: str, scope: str, title: str = "", phone: str = "", public: bool = True,
-              active: bool = True, actor=None) -> Post:
+def edit_post(
+    *,
+    post_id: int,
+    user,
+    role: str,
+    scope: str,
+    title: str = "",
+    phone: str = "",
+    public: bool = True,
+    active: bool = True,
+    actor=None,
+) -> Post:
     """Change a post (岗位) in place: who, which role over which scope, its title, phone and flags; the same
     checks as `assign_post`. A post is ended by switching it off (`active`) or by `remove_post`."""
     _check_post(role, scope)
@@ -207,17 +270,40 @@ def edit_post(*, post_id: int, user, role: str, scope: str, title: str = "", pho
     if post is None:
         raise NotFound(gettext("post %(id)s does not exist (any more): reload the list") % {"id": post_id})
     if Post.objects.filter(user=user, role=role, scope=scope).exclude(pk=post_id).exists():
-        raise Conflict(gettext("%(user)s already holds %(role)s over %(scope)s: change that post instead")
-                       % {"user": user.get_username(), "role": Role(role).label, "scope": scope})
-    before = {"user": post.user.get_username(), "role": post.role, "scope": post.scope, "title": post.title,
-              "phone": post.phone, "public": post.public, "active": post.active}
+        raise Conflict(
+            gettext("%(user)s already holds %(role)s over %(scope)s: change that post instead")
+            % {"user": user.get_username(), "role": Role(role).label, "scope": scope}
+        )
+    before = {
+        "user": post.user.get_username(),
+        "role": post.role,
+        "scope": post.scope,
+        "title": post.title,
+        "phone": post.phone,
+        "public": post.public,
+        "active": post.active,
+    }
     post.user, post.role, post.scope, post.title, post.phone = user, role, scope, title, phone
     post.public, post.active = public, active
     post.save()
-    audit.record(actor=actor, action="people.edit_post", object_type="post", object_id=post.pk,
-                 data={"before": before, "after": {"user": user.get_username(), "role": role, "scope": scope,
-                                                   "title": title, "phone": phone, "public": public,
-                                                   "active": active}})
+    audit.record(
+        actor=actor,
+        action="people.edit_post",
+        object_type="post",
+        object_id=post.pk,
+        data={
+            "before": before,
+            "after": {
+                "user": user.get_username(),
+                "role": role,
+                "scope": scope,
+                "title": title,
+                "phone": phone,
+                "public": public,
+                "active": active,
+            },
+        },
+    )
     return post
 
 
@@ -229,7 +315,7 @@ def remove_post(*, post_id: int, actor=None) -> None:
         return  # already gone
     data = {"user": post.user.get_username(), "role": post.role, "scope": post.scope}
     post.delete()
-    audit.record(actor=actor, action="people.remove_post", object_type="post", object_id=post_id, data=data)
+    audit.record(actor=actor, action="people.remove_post", object_type="post", object_id=str(post_id), data=data)
 
 
 def create_user(*, username: str, password: str | None, full_name: str = "", fast_hash: bool = False):
@@ -317,15 +403,21 @@ def _post_row(row: Mapping[str, Any], number: int, known: dict[str, dict], fail)
     elif not scope:
         fail(gettext("scope code is missing"))
     elif role in GRID_SCOPED_ROLES and scope not in grids:
-        fail(gettext("unknown scope code %(scope)s: a %(role)s is scoped to an existing grid's code")
-             % {"scope": scope, "role": Role(role).label})
+        fail(
+            gettext("unknown scope code %(scope)s: a %(role)s is scoped to an existing grid's code")
+            % {"scope": scope, "role": Role(role).label}
+        )
     elif role == Role.DEPARTMENT_HANDLER and scope not in units:
-        fail(gettext("unknown scope code %(scope)s: a department handler is scoped to an existing unit's code")
-             % {"scope": scope})
+        fail(
+            gettext("unknown scope code %(scope)s: a department handler is scoped to an existing unit's code")
+            % {"scope": scope}
+        )
     scope_name = (grids if role in GRID_SCOPED_ROLES else units).get(scope)
     if unit and scope_name is not None and unit not in (scope, scope_name):
-        fail(gettext("unit %(unit)s does not match scope %(scope)s, which is %(name)s")
-             % {"unit": unit, "scope": scope, "name": scope_name})
+        fail(
+            gettext("unit %(unit)s does not match scope %(scope)s, which is %(name)s")
+            % {"unit": unit, "scope": scope, "name": scope_name}
+        )
     fields: dict[str, Any] = {}
     for column, label, limit in (("title", gettext("post title"), 60), ("phone", gettext("phone"), 32)):
         if column in row:
@@ -353,31 +445,44 @@ def import_people(*, rows: Sequence[Mapping[str, Any]], actor=None, source: str 
     from gridgov.grids.models import Grid
 
     named = {text(r.get("scope")) for r in rows} | {text(r.get("unit")) for r in rows}
-    known: dict[str, dict] = {"grids": dict(Grid.objects.filter(code__in=named).values_list("code", "name")),
-                              "units": dict(Unit.objects.filter(code__in=named).values_list("code", "name")),
-                              "units_by_name": {}}
+    known: dict[str, dict] = {
+        "grids": dict(Grid.objects.filter(code__in=named).values_list("code", "name")),
+        "units": dict(Unit.objects.filter(code__in=named).values_list("code", "name")),
+        "units_by_name": {},
+    }
     for code, name in Unit.objects.filter(name__in=named).values_list("code", "name"):
         known["units_by_name"].setdefault(name, []).append(code)
 
     errors: list[RowError] = []
     parsed: list[_PostRow] = []
     for index, row in enumerate(rows):
-        number, problems = row_number(row, index), []
+        number = row_number(row, index)
+        problems: list[str] = []
         parsed.append(_post_row(row, number, known, problems.append))
         errors.extend(RowError(number, parsed[-1].username, p) for p in problems)
     by_row = {p.row: p for p in parsed}
     for number, first in duplicates([(p.row, (p.username, p.role, p.scope)) for p in parsed]).items():
         p = by_row[number]
-        errors.append(RowError(number, p.username, gettext(
-            "duplicate username %(name)s: rows %(first)d and %(row)d give the same post %(role)s %(scope)s")
-            % {"name": p.username, "first": first, "row": number, "role": p.role, "scope": p.scope}))
+        errors.append(
+            RowError(
+                number,
+                p.username,
+                gettext("duplicate username %(name)s: rows %(first)d and %(row)d give the same post %(role)s %(scope)s")
+                % {"name": p.username, "first": first, "row": number, "role": p.role, "scope": p.scope},
+            )
+        )
     names: dict[str, tuple[int, str]] = {}
     for p in parsed:
         if p.full_name and names.setdefault(p.username, (p.row, p.full_name))[1] != p.full_name:
             first, name = names[p.username]
-            errors.append(RowError(p.row, p.username, gettext(
-                "duplicate username %(name)s with two names: %(a)s (row %(first)d) and %(b)s (row %(row)d)")
-                % {"name": p.username, "a": name, "first": first, "b": p.full_name, "row": p.row}))
+            errors.append(
+                RowError(
+                    p.row,
+                    p.username,
+                    gettext("duplicate username %(name)s with two names: %(a)s (row %(first)d) and %(b)s (row %(row)d)")
+                    % {"name": p.username, "a": name, "first": first, "b": p.full_name, "row": p.row},
+                )
+            )
     if errors:
         raise RowErrors(sorted(errors, key=lambda e: e.row))
 
@@ -399,8 +504,11 @@ def import_people(*, rows: Sequence[Mapping[str, Any]], actor=None, source: str 
     for p in parsed:
         user = users[p.username]
         post = posts.get((user.pk, p.role, p.scope))
-        current = ({"title": post.title, "phone": post.phone, "public": post.public, "active": post.active} if post
-                   else {"title": "", "phone": "", "public": None, "active": True})
+        current = (
+            {"title": post.title, "phone": post.phone, "public": post.public, "active": post.active}
+            if post
+            else {"title": "", "phone": "", "public": None, "active": True}
+        )
         wanted = {**current, **p.fields}
         if post is None or wanted != current:
             assign_post(user=user, role=p.role, scope=p.scope, actor=actor, **wanted)
@@ -408,8 +516,13 @@ def import_people(*, rows: Sequence[Mapping[str, Any]], actor=None, source: str 
             created += 1
         elif wanted != current or p.username in renamed:
             updated += 1
-    result = {"created": created, "updated": updated, "unchanged": len(parsed) - created - updated,
-              "users_created": users_created, "users_updated": len(renamed)}
+    result = {
+        "created": created,
+        "updated": updated,
+        "unchanged": len(parsed) - created - updated,
+        "users_created": users_created,
+        "users_updated": len(renamed),
+    }
     audit.record(actor=actor, action="people.import", object_type="roster", data={"source": source, **result})
     return result
 
@@ -428,12 +541,14 @@ def import_units(*, rows: Sequence[Mapping[str, Any]], actor=None, source: str =
     existing = {u.code: u for u in Unit.objects.filter(code__in=codes)}
     new: list[Unit] = []
     changed: dict[str, Unit] = {}
-    for number, code, row in zip(numbers, codes, rows):
+    for number, code, row in zip(numbers, codes, rows, strict=True):
         problems: list[str] = []
         fail = problems.append
         if not UNIT_CODE_RE.match(code):
-            fail(gettext("code %(code)s must be D + the 6-digit district code + 3 digits (D410102001)")
-                 % {"code": code or "—"})
+            fail(
+                gettext("code %(code)s must be D + the 6-digit district code + 3 digits (D410102001)")
+                % {"code": code or "—"}
+            )
         unit = existing.get(code) or Unit(code=code, district=code[1:7], kind=UnitKind.DEPARTMENT)
         before = (unit.name, unit.kind, unit.phone, unit.active)
         unit.name = text(row.get("name")) or unit.name
@@ -458,7 +573,7 @@ def import_units(*, rows: Sequence[Mapping[str, Any]], actor=None, source: str =
             new.append(unit)
         elif before != (unit.name, unit.kind, unit.phone, unit.active):
             changed[code] = unit
-    for number, first in duplicates(list(zip(numbers, codes))).items():
+    for number, first in duplicates(list(zip(numbers, codes, strict=True))).items():
         message = gettext("code appears twice (rows %(first)d and %(row)d)") % {"first": first, "row": number}
         errors.append(RowError(number, codes[numbers.index(number)], message))
     if errors:

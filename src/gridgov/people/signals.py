@@ -30,8 +30,9 @@ def _revoke_reason(user, update_fields) -> str:
     if stored["is_active"] and not user.is_active:
         return "deactivated"
     rehash = update_fields is not None and set(update_fields) == {"password"} and user._password is None
-    if user._password is not None or (user.password != stored["password"]
-                                      and (not rehash or not is_password_usable(user.password))):
+    if user._password is not None or (
+        user.password != stored["password"] and (not rehash or not is_password_usable(user.password))
+    ):
         return "password_changed"
     return ""
 

@@ -25,14 +25,30 @@ CATEGORY_COLUMNS = (
     Column("keywords", _("keywords")),
     Column("active", _("active"), help=_("是/否")),
 )
+
+
+def _unit_name(rule):
+    """The unit's name on the list and in the export (the queryset annotates it; a code else)."""
+    if rule.unit_name:
+        return rule.unit_name
+    if not rule.unit:
+        return _("the grid itself")
+    if rule.unit.startswith("@"):
+        return _("the grid's ancestor at level %(level)s") % {"level": rule.unit[1:]}
+    return "—"
+
+
 RULE_COLUMNS = (
     Column("category", _("category code"), "category.code", required=True),
     Column("category_name", _("category name"), "category.name", imported=False),
     Column("grid_level", _("grid level"), help=_("0–4; empty: any level")),
     Column("district", _("district code"), help=_("empty: every district")),
-    Column("unit", _("unit code"), help=_("a unit code, a grid code, @1…@4 (the grid's street, community …), or "
-                                          "empty for the grid itself")),
-    Column("unit_name", _("unit name"), lambda rule: DispatchRuleAdmin.unit_name(None, rule), imported=False),
+    Column(
+        "unit",
+        _("unit code"),
+        help=_("a unit code, a grid code, @1…@4 (the grid's street, community …), or empty for the grid itself"),
+    ),
+    Column("unit_name", _("unit name"), _unit_name, imported=False),
     Column("assisting", _("assisting unit codes"), help=_("separated by commas")),
     Column("note", _("note")),
 )
@@ -41,18 +57,38 @@ RULE_COLUMNS = (
 class CategoryForm(ServiceForm):
     class Meta:
         model = Category
-        fields = ("code", "name", "tree", "parent", "complexity", "sign_hours", "resolve_days", "urgent",
-                  "resolve_hours", "unit_kind", "keywords", "active")
+        fields = (
+            "code",
+            "name",
+            "tree",
+            "parent",
+            "complexity",
+            "sign_hours",
+            "resolve_days",
+            "urgent",
+            "resolve_hours",
+            "unit_kind",
+            "keywords",
+            "active",
+        )
 
     def apply(self, actor):
         parent = self.value("parent")
         return save_category(
-            code=self.value("code"), name=self.value("name"), tree=self.value("tree"),
-            parent=parent.code if parent else None, complexity=self.value("complexity"),
-            sign_hours=self.value("sign_hours"), resolve_days=self.value("resolve_days"),
-            urgent=bool(self.value("urgent")), resolve_hours=self.value("resolve_hours"),
-            unit_kind=self.value("unit_kind"), keywords=self.value("keywords") or "", active=bool(self.value("active")),
-            actor=actor)
+            code=self.value("code"),
+            name=self.value("name"),
+            tree=self.value("tree"),
+            parent=parent.code if parent else None,
+            complexity=self.value("complexity"),
+            sign_hours=self.value("sign_hours"),
+            resolve_days=self.value("resolve_days"),
+            urgent=bool(self.value("urgent")),
+            resolve_hours=self.value("resolve_hours"),
+            unit_kind=self.value("unit_kind"),
+            keywords=self.value("keywords") or "",
+            active=bool(self.value("active")),
+            actor=actor,
+        )
 
 
 class DispatchRuleForm(ServiceForm):
@@ -62,9 +98,15 @@ class DispatchRuleForm(ServiceForm):
 
     def apply(self, actor):
         return save_dispatch_rule(
-            rule_id=self.instance.pk, category=self.value("category"), grid_level=self.value("grid_level"),
-            district=self.value("district") or "", unit=self.value("unit") or "",
-            assisting=self.value("assisting") or "", note=self.value("note") or "", actor=actor)
+            rule_id=self.instance.pk,
+            category=self.value("category"),
+            grid_level=self.value("grid_level"),
+            district=self.value("district") or "",
+            unit=self.value("unit") or "",
+            assisting=self.value("assisting") or "",
+            note=self.value("note") or "",
+            actor=actor,
+        )
 
 
 @admin.register(Category)
@@ -73,8 +115,20 @@ class CategoryAdmin(ServiceAdminMixin, ImportExportMixin, admin.ModelAdmin):
     Saved through routing.edits (checked, audited; depths and leaves follow); classes are switched off
     (active), never deleted: cases are filed under them."""
 
-    list_display = ("code", "name", "tree", "depth", "is_leaf", "complexity", "sign_hours", "resolve_days",
-                    "urgent", "resolve_hours", "unit_kind", "active")
+    list_display = (
+        "code",
+        "name",
+        "tree",
+        "depth",
+        "is_leaf",
+        "complexity",
+        "sign_hours",
+        "resolve_days",
+        "urgent",
+        "resolve_hours",
+        "unit_kind",
+        "active",
+    )
     list_filter = ("tree", "is_leaf", "urgent", "complexity", "unit_kind", "active")
     search_fields = ("code", "name", "keywords")
     autocomplete_fields = ("parent",)
@@ -118,10 +172,4 @@ class DispatchRuleAdmin(ServiceAdminMixin, ImportExportMixin, admin.ModelAdmin):
 
     @admin.display(description=_("unit name"), ordering="unit")
     def unit_name(self, obj):
-        if obj.unit_name:
-            return obj.unit_name
-        if not obj.unit:
-            return _("the grid itself")
-        if obj.unit.startswith("@"):
-            return _("the grid's ancestor at level %(level)s") % {"level": obj.unit[1:]}
-        return "—"
+        return _unit_name(obj)

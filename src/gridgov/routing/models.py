@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 # row serves every grid of the district ("难事不出街道"). Blank (lead only) means the case's grid itself.
 UNIT_TOKEN = r"(?:D\d{9}|@[0-4]|\d{6}(?:\d{3}){0,4})"
 unit_validator = RegexValidator(rf"^(?:{UNIT_TOKEN})?$", _("a unit code (D410102001), a grid code, @1…@4, or empty"))
-assisting_validator = RegexValidator(rf"^(?:{UNIT_TOKEN}(?:,{UNIT_TOKEN})*)?$",
-                                     _("comma-separated unit codes, grid codes or @1…@4"))
+assisting_validator = RegexValidator(
+    rf"^(?:{UNIT_TOKEN}(?:,{UNIT_TOKEN})*)?$", _("comma-separated unit codes, grid codes or @1…@4")
+)
 
 
 class Complexity(models.TextChoices):
@@ -50,19 +51,23 @@ class Category(models.Model):
     code = models.CharField(_("code"), max_length=24, unique=True)
     name = models.CharField(_("name"), max_length=100)
     tree = models.CharField(_("tree"), max_length=16, choices=Tree.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
-                               verbose_name=_("parent"))
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+    )
     depth = models.PositiveSmallIntegerField(_("depth"), default=1)
     is_leaf = models.BooleanField(_("leaf"), default=True)
-    complexity = models.CharField(_("default complexity"), max_length=8, choices=Complexity.choices,
-                                  default=Complexity.GENERAL)
+    complexity = models.CharField(
+        _("default complexity"), max_length=8, choices=Complexity.choices, default=Complexity.GENERAL
+    )
     sign_hours = models.PositiveSmallIntegerField(_("hours to sign (working)"), default=2)
-    resolve_days = models.PositiveSmallIntegerField(_("days to resolve (working)"), default=5,
-                                                    help_text=_("for a general case; complexity scales it"))
+    resolve_days = models.PositiveSmallIntegerField(
+        _("days to resolve (working)"), default=5, help_text=_("for a general case; complexity scales it")
+    )
     urgent = models.BooleanField(_("urgent (clock hours)"), default=False)
     resolve_hours = models.PositiveSmallIntegerField(_("hours to resolve when urgent (clock)"), null=True, blank=True)
-    unit_kind = models.CharField(_("default responsible unit"), max_length=12, choices=UnitKind.choices,
-                                 default=UnitKind.GRID)
+    unit_kind = models.CharField(
+        _("default responsible unit"), max_length=12, choices=UnitKind.choices, default=UnitKind.GRID
+    )
     keywords = models.CharField(_("keywords"), max_length=300, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
@@ -83,14 +88,24 @@ class DispatchRule(models.Model):
     """
 
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="rules", verbose_name=_("category"))
-    grid_level = models.PositiveSmallIntegerField(_("grid level"), null=True, blank=True,
-                                                  help_text=_("empty: any level"))
+    grid_level = models.PositiveSmallIntegerField(
+        _("grid level"), null=True, blank=True, help_text=_("empty: any level")
+    )
     district = models.CharField(_("district code"), max_length=6, blank=True, help_text=_("empty: every district"))
-    unit = models.CharField(_("unit code"), max_length=18, blank=True, validators=[unit_validator],
-                            help_text=_("empty: the grid itself; @1/@2: the grid's street/community"))
-    assisting = models.CharField(_("assisting unit codes"), max_length=200, blank=True,
-                                 validators=[assisting_validator],
-                                 help_text=_("comma-separated, for joint handling (联合执法)"))
+    unit = models.CharField(
+        _("unit code"),
+        max_length=18,
+        blank=True,
+        validators=[unit_validator],
+        help_text=_("empty: the grid itself; @1/@2: the grid's street/community"),
+    )
+    assisting = models.CharField(
+        _("assisting unit codes"),
+        max_length=200,
+        blank=True,
+        validators=[assisting_validator],
+        help_text=_("comma-separated, for joint handling (联合执法)"),
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
@@ -100,10 +115,16 @@ class DispatchRule(models.Model):
         # One rule per (category, level, district): the natural key the loader upserts by. Two partial
         # indexes because NULL levels are never equal in a plain unique index (SQLite and PostgreSQL).
         constraints = [
-            models.UniqueConstraint(fields=["category", "grid_level", "district"], condition=Q(grid_level__isnull=False),
-                                    name="dispatch_rule_one_per_level"),
-            models.UniqueConstraint(fields=["category", "district"], condition=Q(grid_level__isnull=True),
-                                    name="dispatch_rule_one_any_level"),
+            models.UniqueConstraint(
+                fields=["category", "grid_level", "district"],
+                condition=Q(grid_level__isnull=False),
+                name="dispatch_rule_one_per_level",
+            ),
+            models.UniqueConstraint(
+                fields=["category", "district"],
+                condition=Q(grid_level__isnull=True),
+                name="dispatch_rule_one_any_level",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
@@ -32,11 +32,17 @@ def search_categories(text: str, limit: int = 20, tree: str | None = None) -> li
     if not text or limit <= 0:
         return []
     qs = Category.objects.filter(active=True).filter(
-        Q(name__icontains=text) | Q(keywords__icontains=text) | Q(code__istartswith=text))
+        Q(name__icontains=text) | Q(keywords__icontains=text) | Q(code__istartswith=text)
+    )
     if tree:
         qs = qs.filter(tree=tree)
-    rank = Case(When(name=text, then=Value(0)), When(name__startswith=text, then=Value(1)),
-                When(name__icontains=text, then=Value(2)), default=Value(3), output_field=IntegerField())
+    rank = Case(
+        When(name=text, then=Value(0)),
+        When(name__startswith=text, then=Value(1)),
+        When(name__icontains=text, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
     return list(qs.annotate(rank=rank).select_related("parent").order_by("rank", "-is_leaf", "depth", "code")[:limit])
 
 
@@ -65,7 +71,7 @@ def _target(token: str, grid_code: str, level: int | None) -> str:
         return grid_code
     if token.startswith("@"):
         n = int(token[1:])
-        return grid_code[:CODE_LENGTH[n]] if level is not None and n < level else grid_code
+        return grid_code[: CODE_LENGTH[n]] if level is not None and n < level else grid_code
     return token
 
 
@@ -82,13 +88,17 @@ def responsible_unit(*, category: Category | None, grid_code: str, district: str
     if category is None:
         return Route(unit=grid_code)
     chain = _ancestry(category)
-    rules = list(DispatchRule.objects.filter(category_id__in=chain, district__in=[district, ""])
-                 .filter(Q(grid_level=level) | Q(grid_level__isnull=True))
-                 .values("id", "category_id", "grid_level", "district", "unit", "assisting"))
+    rules = list(
+        DispatchRule.objects.filter(category_id__in=chain, district__in=[district, ""])
+        .filter(Q(grid_level=level) | Q(grid_level__isnull=True))
+        .values("id", "category_id", "grid_level", "district", "unit", "assisting")
+    )
     if not rules:
         return Route(unit=grid_code)
-    best = min(rules, key=lambda r: (chain.index(r["category_id"]), r["district"] != district,
-                                     r["grid_level"] is None, r["id"]))
+    best = min(
+        rules,
+        key=lambda r: (chain.index(r["category_id"]), r["district"] != district, r["grid_level"] is None, r["id"]),
+    )
     lead = _target(best["unit"], grid_code, level)
     assisting: list[str] = []
     for token in filter(None, (t.strip() for t in best["assisting"].split(","))):
@@ -112,13 +122,17 @@ class Limits:
 # complex ×3 turns the 12345 practice of 5 working days into its 15 days for complex requests; simple
 # halves it but never below one day. An urgent class's clock hours are the time to make it safe and are
 # not scaled: a collapsed road is as urgent whatever the dispatcher calls it.
-COMPLEXITY_FACTOR: dict[str, tuple[int, int]] = {
-    Complexity.SIMPLE: (1, 2),
-    Complexity.GENERAL: (1, 1),
-    Complexity.COMPLEX: (3, 1),
-    Complexity.LEGACY: (4, 1),
-    Complexity.MAJOR: (6, 1),
-}
+# cast: without django-stubs mypy reads a TextChoices member as its (value, label) tuple; it is a str.
+COMPLEXITY_FACTOR = cast(
+    dict[str, tuple[int, int]],
+    {
+        Complexity.SIMPLE: (1, 2),
+        Complexity.GENERAL: (1, 1),
+        Complexity.COMPLEX: (3, 1),
+        Complexity.LEGACY: (4, 1),
+        Complexity.MAJOR: (6, 1),
+    },
+)
 DEFAULT_SIGN_HOURS = 2  # uncategorised cases: 2 working hours to sign, 5 working days to resolve
 DEFAULT_RESOLVE_DAYS = 5
 
@@ -127,7 +141,7 @@ def limits(category: Category | None, complexity: str | None = None) -> Limits:
     """The limits of a case of `category` at `complexity` (default: the category's own default complexity)."""
     if category is None:
         sign, days, hours, urgent = DEFAULT_SIGN_HOURS, DEFAULT_RESOLVE_DAYS, None, False
-        complexity = complexity or Complexity.GENERAL
+        complexity = complexity or cast(str, Complexity.GENERAL)
     else:
         sign, days, urgent = category.sign_hours, category.resolve_days, category.urgent
         hours = category.resolve_hours if urgent else None
@@ -135,5 +149,6 @@ def limits(category: Category | None, complexity: str | None = None) -> Limits:
     if complexity not in COMPLEXITY_FACTOR:
         raise ValueError(f"unknown complexity {complexity!r}; one of {', '.join(COMPLEXITY_FACTOR)}")
     num, den = COMPLEXITY_FACTOR[complexity]
-    return Limits(sign_hours=max(1, sign), resolve_days=max(1, -(-days * num // den)), resolve_hours=hours,
-                  urgent=urgent)
+    return Limits(
+        sign_hours=max(1, sign), resolve_days=max(1, -(-days * num // den)), resolve_hours=hours, urgent=urgent
+    )

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.db import transaction
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext
 
 from gridgov.core import audit
@@ -29,16 +30,22 @@ from gridgov.people.models import UnitKind as PeopleUnitKind
 from gridgov.routing.models import UNIT_TOKEN, Category, Complexity, DispatchRule, Tree, UnitKind
 
 DATA = Path(__file__).parent / "data"
-CATEGORY_FILES = {
-    Tree.URBAN_COMPONENT: "urban_components.csv",
-    Tree.URBAN_EVENT: "urban_events.csv",
-    Tree.SOCIAL: "social.csv",
-}
+# cast: without django-stubs mypy reads a TextChoices member as its (value, label) tuple; it is a str.
+CATEGORY_FILES = cast(
+    dict[str, str],
+    {
+        Tree.URBAN_COMPONENT: "urban_components.csv",
+        Tree.URBAN_EVENT: "urban_events.csv",
+        Tree.SOCIAL: "social.csv",
+    },
+)
 HOTLINE_TAXONOMY = "teddy2020_taxonomy.csv"
 HOTLINE_LIMITS = "hotline_limits.csv"
 UNITS = "units.csv"
 CATALOGUE = "dispatch_catalogue.csv"
 DISTRICT_RE = re.compile(r"^\d{6}$")
+M = TypeVar("M", bound=Model)
+K = TypeVar("K", bound=Hashable)
 LIMIT_FIELDS = ("complexity", "sign_hours", "resolve_days", "urgent", "resolve_hours", "unit_kind")
 
 
@@ -53,12 +60,12 @@ class CategoryRow:
     tree: str
     parent: str | None
     depth: int
-    complexity: str = Complexity.GENERAL
+    complexity: str = cast(str, Complexity.GENERAL)
     sign_hours: int = 2
     resolve_days: int = 5
     urgent: bool = False
     resolve_hours: int | None = None
-    unit_kind: str = UnitKind.DEPARTMENT
+    unit_kind: str = cast(str, UnitKind.DEPARTMENT)
     keywords: str = ""
     active: bool | None = None  # None: leave the class's flag alone (the shipped files never set it)
 
@@ -71,7 +78,7 @@ def _read(name: str) -> list[dict[str, str]]:
 def _limit_values(row: dict[str, str]) -> dict[str, Any]:
     """The limit columns of one row, checked: a bad file must fail loudly, not load zero-day deadlines."""
     try:
-        values = {
+        values: dict[str, Any] = {
             "complexity": row["complexity"] or Complexity.GENERAL,
             "sign_hours": int(row["sign_hours"] or 2),
             "resolve_days": int(row["resolve_days"] or 5),
@@ -105,8 +112,17 @@ def _file_rows(tree: str, name: str) -> list[CategoryRow]:
         where = f"{name}:{i}"
         if not row.get("code") or not row.get("name"):
             raise RoutingDataError(f"{where}: code and name are required")
-        rows.append(CategoryRow(code=row["code"], name=row["name"], tree=tree, parent=row["parent"] or None,
-                                depth=0, keywords=row.get("keywords", ""), **_limits(row, where)))
+        rows.append(
+            CategoryRow(
+                code=row["code"],
+                name=row["name"],
+                tree=tree,
+                parent=row["parent"] or None,
+                depth=0,
+                keywords=row.get("keywords", ""),
+                **_limits(row, where),
+            )
+        )
     return rows
 
 
@@ -115,11 +131,17 @@ def hotline_rows() -> list[CategoryRow]:
 
     Limits come from hotline_limits.csv, second-level rows first, then the first-level row of the class.
     """
-    limits: dict[tuple[str, str], dict[str, Any]] = {}
+    limits: dict[tuple[str, ...], dict[str, Any]] = {}
     for i, row in enumerate(_read(HOTLINE_LIMITS), start=2):
         limits[(row["level1"], row["level2"])] = _limits(row, f"{HOTLINE_LIMITS}:{i}")
-    default = {"complexity": Complexity.GENERAL, "sign_hours": 2, "resolve_days": 5, "urgent": False,
-               "resolve_hours": None, "unit_kind": UnitKind.DEPARTMENT}
+    default = {
+        "complexity": Complexity.GENERAL,
+        "sign_hours": 2,
+        "resolve_days": 5,
+        "urgent": False,
+        "resolve_hours": None,
+        "unit_kind": UnitKind.DEPARTMENT,
+    }
     codes: dict[tuple[str, ...], str] = {}
     rows: list[CategoryRow] = []
 
@@ -130,8 +152,11 @@ def hotline_rows() -> list[CategoryRow]:
             code = f"{parent or 'H'}{siblings + 1:0{width}d}"
             codes[path] = code
             lim = limits.get(path[:2]) or limits.get((path[0], "")) or default
-            rows.append(CategoryRow(code=code, name=path[-1], tree=Tree.HOTLINE, parent=parent, depth=len(path),
-                                    **lim))
+            rows.append(
+                CategoryRow(
+                    code=code, name=path[-1], tree=cast(str, Tree.HOTLINE), parent=parent, depth=len(path), **lim
+                )
+            )
         return codes[path]
 
     for i, row in enumerate(_read(HOTLINE_TAXONOMY), start=2):
@@ -166,6 +191,36 @@ def _counts(created: int, updated: int, total: int) -> dict[str, int]:
     return {"created": created, "updated": updated, "unchanged": max(0, total - created - updated)}
 
 
+def _upsert(
+    model: type[M],
+    existing: Mapping[K, M],
+    items: Iterable[tuple[K, dict[str, Any]]],
+    make: Callable[[K, dict[str, Any]], M],
+) -> tuple[list[M], list[M]]:
+    """Create or update rows by their natural key: the one write path of the loaders (data files) and the
+    admin imports. `existing` maps keys to the rows already there; each item gives the values of the columns
+    it has, and a changed row keeps the others; `make` builds a new row. One bulk insert, one bulk update
+    (of the columns that changed); returns (created, changed)."""
+    new: list[M] = []
+    changed: list[M] = []
+    fields: set[str] = set()
+    for key, values in items:
+        obj = existing.get(key)
+        if obj is None:
+            new.append(make(key, values))
+            continue
+        diff = [f for f, v in values.items() if getattr(obj, f) != v]
+        if diff:
+            for f in diff:
+                setattr(obj, f, values[f])
+            changed.append(obj)
+            fields.update(diff)
+    model.objects.bulk_create(new)
+    if changed:
+        model.objects.bulk_update(changed, sorted(fields))
+    return new, changed
+
+
 def _upsert_categories(rows: list[CategoryRow], branches: set[str]) -> tuple[int, set[str]]:
     """Create or update categories by code, parents before children; returns (created, codes changed).
 
@@ -173,34 +228,54 @@ def _upsert_categories(rows: list[CategoryRow], branches: set[str]) -> tuple[int
     `active` is written only when a row says it.
     """
     existing = {c.code: c for c in Category.objects.all()}
-    created, touched = 0, set()
+    created, touched = 0, set[str]()
+
+    def values_of(r: CategoryRow) -> dict[str, Any]:
+        values = {
+            "name": r.name,
+            "tree": r.tree,
+            "parent_id": existing[r.parent].pk if r.parent else None,
+            "depth": r.depth,
+            "keywords": r.keywords,
+            **{f: getattr(r, f) for f in LIMIT_FIELDS},
+        }
+        if r.active is not None:
+            values["active"] = r.active
+        return values
+
     for depth in sorted({r.depth for r in rows}):
-        new: list[Category] = []
-        changed: list[Category] = []
-        fields: set[str] = set()
-        for r in (r for r in rows if r.depth == depth):
-            values = {"name": r.name, "tree": r.tree, "parent_id": existing[r.parent].pk if r.parent else None,
-                      "depth": r.depth, "keywords": r.keywords, **{f: getattr(r, f) for f in LIMIT_FIELDS}}
-            if r.active is not None:
-                values["active"] = r.active
-            obj = existing.get(r.code)
-            if obj is None:
-                new.append(Category(code=r.code, is_leaf=r.code not in branches, **values))
-                continue
-            diff = [f for f, v in values.items() if getattr(obj, f) != v]
-            if diff:
-                for f in diff:
-                    setattr(obj, f, values[f])
-                changed.append(obj)
-                fields.update(diff)
-        Category.objects.bulk_create(new)
-        if changed:
-            Category.objects.bulk_update(changed, sorted(fields))
+        new, changed = _upsert(
+            Category,
+            existing,
+            [(r.code, values_of(r)) for r in rows if r.depth == depth],
+            lambda code, values: Category(code=code, is_leaf=code not in branches, **values),
+        )
         created += len(new)
         touched.update(c.code for c in changed)
         # Re-read the new rows: their primary keys are the next depth's parents on every backend.
         existing.update({c.code: c for c in Category.objects.filter(code__in=[n.code for n in new])})
     return created, touched
+
+
+RuleKey = tuple[int, int | None, str]  # a dispatch rule's natural key: (category id, grid level, district)
+
+
+def _upsert_rules(items: list[tuple[RuleKey, dict[str, str]]], scope: QuerySet[DispatchRule]) -> tuple[int, int]:
+    """Create or update dispatch rules by their natural key (`scope` holds every rule the items may name);
+    a new rule gets blanks for the columns its item lacks. Returns (created, updated)."""
+    existing: dict[RuleKey, DispatchRule] = {(r.category_id, r.grid_level, r.district): r for r in scope}
+    new, changed = _upsert(
+        DispatchRule,
+        existing,
+        items,
+        lambda key, values: DispatchRule(
+            category_id=key[0],
+            grid_level=key[1],
+            district=key[2],
+            **{"unit": "", "assisting": "", "note": "", **values},
+        ),
+    )
+    return len(new), len(changed)
 
 
 @transaction.atomic
@@ -215,8 +290,10 @@ def load_categories(*, actor=None) -> dict[str, Any]:
     updated = len(touched)
     counts: dict[str, Any] = _counts(created, updated, len(rows))
     counts["trees"] = {
-        tree: {"branches": Category.objects.filter(tree=tree, is_leaf=False).count(),
-               "leaves": Category.objects.filter(tree=tree, is_leaf=True).count()}
+        tree: {
+            "branches": Category.objects.filter(tree=tree, is_leaf=False).count(),
+            "leaves": Category.objects.filter(tree=tree, is_leaf=True).count(),
+        }
         for tree in Tree.values
     }
     if created or updated:
@@ -272,23 +349,19 @@ def load_units(*, district: str, actor=None, name_prefix: str | None = None) -> 
     """
     district = _district(district)
     prefix = _district_name(district) if name_prefix is None else name_prefix
-    existing = {u.code: u for u in Unit.objects.filter(district=district)}
-    new, changed, total = [], [], 0
+    items: list[tuple[str, dict[str, Any]]] = []
     for i, row in enumerate(_read(UNITS), start=2):
         if not re.fullmatch(r"\d{3}", row["number"]) or row["kind"] not in PeopleUnitKind.values:
             raise RoutingDataError(f"{UNITS}:{i}: a 3-digit number and a kind of {PeopleUnitKind.values} are required")
-        total += 1
-        code = f"D{district}{row['number']}"
         name = f"{prefix}{row['name']}" if row["kind"] == PeopleUnitKind.DEPARTMENT else row["name"]
-        unit = existing.get(code)
-        if unit is None:
-            new.append(Unit(code=code, name=name, kind=row["kind"], district=district))
-        elif (unit.name, unit.kind) != (name, row["kind"]):
-            unit.name, unit.kind = name, row["kind"]
-            changed.append(unit)
-    Unit.objects.bulk_create(new)
-    Unit.objects.bulk_update(changed, ["name", "kind"])
-    counts = _counts(len(new), len(changed), total)
+        items.append((f"D{district}{row['number']}", {"name": name, "kind": row["kind"]}))
+    new, changed = _upsert(
+        Unit,
+        {u.code: u for u in Unit.objects.filter(district=district)},
+        items,
+        lambda code, values: Unit(code=code, district=district, **values),
+    )
+    counts = _counts(len(new), len(changed), len(items))
     if new or changed:
         audit.record(actor=actor, action="routing.load_units", object_type="units", object_id=district, data=counts)
     return counts
@@ -299,13 +372,16 @@ def _token(value: str, district: str, where: str) -> str:
     @N and blank stay as they are."""
     if re.fullmatch(r"\d{3}", value):
         if not district:
-            raise RoutingDataError(gettext("%(where)sunit number %(unit)s needs a district code") % {"where": where,
-                                                                                                   "unit": value})
+            raise RoutingDataError(
+                gettext("%(where)sunit number %(unit)s needs a district code") % {"where": where, "unit": value}
+            )
         return f"D{district}{value}"
     if value == "" or re.fullmatch(UNIT_TOKEN, value):
         return value
-    raise RoutingDataError(gettext("%(where)sunit %(unit)s is neither a unit code, a grid code, a 3-digit unit "
-                                   "number nor @0…@4") % {"where": where, "unit": value})
+    raise RoutingDataError(
+        gettext("%(where)sunit %(unit)s is neither a unit code, a grid code, a 3-digit unit number nor @0…@4")
+        % {"where": where, "unit": value}
+    )
 
 
 @transaction.atomic
@@ -316,35 +392,32 @@ def load_dispatch_catalogue(*, district: str = "410102", actor=None) -> dict[str
     """
     district = _district(district)
     categories = dict(Category.objects.values_list("code", "pk"))
-    existing = {(r.category_id, r.grid_level): r for r in DispatchRule.objects.filter(district=district)}
-    new, changed, total = [], [], 0
+    items: list[tuple[RuleKey, dict[str, str]]] = []
     for i, row in enumerate(_read(CATALOGUE), start=2):
         where = f"{CATALOGUE}:{i}"
         if row["category"] not in categories:
             raise RoutingDataError(f"{where}: unknown category {row['category']} (load the categories first)")
         if row["grid_level"] and row["grid_level"] not in "01234":
             raise RoutingDataError(f"{where}: grid level must be 0–4 or empty")
-        total += 1
-        key = (categories[row["category"]], int(row["grid_level"]) if row["grid_level"] else None)
+        key = (categories[row["category"]], int(row["grid_level"]) if row["grid_level"] else None, district)
         values = {
             "unit": _token(row["unit"], district, f"{where}: "),
-            "assisting": ",".join(_token(t.strip(), district, f"{where}: ") for t in row["assisting"].split(";")
-                                  if t.strip()),
+            "assisting": ",".join(
+                _token(t.strip(), district, f"{where}: ") for t in row["assisting"].split(";") if t.strip()
+            ),
             "note": row["note"],
         }
-        rule = existing.get(key)
-        if rule is None:
-            new.append(DispatchRule(category_id=key[0], grid_level=key[1], district=district, **values))
-        elif any(getattr(rule, f) != v for f, v in values.items()):
-            for f, v in values.items():
-                setattr(rule, f, v)
-            changed.append(rule)
-    DispatchRule.objects.bulk_create(new)
-    DispatchRule.objects.bulk_update(changed, ["unit", "assisting", "note"])
-    counts = _counts(len(new), len(changed), total)
-    if new or changed:
-        audit.record(actor=actor, action="routing.load_dispatch_catalogue", object_type="dispatch_catalogue",
-                     object_id=district, data=counts)
+        items.append((key, values))
+    created, updated = _upsert_rules(items, DispatchRule.objects.filter(district=district))
+    counts = _counts(created, updated, len(items))
+    if created or updated:
+        audit.record(
+            actor=actor,
+            action="routing.load_dispatch_catalogue",
+            object_type="dispatch_catalogue",
+            object_id=district,
+            data=counts,
+        )
     return counts
 
 
@@ -362,14 +435,26 @@ def load_all(*, district: str = "410102", actor=None) -> dict[str, Any]:
 # Unlike the loaders, an import always writes its audit event: who brought in which file is worth keeping
 # even when the file changed nothing.
 
+
 def _limit_text(obj: Category | None) -> dict[str, str]:
     """A class's limits as the loader's text columns (the defaults for a new class)."""
     if obj is None:
-        return {"complexity": "", "sign_hours": "", "resolve_days": "", "urgent": "0", "resolve_hours": "",
-                "unit_kind": ""}
-    return {"complexity": obj.complexity, "sign_hours": str(obj.sign_hours), "resolve_days": str(obj.resolve_days),
-            "urgent": "1" if obj.urgent else "0",
-            "resolve_hours": "" if obj.resolve_hours is None else str(obj.resolve_hours), "unit_kind": obj.unit_kind}
+        return {
+            "complexity": "",
+            "sign_hours": "",
+            "resolve_days": "",
+            "urgent": "0",
+            "resolve_hours": "",
+            "unit_kind": "",
+        }
+    return {
+        "complexity": obj.complexity,
+        "sign_hours": str(obj.sign_hours),
+        "resolve_days": str(obj.resolve_days),
+        "urgent": "1" if obj.urgent else "0",
+        "resolve_hours": "" if obj.resolve_hours is None else str(obj.resolve_hours),
+        "unit_kind": obj.unit_kind,
+    }
 
 
 def _category_row(row: Mapping[str, Any], obj: Category | None, fail) -> CategoryRow | None:
@@ -388,8 +473,11 @@ def _category_row(row: Mapping[str, Any], obj: Category | None, fail) -> Categor
     if not name:
         fail(gettext("name is missing"))
     if not tree:
-        fail(gettext("unknown tree %(tree)s: use one of %(trees)s") % {"tree": raw_tree or "—", "trees": labels(Tree)}
-             if raw_tree else gettext("tree is missing"))
+        fail(
+            gettext("unknown tree %(tree)s: use one of %(trees)s") % {"tree": raw_tree or "—", "trees": labels(Tree)}
+            if raw_tree
+            else gettext("tree is missing")
+        )
     parent = text(row["parent"]) if "parent" in row else (obj.parent.code if obj and obj.parent_id else "")
     limits = _limit_text(obj)
     for column in LIMIT_FIELDS:
@@ -415,8 +503,16 @@ def _category_row(row: Mapping[str, Any], obj: Category | None, fail) -> Categor
         fail(gettext("keywords are longer than 300 characters"))
     if not (code and name and tree):
         return None
-    return CategoryRow(code=code, name=name[:100], tree=tree, parent=parent or None, depth=0, keywords=keywords,
-                       active=active, **values)
+    return CategoryRow(
+        code=code,
+        name=name[:100],
+        tree=tree,
+        parent=parent or None,
+        depth=0,
+        keywords=keywords,
+        active=active,
+        **values,
+    )
 
 
 @transaction.atomic
@@ -431,13 +527,13 @@ def import_categories(*, rows: Sequence[Mapping[str, Any]], actor=None, source: 
     errors: list[RowError] = []
     parsed: list[tuple[int, CategoryRow]] = []
     numbers = [row_number(r, i) for i, r in enumerate(rows)]
-    for number, row in zip(numbers, rows):
+    for number, row in zip(numbers, rows, strict=True):
         problems: list[str] = []
         item = _category_row(row, existing.get(text(row.get("code"))), problems.append)
         errors.extend(RowError(number, text(row.get("code")), p) for p in problems)
         if item is not None and not problems:
             parsed.append((number, item))
-    for number, first in duplicates([(n, text(r.get("code"))) for n, r in zip(numbers, rows)]).items():
+    for number, first in duplicates([(n, text(r.get("code"))) for n, r in zip(numbers, rows, strict=True)]).items():
         message = gettext("code appears twice (rows %(first)d and %(row)d)") % {"first": first, "row": number}
         errors.append(RowError(number, text(rows[numbers.index(number)].get("code")), message))
     # The tree after the import: the database's links with the file's on top.
@@ -448,19 +544,36 @@ def import_categories(*, rows: Sequence[Mapping[str, Any]], actor=None, source: 
     depth: dict[str, int] = {}
     for number, r in parsed:
         if r.parent and r.parent not in parent_of:
-            errors.append(RowError(number, r.code, gettext("parent %(parent)s is neither in this file nor in the "
-                                                           "database") % {"parent": r.parent}))
+            errors.append(
+                RowError(
+                    number,
+                    r.code,
+                    gettext("parent %(parent)s is neither in this file nor in the database") % {"parent": r.parent},
+                )
+            )
             continue
         if r.parent and tree_of[r.parent] != r.tree:
-            errors.append(RowError(number, r.code, gettext("parent %(parent)s belongs to another tree (%(tree)s)")
-                                   % {"parent": r.parent, "tree": Tree(tree_of[r.parent]).label}))
+            errors.append(
+                RowError(
+                    number,
+                    r.code,
+                    gettext("parent %(parent)s belongs to another tree (%(tree)s)")
+                    % {"parent": r.parent, "tree": Tree(tree_of[r.parent]).label},
+                )
+            )
         chain, node = [r.code], r.parent
         while node is not None and node not in chain:
             chain.append(node)
             node = parent_of.get(node)
         if node is not None:
-            errors.append(RowError(number, r.code, gettext("parent %(parent)s makes a circle: %(chain)s")
-                                   % {"parent": r.parent, "chain": " → ".join([*chain, node])}))
+            errors.append(
+                RowError(
+                    number,
+                    r.code,
+                    gettext("parent %(parent)s makes a circle: %(chain)s")
+                    % {"parent": r.parent, "chain": " → ".join([*chain, node])},
+                )
+            )
             continue
         depth[r.code] = len(chain)
     children: dict[str, list[str]] = {}
@@ -470,9 +583,14 @@ def import_categories(*, rows: Sequence[Mapping[str, Any]], actor=None, source: 
     for number, r in parsed:  # a class moved to another tree takes its subtree along, or is refused
         strays = sorted(c for c in children.get(r.code, []) if tree_of[c] != r.tree)
         if strays:
-            errors.append(RowError(number, r.code, gettext("classes under %(code)s stay in another tree: %(codes)s; "
-                                                           "move them in the same file")
-                                   % {"code": r.code, "codes": ", ".join(strays[:10])}))
+            errors.append(
+                RowError(
+                    number,
+                    r.code,
+                    gettext("classes under %(code)s stay in another tree: %(codes)s; move them in the same file")
+                    % {"code": r.code, "codes": ", ".join(strays[:10])},
+                )
+            )
     if errors:
         raise RowErrors(sorted(errors, key=lambda e: e.row))
     items = [CategoryRow(**{**asdict(r), "depth": depth[r.code]}) for _, r in parsed]
@@ -480,13 +598,15 @@ def import_categories(*, rows: Sequence[Mapping[str, Any]], actor=None, source: 
     touched.update(refresh_tree())
     updated = len(touched & {r.code for r in items})
     result = _counts(created, updated, len(items))
-    audit.record(actor=actor, action="routing.import_categories", object_type="category_tree",
-                 data={"source": source, **result})
+    audit.record(
+        actor=actor, action="routing.import_categories", object_type="category_tree", data={"source": source, **result}
+    )
     return result
 
 
-def _rule_values(row: Mapping[str, Any], categories: dict[str, int],
-                 fail) -> tuple[tuple[int, int | None, str], dict[str, str]] | None:
+def _rule_values(
+    row: Mapping[str, Any], categories: dict[str, int], fail
+) -> tuple[tuple[int, int | None, str], dict[str, str]] | None:
     """One catalogue row → its natural key (category, grid level, district) and the values it gives (those of
     the columns it has); None when it is wrong. Whether its unit and grid codes exist is checked afterwards."""
     code = text(row.get("category"))
@@ -520,8 +640,9 @@ def missing_units(tokens: set[str]) -> set[str]:
     """The unit and grid codes among `tokens` that do not exist (@N and blanks always do)."""
     units = {t for t in tokens if t.startswith("D")}
     grids = {t for t in tokens if t[:1].isdigit()}
-    return ((units - set(Unit.objects.filter(code__in=units).values_list("code", flat=True)))
-            | (grids - set(Grid.objects.filter(code__in=grids).values_list("code", flat=True))))
+    return (units - set(Unit.objects.filter(code__in=units).values_list("code", flat=True))) | (
+        grids - set(Grid.objects.filter(code__in=grids).values_list("code", flat=True))
+    )
 
 
 @transaction.atomic
@@ -538,41 +659,40 @@ def import_dispatch_rules(*, rows: Sequence[Mapping[str, Any]], actor=None, sour
     errors: list[RowError] = []
     keyed: list[tuple[int, tuple[int, int | None, str], dict[str, str]]] = []
     for index, row in enumerate(rows):
-        number, problems = row_number(row, index), []
+        number = row_number(row, index)
+        problems: list[str] = []
         parsed = _rule_values(row, categories, problems.append)
         errors.extend(RowError(number, text(row.get("category")), p) for p in problems)
         if parsed is not None and not problems:
             keyed.append((number, *parsed))
     categories_of = {row_number(r, i): text(r.get("category")) for i, r in enumerate(rows)}
-    missing = missing_units({t for _, _, values in keyed
-                              for t in [values.get("unit", ""), *values.get("assisting", "").split(",")] if t})
+    missing = missing_units(
+        {t for _, _, values in keyed for t in [values.get("unit", ""), *values.get("assisting", "").split(",")] if t}
+    )
     for number, _, values in keyed:
         code = categories_of[number]
         for token in [values.get("unit", ""), *values.get("assisting", "").split(",")]:
             if token in missing:
-                message = (gettext("unknown unit %(unit)s") % {"unit": token} if token.startswith("D")
-                           else gettext("unknown grid %(grid)s") % {"grid": token})
+                message = (
+                    gettext("unknown unit %(unit)s") % {"unit": token}
+                    if token.startswith("D")
+                    else gettext("unknown grid %(grid)s") % {"grid": token}
+                )
                 errors.append(RowError(number, code, message))
     for number, first in duplicates([(n, key) for n, key, _ in keyed]).items():
         message = gettext("the same category, grid level and district as row %(first)d") % {"first": first}
         errors.append(RowError(number, categories_of[number], message))
     if errors:
         raise RowErrors(sorted(errors, key=lambda e: e.row))
-    existing = {(r.category_id, r.grid_level, r.district): r
-                for r in DispatchRule.objects.filter(category_id__in={key[0] for _, key, _ in keyed})}
-    new, changed = [], []
-    for _, key, values in keyed:
-        rule = existing.get(key)
-        if rule is None:
-            new.append(DispatchRule(category_id=key[0], grid_level=key[1], district=key[2],
-                                    **{"unit": "", "assisting": "", "note": "", **values}))
-        elif any(getattr(rule, f) != v for f, v in values.items()):
-            for f, v in values.items():
-                setattr(rule, f, v)
-            changed.append(rule)
-    DispatchRule.objects.bulk_create(new)
-    DispatchRule.objects.bulk_update(changed, ["unit", "assisting", "note"])
-    result = _counts(len(new), len(changed), len(keyed))
-    audit.record(actor=actor, action="routing.import_dispatch_catalogue", object_type="dispatch_catalogue",
-                 data={"source": source, **result})
+    created, updated = _upsert_rules(
+        [(key, values) for _, key, values in keyed],
+        DispatchRule.objects.filter(category_id__in={key[0] for _, key, _ in keyed}),
+    )
+    result = _counts(created, updated, len(keyed))
+    audit.record(
+        actor=actor,
+        action="routing.import_dispatch_catalogue",
+        object_type="dispatch_catalogue",
+        data={"source": source, **result},
+    )
     return result

@@ -20,7 +20,6 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
-
 DISTRICT_CODE = "410102"
 DISTRICT_NAME = "中原区"
 LEVEL3_TARGET = 660  # the 2012 article: 中原区 has 660 三级网格
@@ -84,7 +83,9 @@ def _kmeans(points: np.ndarray, k: int, rng: np.random.Generator, iterations: in
     return centres
 
 
-def _partition(parent: shapely.Geometry, points: np.ndarray, k: int, rng: np.random.Generator) -> list[shapely.Geometry]:
+def _partition(
+    parent: shapely.Geometry, points: np.ndarray, k: int, rng: np.random.Generator
+) -> list[shapely.Geometry]:
     """k cells that tile `parent`, each holding a cluster of the points; ordered north-east first."""
     if k == 1:
         return [parent]
@@ -137,20 +138,24 @@ def build_layout(seed: int = 0) -> tuple[GridLayout, ...]:
     district = district_boundary()
     streets, communities = official_units()
     households = _sample_households(district, SAMPLES, rng)
-    all_communities = [code for code, _ in sum(communities.values(), [])]
+    all_communities = [code for units in communities.values() for code, _ in units]
     level3_counts = _level3_counts(all_communities, rng)
 
-    grids: list[GridLayout] = []
+    grids: list[GridLayout | None] = []  # a parent's place is kept (None) until its children are summed
     district_index = len(grids)
     grids.append(None)  # filled in when the households are summed
     district_hh = district_pop = 0
-    for (street_code, street_name), street_geom in zip(streets, _partition(district, households, len(streets), rng)):
+    for (street_code, street_name), street_geom in zip(
+        streets, _partition(district, households, len(streets), rng), strict=False
+    ):
         street_pts = households[shapely.contains_xy(street_geom, households[:, 0], households[:, 1])]
         street_index = len(grids)
         grids.append(None)
         street_hh = street_pop = 0
         members = communities[street_code]
-        for (comm_code, comm_name), comm_geom in zip(members, _partition(street_geom, street_pts, len(members), rng)):
+        for (comm_code, comm_name), comm_geom in zip(
+            members, _partition(street_geom, street_pts, len(members), rng), strict=False
+        ):
             comm_pts = street_pts[shapely.contains_xy(comm_geom, street_pts[:, 0], street_pts[:, 1])]
             comm_index = len(grids)
             grids.append(None)
@@ -158,7 +163,7 @@ def build_layout(seed: int = 0) -> tuple[GridLayout, ...]:
             cells = _partition(comm_geom, comm_pts, level3_counts[comm_code], rng)
             for seq, cell in enumerate(cells, start=1):
                 hh = int(rng.integers(320, 481))
-                pop = int(round(hh * rng.uniform(2.5, 3.1)))
+                pop = round(hh * rng.uniform(2.5, 3.1))
                 grids.append(GridLayout(f"{comm_code}{seq:03d}", f"{comm_name}第{seq}网格", comm_code, hh, pop, cell))
                 comm_hh += hh
                 comm_pop += pop
@@ -169,4 +174,4 @@ def build_layout(seed: int = 0) -> tuple[GridLayout, ...]:
         district_hh += street_hh
         district_pop += street_pop
     grids[district_index] = GridLayout(DISTRICT_CODE, DISTRICT_NAME, None, district_hh, district_pop, district)
-    return tuple(grids)
+    return tuple(g for g in grids if g is not None)  # every place is filled by now

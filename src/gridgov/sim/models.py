@@ -14,3 +14,6 @@ class DemoAccount(models.Model):
         verbose_name = _("demo account")
         verbose_name_plural = _("demo accounts")
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.username  # never the password

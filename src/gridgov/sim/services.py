@@ -13,7 +13,7 @@ from gridgov.grids.services import GridInput, import_grids
 from gridgov.routing.services import load_all
 from gridgov.sim.city import DISTRICT_CODE, build_layout
 from gridgov.sim.history import simulate_history
-from gridgov.sim.people import build_demo_people
+from gridgov.sim.staffing import build_demo_staff
 
 
 @dataclass(frozen=True)
@@ -45,16 +45,26 @@ def build_demo_city(*, seed: int = 0, reset: bool = False, days: int = 30, progr
         return DemoResult(built=False, grids=Grid.objects.filter(valid_to__isnull=True).count(), seed=None)
     say(f"generating the grid layout of 中原区 (seed {seed})")
     layout = build_layout(seed)
-    items = [GridInput(row=i, code=g.code, name=g.name, parent=g.parent, households=g.households,
-                       population=g.population, kind="comprehensive", geometry=g.geometry)
-             for i, g in enumerate(layout, start=1)]
+    items = [
+        GridInput(
+            row=i,
+            code=g.code,
+            name=g.name,
+            parent=g.parent,
+            households=g.households,
+            population=g.population,
+            kind="comprehensive",
+            geometry=g.geometry,
+        )
+        for i, g in enumerate(layout, start=1)
+    ]
     say(f"importing {len(items)} grids")
     with transaction.atomic():
         result = import_grids(items=items, source=f"demo seed={seed}")
         say("loading the category trees, units and the dispatch catalogue")
         load_all(district=DISTRICT_CODE)
         say("appointing grid workers, leaders, dispatchers and department handlers")
-        posts = build_demo_people(district=DISTRICT_CODE, seed=seed)
+        posts = build_demo_staff(district=DISTRICT_CODE, seed=seed)
         install_default_schemes()  # a flush (--reset, tests) removes the migration's rows
     if days > 0:
         say(f"simulating {days} days of cases through the real services")

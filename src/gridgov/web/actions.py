@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.cases import selectors as case_selectors
 from gridgov.cases import services as case_services
@@ -49,11 +50,11 @@ class Refusal:
         return str(REFUSAL_LEADS.get(self.status, REFUSAL_LEADS[400]))
 
 
-def case_refusal(exc: GridgovError) -> str:
-    """Why a case page cannot be opened, in the reader's language."""
-    if exc.status == 404:
-        return _("No case has this number.")
-    return _("This case is outside your grids and units.")
+def case_refusal() -> str:
+    """Why a case page cannot be opened, in the reader's language. `cases.selectors.case_for_staff` answers
+    a case outside the reader's grids and units exactly like an unknown number (NotFound), so that a number
+    tells an outsider nothing: there is only one thing to say."""
+    return _("No case has this number.")
 
 
 def posted_photos(request: HttpRequest) -> list[str]:
@@ -68,8 +69,9 @@ def _takes_photos(action: str) -> bool:
     return "photos" in ACTION_BODIES[action].model_fields
 
 
-def perform_posted(request: HttpRequest, *, actor: Actor, number: str, action: str, payload: dict,
-                   page_actions: Collection[str]) -> None:
+def perform_posted(
+    request: HttpRequest, *, actor: Actor, number: str, action: str, payload: dict, page_actions: Collection[str]
+) -> None:
     """Parse, keep the photos, perform. Raises GridgovError with the refusal."""
     if action not in page_actions:
         raise BadInput(_("This page cannot take that action."))
@@ -85,15 +87,29 @@ def perform_posted(request: HttpRequest, *, actor: Actor, number: str, action: s
     case_services.perform(action, actor=actor, number=number, **body)
 
 
-def handle_posted_action(request: HttpRequest, *, actor: Actor, number: str, page_actions: Collection[str],
-                         payload: Callable[[HttpRequest, str], dict], done: Callable[[str], str],
-                         case_page: str, queue_page: str) -> HttpResponse | Refusal:
+def handle_posted_action(
+    request: HttpRequest,
+    *,
+    actor: Actor,
+    number: str,
+    page_actions: Collection[str],
+    payload: Callable[[HttpRequest, str], dict],
+    done: Callable[[str], str],
+    case_page: str,
+    queue_page: str,
+) -> HttpResponse | Refusal:
     """The POST of a case page: a redirect when done (to the case, or to the queue when the action
     took the case out of the actor's sight), or the Refusal to show."""
     action = request.POST.get("action", "")
     try:
-        perform_posted(request, actor=actor, number=number, action=action, payload=payload(request, action),
-                       page_actions=page_actions)
+        perform_posted(
+            request,
+            actor=actor,
+            number=number,
+            action=action,
+            payload=payload(request, action),
+            page_actions=page_actions,
+        )
     except GridgovError as exc:
         return Refusal(action=action, message=exc.message, status=exc.status)
     messages.success(request, done(action))

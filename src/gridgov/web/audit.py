@@ -48,8 +48,12 @@ def audit_page(request):
     show = "reveals" if request.GET.get("show") == "reveals" else "reads"
     filters = {k: request.GET.get(k, "").strip()[:40] for k in ("user", "case", "since", "until")}
     since, until = _day(filters["since"]), _day(filters["until"])
-    query = {"user": filters["user"] or None, "case": filters["case"] or None, "since": _start(since),
-             "until": _start(until + timedelta(days=1)) if until else None}  # `until` is a whole day
+    query = {
+        "user": filters["user"] or None,
+        "case": filters["case"] or None,
+        "since": _start(since),
+        "until": _start(until + timedelta(days=1)) if until else None,
+    }  # `until` is a whole day
     if show == "reads":
         qs, row = reads.readings(actor, **query), reads.reading_row
     else:
@@ -61,6 +65,15 @@ def audit_page(request):
         item["via_name"] = VIA_NAMES.get(item.get("via"), item.get("via") or "")
         rows.append(item)
     keep = "&".join(f"{k}={v}" for k, v in {"show": show, **filters}.items() if v)
-    return render(request, "web/audit.html", {"show": show, "filters": filters, "rows": rows, "page": page,
-                                              "keep": keep, "title": _("Case file readings") if show == "reads"
-                                              else _("Reveals of contact data")})
+    return render(
+        request,
+        "web/audit.html",
+        {
+            "show": show,
+            "filters": filters,
+            "rows": rows,
+            "page": page,
+            "keep": keep,
+            "title": _("Case file readings") if show == "reads" else _("Reveals of contact data"),
+        },
+    )

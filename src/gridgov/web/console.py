@@ -9,23 +9,33 @@ no rules: reads are `cases.selectors`, writes the case services.
 from __future__ import annotations
 
 from django.shortcuts import render
-from django.utils.translation import gettext as _, gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from gridgov.cases.models import Channel, Light, Status
+from gridgov.core.invariants import require_same_keys
 from gridgov.people.actors import Actor
 
 CONSOLE_ROLES = frozenset({"dispatcher", "leader", "supervisor", "admin"})
 NEARBY_METRES = 300
 
-COMPLEXITY_CHOICES = [("simple", gettext_lazy("simple")), ("general", gettext_lazy("general")),
-                      ("complex", gettext_lazy("complex")), ("legacy", gettext_lazy("legacy")),
-                      ("major", gettext_lazy("major"))]
-SATISFACTION_CHOICES = [("satisfied", gettext_lazy("Satisfied")),
-                        ("basically_satisfied", gettext_lazy("Basically satisfied")),
-                        ("dissatisfied", gettext_lazy("Dissatisfied"))]
+COMPLEXITY_CHOICES = [
+    ("simple", gettext_lazy("simple")),
+    ("general", gettext_lazy("general")),
+    ("complex", gettext_lazy("complex")),
+    ("legacy", gettext_lazy("legacy")),
+    ("major", gettext_lazy("major")),
+]
+SATISFACTION_CHOICES = [
+    ("satisfied", gettext_lazy("Satisfied")),
+    ("basically_satisfied", gettext_lazy("Basically satisfied")),
+    ("dissatisfied", gettext_lazy("Dissatisfied")),
+]
 YES_NO = [("true", gettext_lazy("Yes")), ("false", gettext_lazy("No"))]
-PASSED_CHOICES = [("true", pgettext_lazy("check outcome", "Passed")),
-                  ("false", pgettext_lazy("check outcome", "Not passed"))]  # 通过 / 不通过
+PASSED_CHOICES = [
+    ("true", pgettext_lazy("check outcome", "Passed")),
+    ("false", pgettext_lazy("check outcome", "Not passed")),
+]  # 通过 / 不通过
 
 
 def field(name, label, kind="text", required=False, choices=None, blank=None):
@@ -40,32 +50,44 @@ _f = field
 
 # The fields of each action's form: the body schemas in cases/api.py (ACTION_BODIES), as HTML inputs.
 ACTION_FIELDS: dict[str, list[dict]] = {
-    "register": [_f("category", gettext_lazy("Category"), "category"),
-                 _f("complexity", gettext_lazy("Complexity"), "select", choices=COMPLEXITY_CHOICES),
-                 _f("note", gettext_lazy("Note"), "textarea")],
+    "register": [
+        _f("category", gettext_lazy("Category"), "category"),
+        _f("complexity", gettext_lazy("Complexity"), "select", choices=COMPLEXITY_CHOICES),
+        _f("note", gettext_lazy("Note"), "textarea"),
+    ],
     "reject": [_f("reason", gettext_lazy("Reason"), "textarea", True)],
     "merge": [_f("into", gettext_lazy("Merge into case number"), required=True)],
-    "dispatch": [_f("unit", gettext_lazy("Lead unit"), "unit"),
-                 _f("assisting", gettext_lazy("Assisting units"), "units"),
-                 _f("note", gettext_lazy("Note"), "textarea")],
+    "dispatch": [
+        _f("unit", gettext_lazy("Lead unit"), "unit"),
+        _f("assisting", gettext_lazy("Assisting units"), "units"),
+        _f("note", gettext_lazy("Note"), "textarea"),
+    ],
     "accept": [],
     "return": [_f("reason", gettext_lazy("Reason"), "textarea", True)],
     "escalate": [_f("note", gettext_lazy("Note"), "textarea", True)],
-    "request_extension": [_f("days", gettext_lazy("Days"), "number", True),
-                          _f("reason", gettext_lazy("Reason"), "textarea", True)],
+    "request_extension": [
+        _f("days", gettext_lazy("Days"), "number", True),
+        _f("reason", gettext_lazy("Reason"), "textarea", True),
+    ],
     "grant_extension": [],
     "deny_extension": [_f("reason", gettext_lazy("Reason"), "textarea", True)],
-    "suspend": [_f("reason", gettext_lazy("Reason"), "textarea", True),
-                _f("review_on", gettext_lazy("Review on"), "date", True)],
+    "suspend": [
+        _f("reason", gettext_lazy("Reason"), "textarea", True),
+        _f("review_on", gettext_lazy("Review on"), "date", True),
+    ],
     "resume": [],
     "supervise": [_f("note", gettext_lazy("Note"), "textarea", True)],
     "resolve": [_f("result", gettext_lazy("Result"), "textarea", True)],
-    "verify": [_f("passed", gettext_lazy("Passed"), "select", True, PASSED_CHOICES),
-               _f("note", gettext_lazy("Note"), "textarea")],
+    "verify": [
+        _f("passed", gettext_lazy("Passed"), "select", True, PASSED_CHOICES),
+        _f("note", gettext_lazy("Note"), "textarea"),
+    ],
     "close": [],
-    "evaluate": [_f("satisfaction", gettext_lazy("Satisfaction"), "select", True, SATISFACTION_CHOICES),
-                 _f("solved", gettext_lazy("Solved"), "select", True, YES_NO),
-                 _f("note", gettext_lazy("Note"), "textarea")],
+    "evaluate": [
+        _f("satisfaction", gettext_lazy("Satisfaction"), "select", True, SATISFACTION_CHOICES),
+        _f("solved", gettext_lazy("Solved"), "select", True, YES_NO),
+        _f("note", gettext_lazy("Note"), "textarea"),
+    ],
     "reopen": [_f("reason", gettext_lazy("Reason"), "textarea", True)],
 }
 
@@ -76,15 +98,26 @@ def _word(english: str):
 
 # What each action's form and button say (zh-hans: the Chinese term of the table, 立案, 派遣 …).
 ACTION_WORDS = {
-    "register": _word("Register"), "reject": _word("Do not register"), "merge": _word("Merge"),
-    "dispatch": _word("Dispatch"), "accept": _word("Sign for"), "return": _word("Return"),
-    "escalate": _word("Escalate"), "request_extension": _word("Request an extension"),
-    "grant_extension": _word("Grant the extension"), "deny_extension": _word("Deny the extension"),
-    "suspend": _word("Suspend"), "resume": _word("Resume"), "supervise": _word("Supervise"),
-    "resolve": _word("Report the result"), "verify": _word("Check"), "close": _word("Close"),
-    "evaluate": _word("Record the call-back rating"), "reopen": _word("Reopen"),
+    "register": _word("Register"),
+    "reject": _word("Do not register"),
+    "merge": _word("Merge"),
+    "dispatch": _word("Dispatch"),
+    "accept": _word("Sign for"),
+    "return": _word("Return"),
+    "escalate": _word("Escalate"),
+    "request_extension": _word("Request an extension"),
+    "grant_extension": _word("Grant the extension"),
+    "deny_extension": _word("Deny the extension"),
+    "suspend": _word("Suspend"),
+    "resume": _word("Resume"),
+    "supervise": _word("Supervise"),
+    "resolve": _word("Report the result"),
+    "verify": _word("Check"),
+    "close": _word("Close"),
+    "evaluate": _word("Record the call-back rating"),
+    "reopen": _word("Reopen"),
 }
-assert set(ACTION_WORDS) == set(ACTION_FIELDS), "every action has its words and its fields"
+require_same_keys(ACTION_WORDS, ACTION_FIELDS, "every action has its words and its fields")
 
 STATUS_NAMES = dict(Status.choices)
 CHANNEL_NAMES = dict(Channel.choices)
@@ -102,5 +135,11 @@ def refuse(request, message: str, status: int):
 
 
 def not_console(request):
-    return refuse(request, _("The dispatcher console is for dispatchers, leaders and supervisors. "
-                             "Your account holds none of these posts; ask your administrator if you need one."), 403)
+    return refuse(
+        request,
+        _(
+            "The dispatcher console is for dispatchers, leaders and supervisors. "
+            "Your account holds none of these posts; ask your administrator if you need one."
+        ),
+        403,
+    )

@@ -12,7 +12,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _, gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from gridgov.cases import photos as case_photos
 from gridgov.cases import reads, selectors, services
@@ -25,10 +26,21 @@ from gridgov.people.selectors import district_units, unit_names
 from gridgov.routing import selectors as routing
 from gridgov.web.actions import Refusal, case_refusal, handle_posted_action
 from gridgov.web.casefile import event_unit_names, who
-from gridgov.web.media import evidence, photo_links
-from gridgov.web.console import (ACTION_FIELDS, ACTION_WORDS, CHANNEL_NAMES, COMPLEXITY_CHOICES, LIGHT_NAMES,
-                                 NEARBY_METRES, STATUS_NAMES, console_actor, field, not_console, refuse)
+from gridgov.web.console import (
+    ACTION_FIELDS,
+    ACTION_WORDS,
+    CHANNEL_NAMES,
+    COMPLEXITY_CHOICES,
+    LIGHT_NAMES,
+    NEARBY_METRES,
+    STATUS_NAMES,
+    console_actor,
+    field,
+    not_console,
+    refuse,
+)
 from gridgov.web.console_pick import label, one_category
+from gridgov.web.media import evidence, photo_links
 
 REGISTER_DISPATCH = "register_dispatch"
 REGISTER_DISPATCH_WORD = pgettext_lazy("case action", "Register and dispatch")
@@ -53,16 +65,27 @@ def _grid_chain(grid: Grid) -> list[Grid]:
 
 def nearby_open_cases(case: Case, actor: Actor, metres: float = NEARBY_METRES) -> list[dict]:
     """A first duplicate hint: open cases of the same category within `metres`."""
-    found = selectors.open_cases_near(actor, lon=case.lon, lat=case.lat, metres=metres, category_id=case.category_id,
-                                      same_category_only=True, exclude_pk=case.pk)
+    found = selectors.open_cases_near(
+        actor,
+        lon=case.lon,
+        lat=case.lat,
+        metres=metres,
+        category_id=case.category_id,
+        same_category_only=True,
+        exclude_pk=case.pk,
+    )
     return [near_row(other, distance) for other, distance in found]
 
 
 def near_row(other: Case, distance: float) -> dict:
-    return {"number": other.number, "title": other.title, "distance": round(distance),
-            "status_name": STATUS_NAMES.get(other.status, other.status),
-            "category": other.category.name if other.category_id else "",
-            "url": reverse("web:console-case", args=[other.number])}
+    return {
+        "number": other.number,
+        "title": other.title,
+        "distance": round(distance),
+        "status_name": STATUS_NAMES.get(other.status, other.status),
+        "category": other.category.name if other.category_id else "",
+        "url": reverse("web:console-case", args=[other.number]),
+    }
 
 
 def unit_options(case: Case, route: routing.Route) -> list[dict]:
@@ -87,11 +110,17 @@ def unit_options(case: Case, route: routing.Route) -> list[dict]:
 
 def _initial_values(case: Case, action: str, route: routing.Route | None) -> dict:
     if action == "register":
-        return {"category": label(case.category.name, case.category.code) if case.category_id else "",
-                "complexity": case.complexity}
+        return {
+            "category": label(case.category.name, case.category.code) if case.category_id else "",
+            "complexity": case.complexity,
+        }
     if action == REGISTER_DISPATCH:
-        return {"category": label(case.category.name, case.category.code) if case.category_id else "",
-                "complexity": case.complexity, "unit": "", "assisting": []}
+        return {
+            "category": label(case.category.name, case.category.code) if case.category_id else "",
+            "complexity": case.complexity,
+            "unit": "",
+            "assisting": [],
+        }
     if action == "dispatch" and route is not None:
         return {"unit": route.unit, "assisting": list(route.assisting)}
     return {}
@@ -103,15 +132,17 @@ def _fields(action: str) -> list[dict]:
 
 def posted_values(request, action: str) -> dict:
     """The form as posted (to show again next to a refusal): text, and lists for multi-selects."""
-    return {f["name"]: (request.POST.getlist(f["name"]) if f["kind"] == "units" else request.POST.get(f["name"], ""))
-            for f in _fields(action)}
+    return {
+        f["name"]: (request.POST.getlist(f["name"]) if f["kind"] == "units" else request.POST.get(f["name"], ""))
+        for f in _fields(action)
+    }
 
 
 def _payload(request, action: str) -> dict:
     """The posted form as the action's JSON body: only the action's fields; empty optional ones left
     out; a category named in words resolved to its code (BadInput when it names none or several)."""
     post = request.POST
-    payload = {}
+    payload: dict[str, object] = {}
     for f in _fields(action):
         name, kind = f["name"], f["kind"]
         if kind == "units":
@@ -143,11 +174,24 @@ def _forms(case: Case, actions: list[str], options: list[dict], route, posted: d
         fields = []
         for f in _fields(action):
             value = values.get(f["name"], [] if f["kind"] == "units" else "")
-            fields.append({**f, "value": value, "id": f"f-{action}-{f['name']}",
-                           "options": options if f["kind"] in ("unit", "units") else None})
+            fields.append(
+                {
+                    **f,
+                    "value": value,
+                    "id": f"f-{action}-{f['name']}",
+                    "options": options if f["kind"] in ("unit", "units") else None,
+                }
+            )
         word = REGISTER_DISPATCH_WORD if action == REGISTER_DISPATCH else ACTION_WORDS.get(action, action)
-        forms.append({"action": action, "label": word, "fields": fields, "error": error,
-                      "danger": action in {"reject", "merge", "close", "deny_extension", "suspend"}})
+        forms.append(
+            {
+                "action": action,
+                "label": word,
+                "fields": fields,
+                "error": error,
+                "danger": action in {"reject", "merge", "close", "deny_extension", "suspend"},
+            }
+        )
     return forms
 
 
@@ -167,14 +211,21 @@ def _case_context(request, actor: Actor, case: Case, posted: dict | None = None)
     deadlines = view["deadlines"] or {}
     light = deadlines.get("light") or case.light or ""
     picks_unit = bool({"register", "dispatch"} & set(view["actions"]))
-    route = (routing.responsible_unit(category=case.category, grid_code=case.grid.code, district=case.platform[:6])
-             if picks_unit else None)
+    route = (
+        routing.responsible_unit(category=case.category, grid_code=case.grid.code, district=case.platform[:6])
+        if picks_unit
+        else None
+    )
     options = unit_options(case, route) if route else []
     return {
-        "case": case, "view": view, "chain": chain, "platform": platform,
+        "case": case,
+        "view": view,
+        "chain": chain,
+        "platform": platform,
         "status_name": STATUS_NAMES.get(case.status, case.status),
         "channel_name": CHANNEL_NAMES.get(case.channel, case.channel),
-        "light": light, "light_name": LIGHT_NAMES.get(light, ""),
+        "light": light,
+        "light_name": LIGHT_NAMES.get(light, ""),
         "sign_by": (deadlines.get("sign_by") or "")[:16].replace("T", " "),
         "resolve_by": (deadlines.get("resolve_by") or "")[:16].replace("T", " "),
         "lead_unit": {"code": case.lead_unit, "name": names.get(case.lead_unit, "")} if case.lead_unit else None,
@@ -193,12 +244,14 @@ def _register_and_dispatch(request, actor: Actor, number: str):
         body = _payload(request, REGISTER_DISPATCH)
         register = parse_action_body("register", {k: body[k] for k in REGISTER_KEYS if k in body})
         dispatch = parse_action_body("dispatch", {k: body[k] for k in DISPATCH_KEYS if k in body})
-        services.register_and_dispatch(actor=actor, number=number, **register, unit=dispatch["unit"],
-                                       assisting=dispatch["assisting"])
+        services.register_and_dispatch(
+            actor=actor, number=number, **register, unit=dispatch["unit"], assisting=dispatch["assisting"]
+        )
     except GridgovError as exc:
         return Refusal(action=REGISTER_DISPATCH, message=exc.message, status=exc.status)
-    messages.success(request, _("%(action)s done for case %(number)s.") % {"action": REGISTER_DISPATCH_WORD,
-                                                                            "number": number})
+    messages.success(
+        request, _("%(action)s done for case %(number)s.") % {"action": REGISTER_DISPATCH_WORD, "number": number}
+    )
     try:
         selectors.case_for_staff(actor, number)
     except GridgovError:
@@ -215,7 +268,7 @@ def case_page(request, number: str):
     try:
         case = selectors.case_for_staff(actor, number)
     except GridgovError as exc:
-        return refuse(request, case_refusal(exc), exc.status)
+        return refuse(request, case_refusal(), exc.status)
 
     if request.method != "POST":
         return render(request, "web/console/case.html", _case_context(request, actor, case))
@@ -224,10 +277,18 @@ def case_page(request, number: str):
         outcome = _register_and_dispatch(request, actor, number)
     else:
         outcome = handle_posted_action(
-            request, actor=actor, number=number, page_actions=ACTION_FIELDS, payload=_payload,
-            done=lambda action: _("%(action)s done for case %(number)s.") % {"action": ACTION_WORDS.get(action, action),
-                                                                              "number": number},
-            case_page="web:console-case", queue_page="web:console")
+            request,
+            actor=actor,
+            number=number,
+            page_actions=ACTION_FIELDS,
+            payload=_payload,
+            done=lambda action: (
+                _("%(action)s done for case %(number)s.")
+                % {"action": ACTION_WORDS.get(action, action), "number": number}
+            ),
+            case_page="web:console-case",
+            queue_page="web:console",
+        )
     if not isinstance(outcome, Refusal):
         return outcome
     case = selectors.case_for_staff(actor, number)

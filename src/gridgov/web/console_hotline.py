@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from gridgov.cases import selectors, services
+from gridgov.cases import permissions, selectors, services
 from gridgov.cases.models import Channel
 from gridgov.core.errors import BadInput, GridgovError
 from gridgov.grids.selectors import representative_point
@@ -49,8 +49,9 @@ def _point(actor: Actor, values: dict) -> tuple[float, float]:
 
 def _duplicates(actor: Actor, lon: float, lat: float, category: str | None) -> list[dict]:
     cat = routing.category(category) if category else None
-    found = selectors.open_cases_near(actor, lon=lon, lat=lat, metres=NEARBY_METRES,
-                                      category_id=cat.pk if cat else None)
+    found = selectors.open_cases_near(
+        actor, lon=lon, lat=lat, metres=NEARBY_METRES, category_id=cat.pk if cat else None
+    )
     rows = []
     for other, distance in found:
         row = near_row(other, distance)
@@ -63,12 +64,22 @@ def _duplicates(actor: Actor, lon: float, lat: float, category: str | None) -> l
 def hotline(request):
     """GET: the empty form (with a fresh idempotency key). POST: check for duplicates, or save."""
     actor = console_actor(request)
-    if actor is None or "dispatcher" not in actor.roles:
-        return refuse(request, _("Hotline intake is for dispatchers. Your account holds no dispatcher post; "
-                                 "ask your administrator if you need one."), 403)
-    context = {"pick_config": {"grids": reverse("web:console-pick-grids"),
-                               "categories": reverse("web:console-pick-categories")},
-               "map_config": {"geojson": reverse("api-v1:grid_geojson") + "?level=1"}}
+    if actor is None or not permissions.may_report_through(actor, Channel.HOTLINE):
+        return refuse(
+            request,
+            _(
+                "Hotline intake is for dispatchers. Your account holds no dispatcher post; "
+                "ask your administrator if you need one."
+            ),
+            403,
+        )
+    context = {
+        "pick_config": {
+            "grids": reverse("web:console-pick-grids"),
+            "categories": reverse("web:console-pick-categories"),
+        },
+        "map_config": {"geojson": reverse("api-v1:grid_geojson") + "?level=1"},
+    }
     if request.method != "POST":
         values = dict.fromkeys(FIELDS, "")
         values["key"] = uuid.uuid4().hex
@@ -85,18 +96,36 @@ def hotline(request):
         retried = selectors.intake_key_used(values["key"])  # a double click: answer as the first click
         duplicates = [] if retried else _duplicates(actor, lon, lat, category)
         if (checked and not retried) or (duplicates and request.POST.get("confirm") != "1"):
-            return render(request, "web/console/hotline.html",
-                          {**context, "values": values, "duplicates": duplicates, "checked": True,
-                           "point": {"lon": lon, "lat": lat}})
+            return render(
+                request,
+                "web/console/hotline.html",
+                {
+                    **context,
+                    "values": values,
+                    "duplicates": duplicates,
+                    "checked": True,
+                    "point": {"lon": lon, "lat": lat},
+                },
+            )
         if not values["title"]:
             raise BadInput(_("Give the case a short title."))
         intake = services.report_case(
-            actor=actor, title=values["title"], description=values["description"], lon=lon, lat=lat,
-            category=category, channel=Channel.HOTLINE, reporter_name=values["caller_name"],
-            reporter_phone=values["caller_phone"], address=values["address"], idempotency_key=values["key"])
+            actor=actor,
+            title=values["title"],
+            description=values["description"],
+            lon=lon,
+            lat=lat,
+            category=category,
+            channel=Channel.HOTLINE,
+            reporter_name=values["caller_name"],
+            reporter_phone=values["caller_phone"],
+            address=values["address"],
+            idempotency_key=values["key"],
+        )
     except GridgovError as exc:
-        return render(request, "web/console/hotline.html", {**context, "values": values, "error": exc.message},
-                      status=exc.status)
+        return render(
+            request, "web/console/hotline.html", {**context, "values": values, "error": exc.message}, status=exc.status
+        )
     if intake.created:
         messages.success(request, _("Case %(number)s entered from the call.") % {"number": intake.case.number})
     return redirect("web:console-case", number=intake.case.number)

@@ -43,8 +43,9 @@ def console_scopes(actor: Actor) -> list[str]:
 
 
 def districts(actor: Actor) -> list[str]:
-    return sorted({scope[:6] for scope in console_scopes(actor) if len(scope) >= 6}) or \
-        sorted({scope[:6] for _, scope in actor.posts if scope[:6].isdigit()})
+    return sorted({scope[:6] for scope in console_scopes(actor) if len(scope) >= 6}) or sorted(
+        {scope[:6] for _, scope in actor.posts if scope[:6].isdigit()}
+    )
 
 
 def grid_codes(actor: Actor, text: str) -> list[str]:
@@ -82,8 +83,9 @@ def one_category(text: str) -> str | None:
     if len(exact) == 1 or len(leaves) == 1:
         return (exact or leaves)[0].code
     if not leaves:
-        raise BadInput(_("No category is called “%(text)s”: type part of its name and pick one from the list.")
-                       % {"text": text})
+        raise BadInput(
+            _("No category is called “%(text)s”: type part of its name and pick one from the list.") % {"text": text}
+        )
     raise BadInput(_("Several categories match “%(text)s”: pick one from the list.") % {"text": text})
 
 
@@ -100,12 +102,15 @@ def one_grid(actor: Actor, text: str) -> str | None:
     if len(exact) == 1 or len(found) == 1:
         return (exact or found)[0].code
     if not found:
-        raise BadInput(_("No grid in your area is called “%(text)s”: type part of its name and pick one from the list.")
-                       % {"text": text})
+        raise BadInput(
+            _("No grid in your area is called “%(text)s”: type part of its name and pick one from the list.")
+            % {"text": text}
+        )
     raise BadInput(_("Several grids match “%(text)s”: pick one from the list.") % {"text": text})
 
 
 # ---- the JSON endpoints (staff at the console only, scoped to their area) ------------------------------
+
 
 def _items(request, make):
     actor = console_actor(request)
@@ -119,10 +124,20 @@ def _items(request, make):
 @partials.staff_login_required
 def pick_grids(request):
     """GET /console/pick/grids/?q=帝湖 → {items: [{code, name, level, parent, label}]} in the actor's area."""
+
     def make(actor, q):
         grids = search_grids(q, within=console_scopes(actor), limit=MAX_ITEMS)
-        return [{"code": g.code, "name": g.name, "level": g.level, "parent": g.parent.name if g.parent else "",
-                 "label": label(g.name, g.code)} for g in grids]
+        return [
+            {
+                "code": g.code,
+                "name": g.name,
+                "level": g.level,
+                "parent": g.parent.name if g.parent else "",
+                "label": label(g.name, g.code),
+            }
+            for g in grids
+        ]
+
     return _items(request, make)
 
 
@@ -130,17 +145,32 @@ def pick_grids(request):
 def pick_categories(request):
     """GET /console/pick/categories/?q=井盖 → {items: [{code, name, parent, leaf, label}]}: leaves (the ones
     a case is filed under) and their branches (a filter on a branch takes its subtree)."""
+
     def make(actor, q):
-        return [{"code": c.code, "name": c.name, "parent": c.parent.name if c.parent else "", "leaf": c.is_leaf,
-                 "label": label(c.name, c.code)} for c in routing.search_categories(q, limit=MAX_ITEMS)]
+        return [
+            {
+                "code": c.code,
+                "name": c.name,
+                "parent": c.parent.name if c.parent else "",
+                "leaf": c.is_leaf,
+                "label": label(c.name, c.code),
+            }
+            for c in routing.search_categories(q, limit=MAX_ITEMS)
+        ]
+
     return _items(request, make)
 
 
 @partials.staff_login_required
 def pick_units(request):
     """GET /console/pick/units/?q=城管 → {items: [{code, name, label}]}: the units of the actor's district."""
+
     def make(actor, q):
         units = district_units(districts(actor))
-        return [{"code": u.code, "name": u.name, "label": label(u.name, u.code)} for u in units
-                if not q or q in u.name or u.code.startswith(q)][:MAX_ITEMS]
+        return [
+            {"code": u.code, "name": u.name, "label": label(u.name, u.code)}
+            for u in units
+            if not q or q in u.name or u.code.startswith(q)
+        ][:MAX_ITEMS]
+
     return _items(request, make)

@@ -16,7 +16,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.translation import get_language, gettext as _, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridgov.assessment.report import safe_title
@@ -32,11 +33,14 @@ from gridgov.web.console_pick import category_codes, districts, grid_codes, labe
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 10_000
-FILTERS = ("q", "number", "phone", "status", "category", "grid", "channel", "light", "overdue", "start", "end",
-           "sort")
+FILTERS = ("q", "number", "phone", "status", "category", "grid", "channel", "light", "overdue", "start", "end", "sort")
 QUEUE_POLL_ID = "queue-results"  # the element that refreshes the queue every minute (see _queue.html)
-SORT_CHOICES = [("", gettext_lazy("Newest first")), ("light", gettext_lazy("Light (red first)")),
-                ("age", gettext_lazy("Age (oldest first)")), ("deadline", gettext_lazy("Deadline (nearest first)"))]
+SORT_CHOICES = [
+    ("", gettext_lazy("Newest first")),
+    ("light", gettext_lazy("Light (red first)")),
+    ("age", gettext_lazy("Age (oldest first)")),
+    ("deadline", gettext_lazy("Deadline (nearest first)")),
+]
 
 
 def _date(text: str) -> date | None:
@@ -49,8 +53,12 @@ def _date(text: str) -> date | None:
 def queue_filters(params) -> dict[str, str]:
     """The queue's filters from the query string; values outside their choices are dropped."""
     filters = {k: params.get(k, "").strip()[:100] for k in FILTERS}
-    for key, names in (("status", STATUS_NAMES), ("channel", CHANNEL_NAMES), ("light", LIGHT_NAMES),
-                       ("sort", dict(SORT_CHOICES))):
+    for key, names in (
+        ("status", STATUS_NAMES),
+        ("channel", CHANNEL_NAMES),
+        ("light", LIGHT_NAMES),
+        ("sort", dict(SORT_CHOICES)),
+    ):
         if filters[key] and filters[key] not in names:
             filters[key] = ""
     for key in ("start", "end"):
@@ -67,18 +75,33 @@ def filtered_cases(actor, filters: dict[str, str], *, purpose: str):
     categories = category_codes(filters["category"]) if filters["category"] else None
     try:
         qs = selectors.case_list(
-            actor, status=filters["status"] or None, light=filters["light"] or None, channel=filters["channel"] or None,
-            grid=grids, category=categories, overdue_only=bool(filters["overdue"]), q=filters["q"] or None,
-            number=filters["number"] or None, phone=filters["phone"] or None, start=_date(filters["start"]),
-            end=_date(filters["end"]), sort=filters["sort"] or None)
+            actor,
+            status=filters["status"] or None,
+            light=filters["light"] or None,
+            channel=filters["channel"] or None,
+            grid=grids,
+            category=categories,
+            overdue_only=bool(filters["overdue"]),
+            q=filters["q"] or None,
+            number=filters["number"] or None,
+            phone=filters["phone"] or None,
+            start=_date(filters["start"]),
+            end=_date(filters["end"]),
+            sort=filters["sort"] or None,
+        )
     except BadInput:
-        return selectors.visible_cases(actor).none(), _(
-            "Give at least %(n)d digits of the caller's phone.") % {"n": selectors.MIN_PHONE_DIGITS}
+        return selectors.visible_cases(actor).none(), _("Give at least %(n)d digits of the caller's phone.") % {
+            "n": selectors.MIN_PHONE_DIGITS
+        }
     if (grids is not None and not grids) or (categories is not None and not categories):
         qs = qs.none()  # a name that matches nothing finds nothing, not everything
     if filters["phone"]:
-        reveals.record_phone_search(actor=actor, phone=selectors.phone_digits(filters["phone"]),
-                                    numbers=list(qs.values_list("number", flat=True)[:200]), purpose=purpose)
+        reveals.record_phone_search(
+            actor=actor,
+            phone=selectors.phone_digits(filters["phone"]),
+            numbers=list(qs.values_list("number", flat=True)[:200]),
+            purpose=purpose,
+        )
     return qs, ""
 
 
@@ -103,12 +126,26 @@ def queue(request):
     points = []
     for case in page.object_list:
         url = reverse("web:console-case", args=[case.number])
-        rows.append({"case": case, "url": url, "status_name": STATUS_NAMES.get(case.status, case.status),
-                     "channel_name": CHANNEL_NAMES.get(case.channel, case.channel),
-                     "light_name": LIGHT_NAMES.get(case.light, "") if case.light else "",
-                     "dispatchable": case.status in (Status.REPORTED, Status.REGISTERED)})
-        points.append({"number": case.number, "title": case.title, "lon": case.lon, "lat": case.lat,
-                       "light": case.light or "", "url": url})
+        rows.append(
+            {
+                "case": case,
+                "url": url,
+                "status_name": STATUS_NAMES.get(case.status, case.status),
+                "channel_name": CHANNEL_NAMES.get(case.channel, case.channel),
+                "light_name": LIGHT_NAMES.get(case.light, "") if case.light else "",
+                "dispatchable": case.status in (Status.REPORTED, Status.REGISTERED),
+            }
+        )
+        points.append(
+            {
+                "number": case.number,
+                "title": case.title,
+                "lon": case.lon,
+                "lat": case.lat,
+                "light": case.light or "",
+                "url": url,
+            }
+        )
     shown = {k: v for k, v in filters.items() if v}
     kept = urlencode(shown)
     here = urlencode({**shown, "page": page.number} if page.number > 1 else shown)
@@ -117,20 +154,36 @@ def queue(request):
     config = {"geojson": reverse("api-v1:grid_geojson") + "?level=1", "lang": get_language()}
     can_dispatch = "dispatcher" in actor.roles
     context = {
-        "filters": filters, "page": page, "rows": rows, "kept": kept, "here": here, "poll_id": QUEUE_POLL_ID,
-        "announce": not polled, "error": error, "can_dispatch": can_dispatch,
+        "filters": filters,
+        "page": page,
+        "rows": rows,
+        "kept": kept,
+        "here": here,
+        "poll_id": QUEUE_POLL_ID,
+        "announce": not polled,
+        "error": error,
+        "can_dispatch": can_dispatch,
         "export_url": reverse("web:console-export") + (f"?{kept}" if kept else ""),
-        "status_choices": Status.choices, "channel_choices": Channel.choices, "light_choices": Light.choices,
-        "sort_choices": SORT_CHOICES, "batch_units": dispatch_choices(actor) if can_dispatch else [],
-        "points_json": json.dumps(points, ensure_ascii=False), "map_config": config,
-        "map_strings": {"loadFailed": _("Could not load the grids. The cases are still listed."),
-                        "open": _("Open case {number}")},
-        "pick_config": {"grids": reverse("web:console-pick-grids"),
-                        "categories": reverse("web:console-pick-categories")},
+        "status_choices": Status.choices,
+        "channel_choices": Channel.choices,
+        "light_choices": Light.choices,
+        "sort_choices": SORT_CHOICES,
+        "batch_units": dispatch_choices(actor) if can_dispatch else [],
+        "points_json": json.dumps(points, ensure_ascii=False),
+        "map_config": config,
+        "map_strings": {
+            "loadFailed": _("Could not load the grids. The cases are still listed."),
+            "open": _("Open case {number}"),
+        },
+        "pick_config": {
+            "grids": reverse("web:console-pick-grids"),
+            "categories": reverse("web:console-pick-categories"),
+        },
     }
     # The minute's refresh leaves the address (and the browser's history) alone; filters and pages move it.
-    return partials.render_page(request, "web/console/queue.html", "web/console/_queue.html", context,
-                                push_url=None if polled else here)
+    return partials.render_page(
+        request, "web/console/queue.html", "web/console/_queue.html", context, push_url=None if polled else here
+    )
 
 
 def _queue_address(request) -> str:
@@ -142,6 +195,7 @@ def _queue_address(request) -> str:
 
 
 # ---- batch dispatch --------------------------------------------------------------------------------
+
 
 @require_POST
 @partials.staff_login_required
@@ -157,16 +211,29 @@ def batch_dispatch(request):
     else:
         outcomes, error = batch.dispatch_cases(actor=actor, numbers=numbers, unit=unit or None), ""
     names = unit_names([o.unit for o in outcomes] + [unit])
-    rows = [{"number": o.number, "done": o.done, "message": o.message,
-             "unit": label(names.get(o.unit, ""), o.unit) if o.unit else "",
-             "url": reverse("web:console-case", args=[o.number])} for o in outcomes]
-    context = {"rows": rows, "error": error, "done": sum(o.done for o in outcomes),
-               "refused": sum(not o.done for o in outcomes),
-               "unit": label(names.get(unit, ""), unit) if unit else "", "back": _queue_address(request)}
+    rows = [
+        {
+            "number": o.number,
+            "done": o.done,
+            "message": o.message,
+            "unit": label(names.get(o.unit, ""), o.unit) if o.unit else "",
+            "url": reverse("web:console-case", args=[o.number]),
+        }
+        for o in outcomes
+    ]
+    context = {
+        "rows": rows,
+        "error": error,
+        "done": sum(o.done for o in outcomes),
+        "refused": sum(not o.done for o in outcomes),
+        "unit": label(names.get(unit, ""), unit) if unit else "",
+        "back": _queue_address(request),
+    }
     return render(request, "web/console/batch.html", context, status=400 if error else 200)
 
 
 # ---- the Excel export --------------------------------------------------------------------------------
+
 
 def _when(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
@@ -185,12 +252,36 @@ def export(request):
         return refuse(request, error, 400)
     cases = list(qs.select_related("grid", "category")[:EXPORT_LIMIT])
     units = unit_names({c.lead_unit for c in cases if c.lead_unit})
-    headers = [_("Number"), _("Reported at"), _("Title"), _("Location description"), _("Category"), _("Grid code"),
-               _("Grid"), _("Channel"), _("Status"), _("Light"), _("Lead unit"), _("Resolve by")]
-    rows = [[c.number, _when(c.reported_at), safe_title(c.title, c.reporter_name), mask_phones(c.address),
-             c.category.name if c.category else "", c.grid.code, c.grid.name,
-             str(CHANNEL_NAMES.get(c.channel, c.channel)), str(STATUS_NAMES.get(c.status, c.status)),
-             str(LIGHT_NAMES.get(c.light, "")) if c.light else "", units.get(c.lead_unit, c.lead_unit),
-             _when(c.resolve_by)] for c in cases]
+    headers = [
+        _("Number"),
+        _("Reported at"),
+        _("Title"),
+        _("Location description"),
+        _("Category"),
+        _("Grid code"),
+        _("Grid"),
+        _("Channel"),
+        _("Status"),
+        _("Light"),
+        _("Lead unit"),
+        _("Resolve by"),
+    ]
+    rows = [
+        [
+            c.number,
+            _when(c.reported_at),
+            safe_title(c.title, c.reporter_name),
+            mask_phones(c.address),
+            c.category.name if c.category else "",
+            c.grid.code,
+            c.grid.name,
+            str(CHANNEL_NAMES.get(c.channel, c.channel)),
+            str(STATUS_NAMES.get(c.status, c.status)),
+            str(LIGHT_NAMES.get(c.light, "")) if c.light else "",
+            units.get(c.lead_unit, c.lead_unit),
+            _when(c.resolve_by),
+        ]
+        for c in cases
+    ]
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return xlsx_response(headers, rows, f"cases-{stamp}.xlsx", title=_("Cases"))

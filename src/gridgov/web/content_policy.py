@@ -27,8 +27,15 @@ from gridgov.web.basemap import basemap_config
 log = logging.getLogger("gridgov.csp")
 
 MAX_REPORT_BYTES = 8 * 1024  # a browser's report is well under 2 KB; more is not a report
-_FIELDS = ("document-uri", "violated-directive", "effective-directive", "blocked-uri", "source-file",
-           "line-number", "script-sample")
+_FIELDS = (
+    "document-uri",
+    "violated-directive",
+    "effective-directive",
+    "blocked-uri",
+    "source-file",
+    "line-number",
+    "script-sample",
+)
 
 
 def tile_origins() -> list[str]:
@@ -47,8 +54,10 @@ class ContentPolicyMiddleware(CSPMiddleware):
 
     def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only=report_only)
+        if "text/html" not in response.get("Content-Type", ""):
+            return parts  # only pages show the map: JSON answers skip reading the base map's settings
         origins = tile_origins()
-        if origins and "text/html" in response.get("Content-Type", ""):
+        if origins:
             parts.update = {**(parts.update or {})}
             parts.update["img-src"] = [*parts.update.get("img-src", []), *origins]
         return parts
@@ -75,6 +84,7 @@ def csp_report(request) -> HttpResponse:
     if not isinstance(report, dict):
         return HttpResponse(status=400)
     fields = {k: str(report.get(k, ""))[:200] for k in _FIELDS}
-    log.warning("CSP violation from %s: %s", client_address(request),
-                " ".join(f"{k}={v!r}" for k, v in fields.items() if v))
+    log.warning(
+        "CSP violation from %s: %s", client_address(request), " ".join(f"{k}={v!r}" for k, v in fields.items() if v)
+    )
     return HttpResponse(status=204)

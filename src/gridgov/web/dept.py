@@ -10,18 +10,20 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from gridgov.cases import photos as case_photos_rule
-from gridgov.cases import reads, selectors as case_selectors
+from gridgov.cases import reads
+from gridgov.cases import selectors as case_selectors
 from gridgov.core.errors import GridgovError
 from gridgov.people.actors import Actor
-from gridgov.web import joint, partials
 from gridgov.people.selectors import unit_names
-from gridgov.web.casefile import timeline, when
-from gridgov.web.media import evidence
+from gridgov.web import joint, partials
 from gridgov.web.actions import MAX_PHOTOS, Refusal, case_refusal, handle_posted_action
+from gridgov.web.casefile import STATUS_WORDS, deadlines_in_words, timeline
+from gridgov.web.media import evidence
 
 UNIT_ROLES = ("department_handler", "grid_worker", "grid_leader")  # posts whose scope can lead a case
 QUEUE_STATUSES = "dispatched,in_progress,suspended,resolved"
@@ -44,15 +46,6 @@ DONE_WORDS = {
     "request_extension": gettext_lazy("The extension was requested."),
     "resolve": gettext_lazy("The result was reported; the case waits for the check."),
 }
-STATUS_WORDS = {
-    "reported": gettext_lazy("Reported"), "registered": gettext_lazy("Registered"),
-    "dispatched": gettext_lazy("Dispatched, to sign"), "in_progress": gettext_lazy("In progress"),
-    "suspended": gettext_lazy("Suspended"), "resolved": gettext_lazy("Resolved, waiting for check"),
-    "verified": gettext_lazy("Verified"), "closed": gettext_lazy("Closed"), "evaluated": gettext_lazy("Evaluated"),
-    "rejected": gettext_lazy("Rejected"), "merged": gettext_lazy("Merged"),
-}
-LIGHT_WORDS = {"green": gettext_lazy("On time"), "yellow": gettext_lazy("Due soon"), "red": gettext_lazy("Overdue")}
-SUSPENDED_WORD = gettext_lazy("Suspended")  # 挂账: in place of the light
 
 
 def _unit_scopes(actor: Actor) -> list[str]:
@@ -61,29 +54,25 @@ def _unit_scopes(actor: Actor) -> list[str]:
 
 
 def _forbidden(request, message: str | None = None, status: int = 403):
-    return render(request, "web/dept/forbidden.html",
-                  {"message": message or _("This page is for the handlers of departments and units, "
-                                           "and for grid staff. Your account holds no such post.")},
-                  status=status)
-
-
-def _deadlines(info: dict | None, case=None) -> dict | None:
-    """The deadlines in words. A suspended case (挂账) shows that and its review date instead of a
-    light: its clock is stopped, and the light frozen at suspension would only mislead."""
-    if not info:
-        return None
-    light = info.get("light") or ""
-    shown = {"sign_by": when(info.get("sign_by")), "resolve_by": when(info.get("resolve_by")),
-             "light": light, "light_word": LIGHT_WORDS.get(light, "")}
-    if case is not None and case.status == "suspended":
-        shown.update(light="suspended", light_word=SUSPENDED_WORD, suspended=True,
-                     review_on=case.review_on.isoformat() if case.review_on else "")
-    return shown
+    return render(
+        request,
+        "web/dept/forbidden.html",
+        {
+            "message": message
+            or _(
+                "This page is for the handlers of departments and units, "
+                "and for grid staff. Your account holds no such post."
+            )
+        },
+        status=status,
+    )
 
 
 def _units(lead: str | None, assisting: list[str], names: dict[str, str]) -> dict:
-    return {"lead": {"code": lead, "name": names.get(lead, lead)} if lead else None,
-            "assisting": [{"code": c, "name": names.get(c, c)} for c in assisting]}
+    return {
+        "lead": {"code": lead, "name": names.get(lead, lead)} if lead else None,
+        "assisting": [{"code": c, "name": names.get(c, c)} for c in assisting],
+    }
 
 
 @partials.staff_login_required
@@ -102,8 +91,9 @@ def queue(request):
             if row is None:
                 row = rows[case.number] = {"case": case, "summary": case_selectors.summary(case, now), "mine": []}
             row["mine"].append({"code": scope, "leads": case.lead_unit == scope})
-    names = unit_names({c for r in rows.values() for c in [r["case"].lead_unit, *r["case"].assisting_units]}
-                        | set(scopes))
+    names = unit_names(
+        {c for r in rows.values() for c in [r["case"].lead_unit, *r["case"].assisting_units]} | set(scopes)
+    )
     groups = []
     for key, statuses, heading in GROUPS:
         items = []
@@ -112,19 +102,29 @@ def queue(request):
             if case.status not in statuses:
                 continue
             leads = any(m["leads"] for m in row["mine"])
-            items.append({
-                "number": case.number, "title": case.title, "status": case.status,
-                "status_word": STATUS_WORDS.get(case.status, case.status),
-                "grid": case.grid.name, "category": case.category.name if case.category_id else "",
-                "address": case.address,
-                "deadlines": _deadlines(row["summary"]["deadlines"], case), "leads": leads,
-                "joint": bool(case.assisting_units), **_units(case.lead_unit, case.assisting_units, names),
-                "sort": case.sign_by if key == "to_sign" else case.resolve_by,
-            })
+            items.append(
+                {
+                    "number": case.number,
+                    "title": case.title,
+                    "status": case.status,
+                    "status_word": STATUS_WORDS.get(case.status, case.status),
+                    "grid": case.grid.name,
+                    "category": case.category.name if case.category_id else "",
+                    "address": case.address,
+                    "deadlines": deadlines_in_words(row["summary"]["deadlines"], case),
+                    "leads": leads,
+                    "joint": bool(case.assisting_units),
+                    **_units(case.lead_unit, case.assisting_units, names),
+                    "sort": case.sign_by if key == "to_sign" else case.resolve_by,
+                }
+            )
         items.sort(key=lambda i: (i["sort"] is None, i["sort"] or now, i["number"]))
         groups.append({"key": key, "heading": heading, "items": items})
-    context = {"groups": groups, "my_units": [{"code": s, "name": names.get(s, s)} for s in scopes],
-               "total": sum(len(g["items"]) for g in groups)}
+    context = {
+        "groups": groups,
+        "my_units": [{"code": s, "name": names.get(s, s)} for s in scopes],
+        "total": sum(len(g["items"]) for g in groups),
+    }
     return partials.render_page(request, "web/dept/queue.html", "web/dept/_groups.html", context)
 
 
@@ -150,16 +150,23 @@ def case_page(request, number: str):
     try:
         case = case_selectors.case_for_staff(actor, number)
     except GridgovError as exc:
-        return _forbidden(request, case_refusal(exc), exc.status)
+        return _forbidden(request, case_refusal(), exc.status)
 
     refusal = None
     if request.method == "POST":
         if request.POST.get("action") == joint.ASSIST:  # 协办反馈: not a transition of the table
             outcome = joint.handle_posted_assist(request, actor=actor, number=number, case_page="web:dept-case")
         else:
-            outcome = handle_posted_action(request, actor=actor, number=number, page_actions=PAGE_ACTIONS,
-                                           payload=_payload, done=lambda action: str(DONE_WORDS[action]),
-                                           case_page="web:dept-case", queue_page="web:dept")
+            outcome = handle_posted_action(
+                request,
+                actor=actor,
+                number=number,
+                page_actions=PAGE_ACTIONS,
+                payload=_payload,
+                done=lambda action: str(DONE_WORDS[action]),
+                case_page="web:dept-case",
+                queue_page="web:dept",
+            )
         if not isinstance(outcome, Refusal):
             return outcome
         refusal = outcome
@@ -177,14 +184,20 @@ def case_page(request, number: str):
     events, case_photos = timeline(view, names)
     forms = [{"action": a, "heading": ACTION_WORDS[a]} for a in PAGE_ACTIONS if a in view["actions"]]
     context = {
-        "case": view, "status_word": STATUS_WORDS.get(view["status"], view["status"]),
-        "deadlines": _deadlines(view["deadlines"], case), "role": role, "events": events,
+        "case": view,
+        "status_word": STATUS_WORDS.get(view["status"], view["status"]),
+        "deadlines": deadlines_in_words(view["deadlines"], case),
+        "role": role,
+        "events": events,
         "units": _units(view["lead_unit"], view["assisting_units"], names),
-        "forms": forms, "refusal": refusal, "failed_action": refusal.action if refusal else None,
-        "posted": refusal.posted if refusal else {}, "max_photos": MAX_PHOTOS,
-        "case_photos": case_photos, "evidence": evidence(case.number, case_photos_rule.before_and_after(case)),
+        "forms": forms,
+        "refusal": refusal,
+        "failed_action": refusal.action if refusal else None,
+        "posted": refusal.posted if refusal else {},
+        "max_photos": MAX_PHOTOS,
+        "case_photos": case_photos,
+        "evidence": evidence(case.number, case_photos_rule.before_and_after(case)),
         "assist_form": joint.assist_form(case, actor),
         "joint": joint.parts(case, names) if view["assisting_units"] else None,
     }
     return render(request, "web/dept/case.html", context, status=refusal.status if refusal else 200)
-

@@ -70,11 +70,26 @@ def inbox(request):
     items = []
     for n in page.items:
         at = timezone.localtime(n.created_at)
-        items.append({"id": n.pk, "title": n.title, "body": n.body, "kind": n.kind, "subject": n.subject,
-                      "link": reader_link(n.link, roles), "read": n.read_at is not None,
-                      "when": at.strftime("%Y-%m-%d %H:%M"), "at": at.isoformat()})
-    context = {"items": items, "page": page, "unread_only": unread_only, "homes": home_links(roles),
-               "show": "unread" if unread_only else ""}
+        items.append(
+            {
+                "id": n.pk,
+                "title": n.title,
+                "body": n.body,
+                "kind": n.kind,
+                "subject": n.subject,
+                "link": reader_link(n.link, roles),
+                "read": n.read_at is not None,
+                "when": at.strftime("%Y-%m-%d %H:%M"),
+                "at": at.isoformat(),
+            }
+        )
+    context = {
+        "items": items,
+        "page": page,
+        "unread_only": unread_only,
+        "homes": home_links(roles),
+        "show": "unread" if unread_only else "",
+    }
     return render(request, "web/inbox.html", context)
 
 

@@ -13,14 +13,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from gridgov.cases import permissions
 from gridgov.cases import selectors as case_selectors
 from gridgov.cases import services as case_services
 from gridgov.cases.models import Case, Upload
 from gridgov.core.errors import BadInput, Conflict, Forbidden, GridgovError
 from gridgov.people.actors import Actor
 from gridgov.web.actions import Refusal, posted_photos
-from gridgov.web.media import photo_links
 from gridgov.web.casefile import when
+from gridgov.web.media import photo_links
 
 ASSIST = "assist"  # the form's action name on the page
 
@@ -28,20 +29,29 @@ ASSIST = "assist"  # the form's action name on the page
 def assist_form(case: Case, actor: Actor) -> dict | None:
     """The form "上报协办结果" when this actor answers for an assisting unit of the case and the case is
     at a step that takes its part; None otherwise."""
-    stands = case_services.assisting_unit_of(actor, case)
-    if stands is None or case.status not in case_services.ASSIST_STATUSES:
+    if not permissions.may_report_assist(actor, case):
         return None
-    return {"unit": stands[0]}
+    stands = permissions.assisting_unit_of(actor, case)  # not None: may_report_assist checked it
+    return {"unit": stands[0]} if stands is not None else None
 
 
 def parts(case: Case, names: dict[str, str]) -> dict:
     """Each assisting unit's part for the page (unit name, result, photos, time), every photo URL in
     one query; and the names of the units that have not reported yet."""
     found = case_selectors.assist_parts(case)
-    known = set(Upload.objects.filter(id__in={p for part in found for p in part["photos"]}).values_list("id", flat=True))
+    known = set(
+        Upload.objects.filter(id__in={p for part in found for p in part["photos"]}).values_list("id", flat=True)
+    )
     urls = {link["id"]: link for link in photo_links(case.number, sorted(known))}  # served by web.media
-    shown = [{**part, "name": names.get(part["unit"], part["unit"]), "when": when(part["at"]),
-              "photos": [urls.get(p, {"id": p}) for p in part["photos"]]} for part in found]
+    shown = [
+        {
+            **part,
+            "name": names.get(part["unit"], part["unit"]),
+            "when": when(part["at"]),
+            "photos": [urls.get(p, {"id": p}) for p in part["photos"]],
+        }
+        for part in found
+    ]
     return {"parts": shown, "missing": [part["name"] for part in shown if not part["reported"]]}
 
 
@@ -51,16 +61,17 @@ def _perform(request: HttpRequest, *, actor: Actor, number: str) -> None:
         raise BadInput(_("Describe your unit's part."))
     case = case_selectors.case_for_staff(actor, number)
     # Refuse before keeping photos that would then belong to nothing (the service checks again, locked).
-    if case_services.assisting_unit_of(actor, case) is None:
-        raise Forbidden(_("Only a handler of one of the case's assisting units reports an assisting part."))
-    if case.status not in case_services.ASSIST_STATUSES:
-        raise Conflict(_("An assisting unit reports its part while the case is dispatched or in progress."))
+    try:
+        permissions.require_assisting_unit(actor, case)
+    except Forbidden as exc:
+        raise Forbidden(_("Only a handler of one of the case's assisting units reports an assisting part.")) from exc
+    except Conflict as exc:
+        raise Conflict(_("An assisting unit reports its part while the case is dispatched or in progress.")) from exc
     photos = posted_photos(request) if request.FILES else []
     case_services.report_assist_part(actor=actor, number=number, result=result, photos=photos)
 
 
-def handle_posted_assist(request: HttpRequest, *, actor: Actor, number: str,
-                         case_page: str) -> HttpResponse | Refusal:
+def handle_posted_assist(request: HttpRequest, *, actor: Actor, number: str, case_page: str) -> HttpResponse | Refusal:
     """The POST of the assist form: back to the case page when done, or the Refusal to show."""
     try:
         _perform(request, actor=actor, number=number)

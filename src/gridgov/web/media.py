@@ -27,8 +27,14 @@ from gridgov.people.actors import Actor
 
 def photo_links(number: str, ids: list[str]) -> list[dict]:
     """The addresses of a case's photos for a page: full and thumbnail."""
-    return [{"id": i, "url": reverse("web:case-photo", args=[number, i]),
-             "thumb": reverse("web:case-photo-thumb", args=[number, i])} for i in ids]
+    return [
+        {
+            "id": i,
+            "url": reverse("web:case-photo", args=[number, i]),
+            "thumb": reverse("web:case-photo-thumb", args=[number, i]),
+        }
+        for i in ids
+    ]
 
 
 def evidence(number: str, sets: dict[str, list[str]]) -> dict[str, list[dict]]:
@@ -57,8 +63,9 @@ def _send(upload: Upload, *, thumb: bool) -> HttpResponse:
 def case_photo(request, number: str, upload_id: str, thumb: bool = False):
     actor = Actor.of(request.user) if request.user.is_authenticated else None
     try:
-        upload = photos.photo_of_case(actor=actor, proven=request.session.get(photos.SESSION_PROVEN, []),
-                                      number=number, upload_id=upload_id)
+        upload = photos.photo_of_case(
+            actor=actor, proven=request.session.get(photos.SESSION_PROVEN, []), number=number, upload_id=upload_id
+        )
     except NotFound:
         raise Http404(gettext("no such photo")) from None
     return _send(upload, thumb=thumb)
@@ -67,8 +74,9 @@ def case_photo(request, number: str, upload_id: str, thumb: bool = False):
 @require_GET
 def own_photo(request, upload_id: str):
     try:
-        upload = photos.own_upload(user=request.user, session_uploads=request.session.get(photos.SESSION_UPLOADS, []),
-                                   upload_id=upload_id)
+        upload = photos.own_upload(
+            user=request.user, session_uploads=request.session.get(photos.SESSION_UPLOADS, []), upload_id=upload_id
+        )
     except NotFound:
         raise Http404(gettext("no such photo")) from None
     return _send(upload, thumb=False)

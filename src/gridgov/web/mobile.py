@@ -17,21 +17,22 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext as _, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from gridgov.cases import permissions, reads
 from gridgov.cases import photos as case_photos_rule
-from gridgov.cases import reads, selectors as case_selectors
+from gridgov.cases import selectors as case_selectors
 from gridgov.core.errors import BadInput, GridgovError
 from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor
 from gridgov.people.selectors import unit_names
-from gridgov.web.casefile import timeline
-from gridgov.web.media import evidence
 from gridgov.web.actions import MAX_PHOTOS, Refusal, case_refusal, handle_posted_action
-from gridgov.web.dept import STATUS_WORDS, _deadlines
-from gridgov.web.views import _report_strings as report_strings
+from gridgov.web.casefile import STATUS_WORDS, deadlines_in_words, timeline
+from gridgov.web.media import evidence
+from gridgov.web.report_form import report_endpoints, report_strings
 
 GRID_ROLES = ("grid_worker", "grid_leader")
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "web"
@@ -57,19 +58,29 @@ def _grid_scopes(actor: Actor) -> list[str]:
 
 
 def _forbidden(request, message: str | None = None, status: int = 403):
-    return render(request, "web/m/forbidden.html",
-                  {"message": message or _("These pages are for grid workers and grid leaders. "
-                                           "Your account holds no such post.")},
-                  status=status)
+    return render(
+        request,
+        "web/m/forbidden.html",
+        {
+            "message": message
+            or _("These pages are for grid workers and grid leaders. Your account holds no such post.")
+        },
+        status=status,
+    )
 
 
 def _row(case, now) -> dict:
     info = case_selectors.summary(case, now)
-    return {"number": case.number, "title": case.title, "status": case.status,
-            "status_word": STATUS_WORDS.get(case.status, case.status), "grid": case.grid.name,
-            "address": case.address,
-            "category": case.category.name if case.category_id else "",
-            "deadlines": _deadlines(info["deadlines"], case)}
+    return {
+        "number": case.number,
+        "title": case.title,
+        "status": case.status,
+        "status_word": STATUS_WORDS.get(case.status, case.status),
+        "grid": case.grid.name,
+        "address": case.address,
+        "category": case.category.name if case.category_id else "",
+        "deadlines": deadlines_in_words(info["deadlines"], case),
+    }
 
 
 @login_required
@@ -85,20 +96,30 @@ def home(request):
     tasks: dict[str, object] = {}
     checks: dict[str, object] = {}
     for scope in scopes:
-        for case in case_selectors.case_list(actor, unit=scope, status="dispatched,in_progress") \
-                .select_related("grid", "category"):
+        for case in case_selectors.case_list(actor, unit=scope, status="dispatched,in_progress").select_related(
+            "grid", "category"
+        ):
             if case.lead_unit == scope:
                 tasks[case.number] = case
-        for case in case_selectors.case_list(actor, grid=scope, status="resolved") \
-                .exclude(resolved_by=request.user).select_related("grid", "category"):
+        for case in (
+            case_selectors.case_list(actor, grid=scope, status="resolved")
+            .filter(permissions.not_resolved_by(actor))
+            .select_related("grid", "category")
+        ):
             checks[case.number] = case
-    task_rows = sorted((_row(c, now) for c in tasks.values()),
-                       key=lambda r: (r["status"] != "dispatched", r["number"]))
+    task_rows = sorted((_row(c, now) for c in tasks.values()), key=lambda r: (r["status"] != "dispatched", r["number"]))
     check_rows = sorted((_row(c, now) for c in checks.values()), key=lambda r: r["number"])
     context = {
-        "grids": [{"code": s, "name": grids[s].name if s in grids else s,
-                   "role": next(r for r, sc in actor.posts if sc == s and r in GRID_ROLES)} for s in scopes],
-        "tasks": task_rows, "checks": check_rows,
+        "grids": [
+            {
+                "code": s,
+                "name": grids[s].name if s in grids else s,
+                "role": next(r for r, sc in actor.posts if sc == s and r in GRID_ROLES),
+            }
+            for s in scopes
+        ],
+        "tasks": task_rows,
+        "checks": check_rows,
         "home_map": {"grids": scopes, "geojson": reverse("api-v1:grid_geojson")},
     }
     return render(request, "web/m/home.html", context)
@@ -130,13 +151,20 @@ def case_page(request, number: str):
     try:
         case = case_selectors.case_for_staff(actor, number)
     except GridgovError as exc:
-        return _forbidden(request, case_refusal(exc), exc.status)
+        return _forbidden(request, case_refusal(), exc.status)
 
     refusal = None
     if request.method == "POST":
-        outcome = handle_posted_action(request, actor=actor, number=number, page_actions=PAGE_ACTIONS,
-                                       payload=_payload, done=lambda action: str(DONE_WORDS[action]),
-                                       case_page="web:m-case", queue_page="web:m")
+        outcome = handle_posted_action(
+            request,
+            actor=actor,
+            number=number,
+            page_actions=PAGE_ACTIONS,
+            payload=_payload,
+            done=lambda action: str(DONE_WORDS[action]),
+            case_page="web:m-case",
+            queue_page="web:m",
+        )
         if not isinstance(outcome, Refusal):
             return outcome
         refusal = outcome
@@ -148,13 +176,18 @@ def case_page(request, number: str):
     names = unit_names([view["lead_unit"], *view["assisting_units"]])
     events, case_photos = timeline(view, names)
     context = {
-        "case": view, "status_word": STATUS_WORDS.get(view["status"], view["status"]),
-        "deadlines": _deadlines(view["deadlines"], case), "events": events,
+        "case": view,
+        "status_word": STATUS_WORDS.get(view["status"], view["status"]),
+        "deadlines": deadlines_in_words(view["deadlines"], case),
+        "events": events,
         "lead_name": names.get(view["lead_unit"], view["lead_unit"]) if view["lead_unit"] else "",
         "forms": [{"action": a, "heading": ACTION_WORDS[a]} for a in PAGE_ACTIONS if a in view["actions"]],
-        "refusal": refusal, "failed_action": refusal.action if refusal else None,
-        "posted": refusal.posted if refusal else {}, "max_photos": MAX_PHOTOS,
-        "case_photos": case_photos, "evidence": evidence(case.number, case_photos_rule.before_and_after(case)),
+        "refusal": refusal,
+        "failed_action": refusal.action if refusal else None,
+        "posted": refusal.posted if refusal else {},
+        "max_photos": MAX_PHOTOS,
+        "case_photos": case_photos,
+        "evidence": evidence(case.number, case_photos_rule.before_and_after(case)),
     }
     return render(request, "web/m/case.html", context, status=refusal.status if refusal else 200)
 
@@ -180,12 +213,7 @@ def report(request):
     if not _grid_scopes(actor):
         return _forbidden(request)
     config = {
-        "cases": reverse("api-v1:report"),
-        "uploads": reverse("api-v1:upload"),
-        "geojson": reverse("api-v1:grid_geojson") + "?level=1",
-        "grids": reverse("api-v1:grid_geojson"),
-        "locate": reverse("api-v1:locate"),
-        "categories": reverse("web:categories"),
+        **report_endpoints(),
         "casePage": reverse("web:m-case", kwargs={"number": "NUMBER"}),
         "login": reverse("web:login"),
         "sw": reverse("web:m-sw"),
@@ -199,11 +227,20 @@ def report(request):
 @require_GET
 def service_worker(request):
     """The service worker, served under /m/ so that its scope may be /m/."""
-    shell = [reverse("web:m"), reverse("web:m-report"), static("web/m.css"), static("web/pages.css"),
-             static("web/report-form.js"), static("web/m.js"), static("web/photo-store.js"),
-             static("web/basemap.js"), static("web/basemap.css"),
-             static("web/m-home.js"),
-             static("vendor/leaflet/leaflet.css"), static("vendor/leaflet/leaflet.js")]
+    shell = [
+        reverse("web:m"),
+        reverse("web:m-report"),
+        static("web/m.css"),
+        static("web/pages.css"),
+        static("web/report-form.js"),
+        static("web/m.js"),
+        static("web/photo-store.js"),
+        static("web/basemap.js"),
+        static("web/basemap.css"),
+        static("web/m-home.js"),
+        static("vendor/leaflet/leaflet.css"),
+        static("vendor/leaflet/leaflet.js"),
+    ]
     text = (STATIC_DIR / "sw.js").read_text(encoding="utf-8").replace('"__SHELL__"', json.dumps(shell))
     response = HttpResponse(text, content_type="text/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = reverse("web:m")

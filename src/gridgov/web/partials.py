@@ -20,8 +20,7 @@ from django.utils.cache import patch_vary_headers
 
 def wants_partial(request) -> bool:
     """htmx asked for a part of the page (a history restore wants the whole page)."""
-    return (request.headers.get("HX-Request") == "true"
-            and request.headers.get("HX-History-Restore-Request") != "true")
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
 
 
 def triggered_by(request) -> str:
@@ -29,8 +28,9 @@ def triggered_by(request) -> str:
     return request.headers.get("HX-Trigger", "")
 
 
-def render_page(request, template: str, partial: str, context: dict, *, push_url: str | None = None,
-                status: int = 200) -> HttpResponse:
+def render_page(
+    request, template: str, partial: str, context: dict, *, push_url: str | None = None, status: int = 200
+) -> HttpResponse:
     """The page, or its `partial` for htmx; `push_url` is the address the browser shows for the
     partial's content (the filters in canonical form), sent as `HX-Push-Url`."""
     if wants_partial(request):

@@ -10,6 +10,8 @@ answers for what there), until they have pages of their own. A safe `next` wins 
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
@@ -27,16 +29,20 @@ from gridgov.people.models import Role
 from gridgov.people.selectors import person_name
 
 # (role, page) in the order that decides for a person with several posts: the daily queue first.
-LANDINGS = (
-    (Role.DISPATCHER, "web:console"),
-    (Role.DEPARTMENT_HANDLER, "web:dept"),
-    (Role.GRID_WORKER, "web:m"),
-    (Role.GRID_LEADER, "web:m"),
-    (Role.SUPERVISOR, "web:console"),
-    (Role.LEADER, "assessment:dashboard"),
-    (Role.ADMIN, "admin:index"),
-    (Role.DEPUTY, "web:report"),
-    (Role.MEDIATOR, "web:board"),
+# cast: without django-stubs mypy reads a TextChoices member as its (value, label) tuple; it is a str.
+LANDINGS = cast(
+    tuple[tuple[str, str], ...],
+    (
+        (Role.DISPATCHER, "web:console"),
+        (Role.DEPARTMENT_HANDLER, "web:dept"),
+        (Role.GRID_WORKER, "web:m"),
+        (Role.GRID_LEADER, "web:m"),
+        (Role.SUPERVISOR, "web:console"),
+        (Role.LEADER, "assessment:dashboard"),
+        (Role.ADMIN, "admin:index"),
+        (Role.DEPUTY, "web:report"),
+        (Role.MEDIATOR, "web:board"),
+    ),
 )
 # Set when someone signs in, removed when they sign out: a visitor who still has it but no session
 # was signed in before and their session ran out (登录已过期), rather than new here.
@@ -88,8 +94,13 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
         if username is not None and password:
             try:
-                self.user_cache = login_guard.authenticate(username=username, password=password, via="web",
-                                                           client=client_address(self.request), request=self.request)
+                self.user_cache = login_guard.authenticate(
+                    username=username,
+                    password=password,
+                    via="web",
+                    client=client_address(self.request),
+                    request=self.request,
+                )
             except TooMany as exc:
                 self.throttled = exc.message
                 raise ValidationError(exc.message, code="throttled") from exc
@@ -120,15 +131,24 @@ class SignInView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        response.set_cookie(SIGNED_IN_COOKIE, "1", max_age=SIGNED_IN_COOKIE_AGE, httponly=True, samesite="Lax",
-                            secure=self.request.is_secure())
+        response.set_cookie(
+            SIGNED_IN_COOKIE,
+            "1",
+            max_age=SIGNED_IN_COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=self.request.is_secure(),
+        )
         return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         request = self.request
-        context["expired"] = (request.method == "GET" and not request.user.is_authenticated
-                              and request.COOKIES.get(SIGNED_IN_COOKIE) == "1")
+        context["expired"] = (
+            request.method == "GET"
+            and not request.user.is_authenticated
+            and request.COOKIES.get(SIGNED_IN_COOKIE) == "1"
+        )
         return context
 
 
@@ -147,7 +167,6 @@ def csrf_failure(request, reason: str = ""):
     """settings.CSRF_FAILURE_VIEW: a form sent from a page open too long (or after signing out
     elsewhere) — in words, with the way back to the page it came from."""
     back = request.headers.get("Referer", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = ""
     return render(request, "web/csrf_failure.html", {"back": back or reverse("web:map")}, status=403)

@@ -3,8 +3,18 @@ grid worker's phone pages."""
 
 from django.urls import path
 
-from gridgov.web import audit, console_case, console_hotline, console_pick, console_queue, dept, inbox, mobile, signin
-from gridgov.web import tokens
+from gridgov.web import (
+    audit,
+    console_case,
+    console_hotline,
+    console_pick,
+    console_queue,
+    dept,
+    inbox,
+    mobile,
+    signin,
+    tokens,
+)
 
 urlpatterns = [
     path("login/", signin.SignInView.as_view(), name="login"),

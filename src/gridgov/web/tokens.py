@@ -24,11 +24,24 @@ def tokens_page(request):
     rows = []
     for token in ApiToken.objects.filter(user=request.user).order_by("-id")[:100]:
         live = token.revoked_at is None and token.expires_at > now
-        state = (pgettext("api tokens", "In use") if live else pgettext("api tokens", "Revoked")
-                 if token.revoked_at else pgettext("api tokens", "Expired"))
-        rows.append({"id": token.pk, "label": token.label, "signed_in": _when(token.created_at),
-                     "last_used": _when(token.last_used_at), "expires": _when(token.expires_at),
-                     "state": state, "live": live})
+        state = (
+            pgettext("api tokens", "In use")
+            if live
+            else pgettext("api tokens", "Revoked")
+            if token.revoked_at
+            else pgettext("api tokens", "Expired")
+        )
+        rows.append(
+            {
+                "id": token.pk,
+                "label": token.label,
+                "signed_in": _when(token.created_at),
+                "last_used": _when(token.last_used_at),
+                "expires": _when(token.expires_at),
+                "state": state,
+                "live": live,
+            }
+        )
     return render(request, "web/tokens.html", {"rows": rows})
 
 

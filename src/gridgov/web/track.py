@@ -53,7 +53,8 @@ def _handling(case: Case) -> dict:
     if followed.satisfaction:
         rating = _("Your rating: %(satisfaction)s; %(solved)s") % {
             "satisfaction": dict(SATISFACTION_CHOICES).get(followed.satisfaction, followed.satisfaction),
-            "solved": _("the problem was solved.") if followed.solved else _("the problem was not solved.")}
+            "solved": _("the problem was solved.") if followed.solved else _("the problem was not solved."),
+        }
     return {"unit": name, "unit_is_platform": not followed.lead_unit, "result_words": words, "rating_words": rating}
 
 
@@ -64,8 +65,12 @@ def track(request):
     source = request.POST if request.method == "POST" else request.GET
     number = source.get("number", "").strip()
     code = source.get("code", "").strip()
-    context = {"satisfaction_choices": SATISFACTION_CHOICES, "number": number, "code": code,
-               "track_config": {"track": reverse("web:track"), "current": None}}
+    context = {
+        "satisfaction_choices": SATISFACTION_CHOICES,
+        "number": number,
+        "code": code,
+        "track_config": {"track": reverse("web:track"), "current": None},
+    }
     if not (number and code):
         if request.method == "POST":
             context["error"] = _("Give the case number and the tracking code (or the last 4 digits of your phone).")
@@ -84,16 +89,22 @@ def track(request):
 
     by_digits = how != "tracking_code"  # the phone's last 4 digits open the case for reading only
     if request.method == "POST" and request.POST.get("action") == "evaluate" and by_digits:
-        context["error"] = _("To rate the result, look the case up with the tracking code on your receipt: "
-                             "the last 4 digits of your phone only show its progress.")
+        context["error"] = _(
+            "To rate the result, look the case up with the tracking code on your receipt: "
+            "the last 4 digits of your phone only show its progress."
+        )
     elif request.method == "POST" and request.POST.get("action") == "evaluate":
         solved = request.POST.get("solved")
         try:
             case_services.evaluate_case(
-                actor=Actor.anonymous("reporter"), number=case.number,
+                actor=Actor.anonymous("reporter"),
+                number=case.number,
                 satisfaction=request.POST.get("satisfaction", ""),
                 solved={"yes": True, "no": False}.get(solved, solved),  # anything else: the service says no
-                note=request.POST.get("note", ""), client=client, **{how: code})
+                note=request.POST.get("note", ""),
+                client=client,
+                **{how: code},
+            )
         except GridgovError as exc:
             context["error"] = _rating_error(exc)
         else:
@@ -104,9 +115,17 @@ def track(request):
     for event in view["timeline"]:
         event["when"] = event["at"][:16].replace("T", " ")  # local time, to the minute
     # the page's script keeps it in the browser's list of "my reports"
-    context["track_config"]["current"] = {"number": case.number, "code": code, "title": case.title,
-                                          "date": view["reported_at"][:10]}
-    context.update(case=view, can_rate=view["can_evaluate"] and not by_digits,
-                   rate_needs_code=view["can_evaluate"] and by_digits, handling=_handling(case),
-                   evidence=evidence(case.number, photos.public_photos(case)))
+    context["track_config"]["current"] = {
+        "number": case.number,
+        "code": code,
+        "title": case.title,
+        "date": view["reported_at"][:10],
+    }
+    context.update(
+        case=view,
+        can_rate=view["can_evaluate"] and not by_digits,
+        rate_needs_code=view["can_evaluate"] and by_digits,
+        handling=_handling(case),
+        evidence=evidence(case.number, photos.public_photos(case)),
+    )
     return render(request, "web/track.html", context)

@@ -9,8 +9,9 @@ urlpatterns = [
     path("report/categories.json", views.categories, name="categories"),
     path("track/", track.track, name="track"),
     path("media/cases/<str:number>/<slug:upload_id>/", media.case_photo, name="case-photo"),
-    path("media/cases/<str:number>/<slug:upload_id>/thumb/", media.case_photo, {"thumb": True},
-         name="case-photo-thumb"),
+    path(
+        "media/cases/<str:number>/<slug:upload_id>/thumb/", media.case_photo, {"thumb": True}, name="case-photo-thumb"
+    ),
     path("media/uploads/<slug:upload_id>/", media.own_photo, name="own-photo"),
     path("board/<str:code>/", views.board, name="board"),
     path("csp-report/", content_policy.csp_report, name="csp-report"),

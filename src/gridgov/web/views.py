@@ -4,7 +4,8 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext as _, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gridgov.cases.models import Case, Satisfaction
@@ -12,6 +13,7 @@ from gridgov.grids.models import Grid, Level
 from gridgov.people.models import Role
 from gridgov.people.selectors import grid_people
 from gridgov.routing import selectors as routing_selectors
+from gridgov.web.report_form import report_endpoints, report_strings
 
 CODE_PLACEHOLDER = "000000"
 
@@ -56,54 +58,26 @@ def grid_map(request):
 # Residents (群众): report a problem, follow it, rate it. The pages call the same services and
 # selectors as the API; they hold no rules of their own.
 
-SATISFACTION_CHOICES = [(Satisfaction.SATISFIED, gettext_lazy("Satisfied")),
-                        (Satisfaction.BASICALLY, gettext_lazy("Basically satisfied")),
-                        (Satisfaction.DISSATISFIED, gettext_lazy("Dissatisfied"))]
-
-
-def _report_strings() -> dict[str, str]:
-    return {
-        "needPoint": _("Pick the place on the map, or use your position."),
-        "needTitle": _("Give the problem a short title."),
-        "locating": _("Finding your position…"),
-        "geoFailed": _("Could not get your position: {detail}"),
-        "geoUnsupported": _("This browser cannot tell its position. Pick the place on the map."),
-        "pointAt": _("Chosen place: {lon}, {lat}"),
-        "inGrid": _("in grid {name}"),
-        "uploading": _("Uploading {name}: {percent}%"),
-        "uploaded": _("{name} uploaded"),
-        "uploadFailed": _("Could not upload {name}: {detail}"),
-        "waitUploads": _("Wait until the photos are uploaded."),
-        "sending": _("Sending…"),
-        "sendFailed": _("Could not send the report: {detail}"),
-        "network": _("the connection failed; try again"),
-        "mapFailed": _("Could not load the map. You can still use your position."),
-        "noCategory": _("No matching category"),
-        "unknownCategory": _("Choose a category from the list, or leave it empty."),
-    }
+SATISFACTION_CHOICES = [
+    (Satisfaction.SATISFIED, gettext_lazy("Satisfied")),
+    (Satisfaction.BASICALLY, gettext_lazy("Basically satisfied")),
+    (Satisfaction.DISSATISFIED, gettext_lazy("Dissatisfied")),
+]
 
 
 def report(request):
     """上报: the resident's report form. The script posts to /api/v1/uploads and /api/v1/cases."""
-    config = {
-        "cases": reverse("api-v1:report"),
-        "uploads": reverse("api-v1:upload"),
-        "geojson": reverse("api-v1:grid_geojson") + "?level=1",
-        "grids": reverse("api-v1:grid_geojson"),
-        "locate": reverse("api-v1:locate"),
-        "categories": reverse("web:categories"),
-        "track": reverse("web:track"),
-        "lang": get_language(),
-    }
-    return render(request, "web/report.html", {"report_config": config, "report_strings": _report_strings()})
+    config = {**report_endpoints(), "track": reverse("web:track"), "lang": get_language()}
+    return render(request, "web/report.html", {"report_config": config, "report_strings": report_strings()})
 
 
 @require_GET
 def categories(request):
     """Categories matching ?q= for the report form's picker (leaves first)."""
     found = routing_selectors.search_categories(request.GET.get("q", ""), limit=20)
-    items = [{"code": c.code, "name": c.name, "parent": c.parent.name if c.parent_id else ""}
-             for c in found if c.is_leaf]
+    items = [
+        {"code": c.code, "name": c.name, "parent": c.parent.name if c.parent_id else ""} for c in found if c.is_leaf
+    ]
     return JsonResponse({"items": items}, json_dumps_params={"ensure_ascii": False})
 
 
@@ -120,8 +94,11 @@ def board_figures(code: str, days: int = BOARD_DAYS) -> dict:
     """Cases of the grid's subtree reported, and closed, in the last `days` days."""
     since = timezone.now() - timedelta(days=days)
     cases = Case.objects.filter(grid__code__startswith=code)
-    return {"days": days, "reported": cases.filter(reported_at__gte=since).count(),
-            "closed": cases.filter(closed_at__gte=since).count()}
+    return {
+        "days": days,
+        "reported": cases.filter(reported_at__gte=since).count(),
+        "closed": cases.filter(closed_at__gte=since).count(),
+    }
 
 
 def _with_role_names(people: list[dict]) -> list[dict]:

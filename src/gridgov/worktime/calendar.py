@@ -30,7 +30,8 @@ from __future__ import annotations
 import math
 import threading
 import time as _time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
@@ -53,6 +54,7 @@ ONE_DAY = timedelta(days=1)
 
 # --- configuration --------------------------------------------------------------------------------
 
+
 def _parse_time(value: object) -> time:
     if isinstance(value, time):
         return value
@@ -67,7 +69,7 @@ def _parse_periods(raw: tuple) -> tuple[Period, ...]:
     periods = tuple((_parse_time(start), _parse_time(end)) for start, end in raw)
     if not periods:
         raise ImproperlyConfigured("GRIDGOV_WORKING_HOURS: at least one working period is needed")
-    for (start, end), following in zip(periods, periods[1:] + ((None, None),)):
+    for (start, end), following in zip(periods, (*periods[1:], (None, None)), strict=True):
         if not start < end:
             raise ImproperlyConfigured(f"GRIDGOV_WORKING_HOURS: period {start}–{end} ends before it starts")
         if following[0] is not None and following[0] < end:
@@ -102,6 +104,7 @@ def _require_aware(*moments: datetime) -> None:
 
 # --- the calendar ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, eq=False)
 class WorkCalendar:
     """An immutable working calendar: overrides, daily periods and zone. All methods are pure."""
@@ -122,17 +125,23 @@ class WorkCalendar:
         return statutory_workday(day) if found is None else found
 
     def day_length_seconds(self) -> float:
-        return sum((datetime.combine(date.min, end) - datetime.combine(date.min, start)).total_seconds()
-                   for start, end in self.periods)
+        return sum(
+            (datetime.combine(date.min, end) - datetime.combine(date.min, start)).total_seconds()
+            for start, end in self.periods
+        )
 
     def _intervals(self, day: date) -> tuple[tuple[Interval, ...], timedelta]:
         """The working intervals of a local day in UTC, and their total."""
         found = self._days.get(day)
         if found is None:
             if self.is_workday(day):
-                intervals = tuple((datetime.combine(day, start, self.tz).astimezone(UTC),
-                                   datetime.combine(day, end, self.tz).astimezone(UTC))
-                                  for start, end in self.periods)
+                intervals = tuple(
+                    (
+                        datetime.combine(day, start, self.tz).astimezone(UTC),
+                        datetime.combine(day, end, self.tz).astimezone(UTC),
+                    )
+                    for start, end in self.periods
+                )
             else:
                 intervals = ()
             found = intervals, sum((end - start for start, end in intervals), timedelta())
@@ -212,9 +221,15 @@ _lock = threading.Lock()
 _generation = 0  # bumped by forget_overrides(); a load that raced with a change is not kept
 _shared: tuple[WorkCalendar, float, int] | None = None
 _clock = _time.monotonic  # replaced in tests to age the snapshot
+_scope = threading.local()  # one_calendar(): active, and the calendar loaded within it
+_pinned: dict[date, bool] | None = None  # set by pin_overrides(): the process reads no overrides from the database
 
 
-def _load_overrides() -> dict[date, bool]:
+def load_overrides() -> dict[date, bool]:
+    """The administrators' overrides (本地调整) as {local date: is workday}: the pinned ones if any,
+    else read from the database."""
+    if _pinned is not None:
+        return dict(_pinned)
     # Imported here so that this module can be imported before the app registry is ready.
     from gridgov.worktime.models import WorkdayOverride
 
@@ -229,13 +244,44 @@ def forget_overrides() -> None:
         _shared = None
 
 
+def pin_overrides(overrides: Mapping[date, bool] | None) -> None:
+    """Use `overrides` instead of the database from now on in this process (None: read the database
+    again). For a process that must not touch the database, e.g. one forked to generate bench data."""
+    global _pinned
+    _pinned = None if overrides is None else dict(overrides)
+    forget_overrides()
+
+
+@contextmanager
+def one_calendar() -> Iterator[None]:
+    """Within: this thread's current_calendar() loads the overrides at most once. For one staff action,
+    which asks for many deadlines in one transaction and changes no override."""
+    if getattr(_scope, "active", False):
+        yield
+        return
+    _scope.active, _scope.calendar = True, None
+    try:
+        yield
+    finally:
+        _scope.active, _scope.calendar = False, None
+
+
 def current_calendar() -> WorkCalendar:
     """The calendar as the database and settings say now (see the module docstring on caching)."""
+    if not getattr(_scope, "active", False):
+        return _current_calendar()
+    calendar = _scope.calendar
+    if calendar is None or calendar.periods != working_periods() or calendar.tz != timezone.get_default_timezone():
+        calendar = _scope.calendar = _current_calendar()
+    return calendar
+
+
+def _current_calendar() -> WorkCalendar:
     global _shared
     periods, tz = working_periods(), timezone.get_default_timezone()
     if transaction.get_connection().in_atomic_block:
         # The rows seen here may be uncommitted and rolled back later: use them, never share them.
-        return WorkCalendar(_load_overrides(), periods, tz)
+        return WorkCalendar(load_overrides(), periods, tz)
     with _lock:
         shared, generation = _shared, _generation
     if shared is not None:
@@ -244,7 +290,7 @@ def current_calendar() -> WorkCalendar:
             if calendar.periods == periods and calendar.tz == tz:
                 return calendar
             return WorkCalendar(calendar.overrides, periods, tz)  # settings changed (tests): not shared
-    calendar = WorkCalendar(_load_overrides(), periods, tz)
+    calendar = WorkCalendar(load_overrides(), periods, tz)
     with _lock:
         if generation == _generation:
             _shared = (calendar, _clock(), generation)
@@ -252,6 +298,7 @@ def current_calendar() -> WorkCalendar:
 
 
 # --- module functions, on the current calendar ----------------------------------------------------
+
 
 def is_workday(day: date) -> bool:
     """Whether `day` (a local date) is a workday. Never raises for a year chinese-calendar lacks."""

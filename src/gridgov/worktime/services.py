@@ -29,12 +29,17 @@ def set_override(*, day: date, is_workday: bool, note: str = "", actor=None) -> 
     note = note.strip()
     if len(note) > NOTE_MAX_LENGTH:
         raise ValueError(f"note is longer than {NOTE_MAX_LENGTH} characters")
-    previous = (WorkdayOverride.objects.select_for_update().filter(date=day)
-                .values("is_workday", "note").first())
+    previous = WorkdayOverride.objects.select_for_update().filter(date=day).values("is_workday", "note").first()
     override, _ = WorkdayOverride.objects.update_or_create(
-        date=day, defaults={"is_workday": bool(is_workday), "note": note})
-    record(actor=actor, action="worktime.override", object_type="workday", object_id=day.isoformat(),
-           data={"is_workday": override.is_workday, "note": note, "previous": previous})
+        date=day, defaults={"is_workday": bool(is_workday), "note": note}
+    )
+    record(
+        actor=actor,
+        action="worktime.override",
+        object_type="workday",
+        object_id=day.isoformat(),
+        data={"is_workday": override.is_workday, "note": note, "previous": previous},
+    )
     # After commit only: until then other connections must keep seeing the old calendar.
     transaction.on_commit(forget_overrides)
     return override
@@ -44,13 +49,17 @@ def set_override(*, day: date, is_workday: bool, note: str = "", actor=None) -> 
 def delete_override(*, day: date, actor=None) -> bool:
     """Remove the override of `day`, so the statutory calendar applies again; False if there was none."""
     _check_day(day)
-    previous = (WorkdayOverride.objects.select_for_update().filter(date=day)
-                .values("is_workday", "note").first())
+    previous = WorkdayOverride.objects.select_for_update().filter(date=day).values("is_workday", "note").first()
     if previous is None:
         return False
     WorkdayOverride.objects.filter(date=day).delete()
-    record(actor=actor, action="worktime.override_delete", object_type="workday", object_id=day.isoformat(),
-           data={"previous": previous})
+    record(
+        actor=actor,
+        action="worktime.override_delete",
+        object_type="workday",
+        object_id=day.isoformat(),
+        data={"previous": previous},
+    )
     transaction.on_commit(forget_overrides)
     return True
 
@@ -72,20 +81,28 @@ def import_overrides(*, rows: Sequence[Mapping[str, Any]], actor=None, source: s
         note = text(row.get("note"))
         problems = []
         if day is None:
-            problems.append(gettext("date %(date)s is not a date like 2027-01-01") % {"date": raw_day or "—"}
-                            if raw_day else gettext("date is missing"))
+            problems.append(
+                gettext("date %(date)s is not a date like 2027-01-01") % {"date": raw_day or "—"}
+                if raw_day
+                else gettext("date is missing")
+            )
         if is_workday is None:
-            problems.append(gettext("workday must be 是/yes (a workday) or 否/no (a day off), not %(value)s")
-                            % {"value": text(row.get("is_workday")) or "—"})
+            problems.append(
+                gettext("workday must be 是/yes (a workday) or 否/no (a day off), not %(value)s")
+                % {"value": text(row.get("is_workday")) or "—"}
+            )
         if len(note) > NOTE_MAX_LENGTH:
             problems.append(gettext("note is longer than %(limit)d characters") % {"limit": NOTE_MAX_LENGTH})
         errors.extend(RowError(number, raw_day, p) for p in problems)
-        if not problems:
+        if not problems and day is not None and is_workday is not None:  # no problem: both were read
             days.append((number, day, is_workday, note))
     for number, first in duplicates([(n, day) for n, day, _, _ in days]).items():
         day = next(d for n, d, _, _ in days if n == number)
         message = gettext("date %(date)s appears twice (rows %(first)d and %(row)d)") % {
-            "date": day.isoformat(), "first": first, "row": number}
+            "date": day.isoformat(),
+            "first": first,
+            "row": number,
+        }
         errors.append(RowError(number, day.isoformat(), message))
     if errors:
         raise RowErrors(sorted(errors, key=lambda e: e.row))

@@ -1,6 +1,6 @@
 """Re-chains every case file under the keyed, state-covering digest (issue 10, finding 4).
 
-CaseEvent gains state_hash; then cases.audit.rechain signs each file again with HMAC under the audit
+CaseEvent gains state_hash; then cases.chains.rechain signs each file again with HMAC under the audit
 key, in batches. A file whose old (plain SHA-256) chain was already broken is left as it was, so that
 `gridgov audit verify` still reports it instead of the upgrade blessing a tampered file.
 """
@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 
 def rechain_case_files(apps, schema_editor):
-    from gridgov.cases.audit import rechain
+    from gridgov.cases.chains import rechain
 
     rechain(Case=apps.get_model("cases", "Case"), CaseEvent=apps.get_model("cases", "CaseEvent"), legacy=True)
 

@@ -20,8 +20,15 @@ HERE = Path(__file__).parent
 OUT = HERE / "hotline_messages.csv"
 
 # How many messages per first-level label: neighbourhood problems (城乡建设, 环境保护) first.
-QUOTA = {"城乡建设": 170, "环境保护": 70, "劳动和社会保障": 60, "教育文体": 50, "商贸旅游": 45, "卫生计生": 40,
-         "交通运输": 35}
+QUOTA = {
+    "城乡建设": 170,
+    "环境保护": 70,
+    "劳动和社会保障": 60,
+    "教育文体": 50,
+    "商贸旅游": 45,
+    "卫生计生": 40,
+    "交通运输": 35,
+}
 
 # (first-level label, second-level, third-level, keywords): the first rule whose keyword occurs in the
 # title (then the text) decides. Every path exists in teddy2020_taxonomy.csv (checked below).
@@ -129,9 +136,11 @@ PLACE_TOKENS = [
 ]
 # Rural places, links, long digit runs (phones, ids), and anything that names a person with a title
 # (复姓 or a surname and given name before 老师/局长/…): the demo needs none of them.
-DROP = re.compile(r"[A-Z]\d*县|https?://|www\.|\d{7,}|[镇乡]政府|村委|村民|书记|省长|市长|县长|区长|"
-                  r"[\u4e00-\u9fa5]{1,3}(?:老师|医生|校长|院长|经理|局长|厅长|部长|处长|主任|科长|所长|队长|同志|先生|女士|教授|律师|编剧)|"
-                  r"名叫|姓名|身份证|教师[\u4e00-\u9fa5]{2,3}[，,。参]")
+DROP = re.compile(
+    r"[A-Z]\d*县|https?://|www\.|\d{7,}|[镇乡]政府|村委|村民|书记|省长|市长|县长|区长|"
+    r"[\u4e00-\u9fa5]{1,3}(?:老师|医生|校长|院长|经理|局长|厅长|部长|处长|主任|科长|所长|队长|同志|先生|女士|教授|律师|编剧)|"
+    r"名叫|姓名|身份证|教师[\u4e00-\u9fa5]{2,3}[，,。参]"
+)
 TITLE_OK = re.compile(r"^[^的县区市州省].{5,59}$")
 
 

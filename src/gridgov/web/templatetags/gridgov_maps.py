@@ -32,5 +32,8 @@ def case_map_data(case) -> dict | None:
         reported = _get(case, "reported_at")
         when = parse_datetime(reported) if isinstance(reported, str) else reported
         geom = grid_selectors.boundary_at(code, when) if isinstance(when, datetime) else None
-    return {"point": [lon, lat], "grid": {"code": code, "name": name},
-            "shape": mapping(geom) if geom is not None else None}
+    return {
+        "point": [lon, lat],
+        "grid": {"code": code, "name": name},
+        "shape": mapping(geom) if geom is not None else None,
+    }

@@ -8,8 +8,10 @@ from gridgov.core.errors import GridgovError
 
 
 class Command(BaseCommand):
-    help = ("The monthly Excel report of a region (月度考核报表): indicators, rankings and the case ledger. "
-            "`gridgov report --month YYYY-MM --region CODE [--output FILE] [--json]`.")
+    help = (
+        "The monthly Excel report of a region (月度考核报表): indicators, rankings and the case ledger. "
+        "`gridgov report --month YYYY-MM --region CODE [--output FILE] [--json]`."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--month", required=True, help="the month, YYYY-MM (cases reported in it)")
@@ -32,8 +34,11 @@ class Command(BaseCommand):
         if json:
             self.stdout.write(_dumps({"file": str(path.resolve()), "sheets": report.sheets, "cases": report.cases}))
         else:
-            self.stdout.write(self.style.SUCCESS(
-                f"wrote {path}: sheets {', '.join(report.sheets)}; {report.cases} cases in the ledger"))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"wrote {path}: sheets {', '.join(report.sheets)}; {report.cases} cases in the ledger"
+                )
+            )
 
 
 def _dumps(data) -> str:

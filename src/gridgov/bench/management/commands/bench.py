@@ -6,16 +6,27 @@ from gridgov.bench import registry
 
 
 class Command(BaseCommand):
-    help = ("Run benchmarks (基准测试): every registered one, or those named. Each gives "
-            "{value, unit, limit, ratio, better, size, …}; --scale 1 is the size the issue names.")
+    help = (
+        "Run benchmarks (基准测试): every registered one, or those named. Each gives "
+        "{value, unit, limit, ratio, better, size, …}; --scale 1 is the size the issue names."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("names", nargs="*", metavar="NAME",
-                            help=f"benchmarks to run (default: all of {', '.join(registry.names())})")
+        parser.add_argument(
+            "names",
+            nargs="*",
+            metavar="NAME",
+            help=f"benchmarks to run (default: all of {', '.join(registry.names())})",
+        )
         parser.add_argument("--scale", type=float, default=1.0, help="size factor; 1 is the full size")
         parser.add_argument("--json", action="store_true")
+        # options of the benchmarks that take them (intake)
+        parser.add_argument("--seconds", type=float, help="intake: seconds of each timed run (default 20 × scale)")
+        parser.add_argument("--connections", type=int, help="intake: concurrent connections (default 32)")
+        parser.add_argument("--database-url", help="intake: the scratch database (default: a temporary SQLite file)")
+        parser.add_argument("--small", action="store_true", help="intake: a quick run (3 s, 4 connections)")
 
-    def handle(self, *args, names, scale, json: bool, **options):
+    def handle(self, *args, names, scale, json: bool, seconds, connections, database_url, small, **options):
         if not scale > 0:
             raise CommandError(f"--scale must be positive, not {scale}")
         names = list(dict.fromkeys(names)) or registry.names()
@@ -23,12 +34,25 @@ class Command(BaseCommand):
             benchmarks = {name: registry.get(name) for name in names}
         except registry.UnknownBenchmark as exc:
             raise CommandError(str(exc)) from exc
+        if small:
+            seconds, connections = seconds or 3.0, connections or 4
+        extra = {
+            k: v
+            for k, v in {"seconds": seconds, "connections": connections, "database_url": database_url}.items()
+            if v is not None
+        }
+        if (seconds is not None and seconds <= 0) or (connections is not None and connections <= 0):
+            raise CommandError("--seconds and --connections must be positive")
+        if extra and not any(extra.keys() <= registry.options(name) for name in names):
+            raise CommandError(
+                f"no benchmark of {', '.join(names)} takes --{', --'.join(sorted(extra))}".replace("_", "-")
+            )
 
         progress = (lambda m: None) if json else (lambda m: self.stderr.write(f"… {m}"))
         results = {}
         for name, run in benchmarks.items():
             try:
-                results[name] = run(scale, progress)
+                results[name] = run(scale, progress, **{k: v for k, v in extra.items() if k in registry.options(name)})
             except registry.BenchmarkError as exc:
                 raise CommandError(f"{name}: {exc}") from exc
             if not json:
@@ -55,8 +79,13 @@ def _lines(data: dict, indent: str) -> list[str]:
         if isinstance(val, dict):
             if {"value", "unit", "limit", "ratio"} <= val.keys():
                 out.append(f"{indent}{key}: {_headline(val)}")
-                rest = {k: v for k, v in val.items() if k not in ("value", "unit", "limit", "ratio", "better")}
+                rest = {
+                    k: v for k, v in val.items() if k not in ("value", "unit", "limit", "ratio", "better") and v != {}
+                }
                 out += _lines(rest, indent + "  ")
+            elif any(isinstance(v, dict) and v for v in val.values()):  # nested figures (intake's runs)
+                out.append(f"{indent}{key}:")
+                out += _lines(val, indent + "  ")
             else:
                 out.append(f"{indent}{key}: " + ", ".join(f"{k} {_num(v)}" for k, v in val.items()))
         else:
@@ -66,8 +95,10 @@ def _lines(data: dict, indent: str) -> list[str]:
 
 def _headline(r: dict) -> str:
     verdict = "met" if r["ratio"] >= 1 else "NOT met"
-    return (f"{_num(r['value'])} {r['unit']} (limit {_num(r['limit'])}, {r['better']} is better; "
-            f"ratio {r['ratio']:.2f}, {verdict})")
+    return (
+        f"{_num(r['value'])} {r['unit']} (limit {_num(r['limit'])}, {r['better']} is better; "
+        f"ratio {r['ratio']:.2f}, {verdict})"
+    )
 
 
 def describe(name: str, result: dict) -> str:

@@ -1,22 +1,30 @@
 import json
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gridgov.cases.audit import AnchorError, check_anchor, read_anchor, verify_chains, write_anchor
+from gridgov.cases.chains import AnchorError, check_anchor, read_anchor, verify_chains, write_anchor
 from gridgov.core.audit import verify_log
 
 
 class Command(BaseCommand):
-    help = ("Audit the electronic case files and the audit log: `gridgov audit verify [--json] [--anchor FILE …] "
-            "[NUMBER…]`; `gridgov audit anchor [--output DIR]` writes the signed chain heads for safekeeping.")
+    help = (
+        "Audit the electronic case files and the audit log: `gridgov audit verify [--json] [--anchor FILE …] "
+        "[NUMBER…]`; `gridgov audit anchor [--output DIR]` writes the signed chain heads for safekeeping."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         p = sub.add_parser("verify", help="check every case's event hash chain, the audit log chain, and anchors")
         p.add_argument("numbers", nargs="*")
         p.add_argument("--json", action="store_true")
-        p.add_argument("--anchor", action="append", default=[], metavar="FILE",
-                       help="an anchor written by `audit anchor`: every head in it must still be in the chains")
+        p.add_argument(
+            "--anchor",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="an anchor written by `audit anchor`: every head in it must still be in the chains",
+        )
         a = sub.add_parser("anchor", help="write a signed digest of every chain head (GRIDGOV_ANCHOR_DIR by default)")
         a.add_argument("--output", metavar="DIR", default=None)
 
@@ -35,7 +43,7 @@ class Command(BaseCommand):
             log = verify_log()
             result["audit_log"] = log.as_dict()
             failures += len(log.broken)
-        checked = []
+        checked: list[dict[str, Any]] = []
         for path in anchors:
             try:
                 anchor = read_anchor(path)
@@ -44,8 +52,15 @@ class Command(BaseCommand):
                 failures += 1
                 continue
             broken = check_anchor(anchor, numbers or None)
-            checked.append({"file": path, "made_at": anchor.get("made_at"), "heads": len(anchor["cases"]),
-                            "ok": not broken, "broken": broken})
+            checked.append(
+                {
+                    "file": path,
+                    "made_at": anchor.get("made_at"),
+                    "heads": len(anchor["cases"]),
+                    "ok": not broken,
+                    "broken": broken,
+                }
+            )
             failures += len(broken)
         if anchors:
             result["anchors"] = checked
@@ -66,7 +81,9 @@ class Command(BaseCommand):
                     continue
                 self.stdout.write(f"anchor {a['file']} ({a['made_at']}): {a['heads']} heads checked")
                 for b in a["broken"]:
-                    where = f"{b['number']} at event {b['seq']}" if "number" in b else f"audit log entry {b['log_entry']}"
+                    where = (
+                        f"{b['number']} at event {b['seq']}" if "number" in b else f"audit log entry {b['log_entry']}"
+                    )
                     self.stdout.write(f"BROKEN {where}: {b['problem']}")
         if failures:
             raise CommandError(f"{len(report.broken)} case file(s) fail the hash chain; {failures} problem(s) in all")

@@ -19,5 +19,7 @@ class Command(BaseCommand):
         except GridgovError as exc:
             raise CommandError(exc.message) from exc
         counts = manifest["counts"]
-        self.stdout.write(f"{file}: {counts['cases']} cases, {counts['events']} events, {counts['audit']} audit "
-                          f"entries, {len(manifest['members']) - 1} media files ({manifest['engine']})")
+        self.stdout.write(
+            f"{file}: {counts['cases']} cases, {counts['events']} events, {counts['audit']} audit "
+            f"entries, {len(manifest['members']) - 1} media files ({manifest['engine']})"
+        )

@@ -8,8 +8,10 @@ from gridgov.core.errors import GridgovError
 
 
 class Command(BaseCommand):
-    help = ("Restore a file made by `gridgov backup`: the database and the media folder are replaced, then every "
-            "case's hash chain is checked. Stop the server first; --force when the database holds data.")
+    help = (
+        "Restore a file made by `gridgov backup`: the database and the media folder are replaced, then every "
+        "case's hash chain is checked. Stop the server first; --force when the database holds data."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -23,9 +25,11 @@ class Command(BaseCommand):
         except GridgovError as exc:
             raise CommandError(exc.message) from exc
         m, chains = report.manifest, report.chains
-        self.stdout.write(f"restored the backup of {m['created_at']} ({m['engine']}, gridgov {m['gridgov_version']}): "
-                          f"{m['counts']['cases']} cases, {m['counts']['events']} events, "
-                          f"{report.media_files} media files")
+        self.stdout.write(
+            f"restored the backup of {m['created_at']} ({m['engine']}, gridgov {m['gridgov_version']}): "
+            f"{m['counts']['cases']} cases, {m['counts']['events']} events, "
+            f"{report.media_files} media files"
+        )
         if json:
             self.stdout.write(_dumps(chains.as_dict()))
         else:
@@ -34,8 +38,10 @@ class Command(BaseCommand):
             for b in result["broken"]:
                 self.stdout.write(f"BROKEN {b['number']} at event {b['seq']}: {b['problem']}")
         if not chains.ok:
-            raise CommandError(f"restored, but {len(chains.as_dict()['broken'])} case file(s) fail the hash chain: "
-                               "is GRIDGOV_AUDIT_KEY (or GRIDGOV_SECRET_KEY) the one the backup was made with?")
+            raise CommandError(
+                f"restored, but {len(chains.as_dict()['broken'])} case file(s) fail the hash chain: "
+                "is GRIDGOV_AUDIT_KEY (or GRIDGOV_SECRET_KEY) the one the backup was made with?"
+            )
 
 
 def _dumps(data) -> str:

@@ -1,3 +1,4 @@
+import contextlib
 import ctypes
 import os
 import signal
@@ -11,10 +12,8 @@ from django.core.management.base import BaseCommand
 
 def _die_with_parent() -> None:
     """Linux: the worker gets SIGTERM when the server (this process, after exec) goes away."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: no prctl
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def serve(port: int, workers: int, host: str = "127.0.0.1") -> None:
@@ -22,10 +21,24 @@ def serve(port: int, workers: int, host: str = "127.0.0.1") -> None:
     call_command("migrate", interactive=False, verbosity=0)
     if not settings.GRIDGOV_REDIS_URL:
         # The embedded default has no Celery beat: a sibling process runs the periodic tasks (the
-        # deadline sweep). It shares our process group, so Ctrl-C stops both.
+        # deadline sweep) and drains the outbox: requests only write follow-up work into it
+        # (gridgov.core.tasks), the worker runs it. It shares our process group, so Ctrl-C stops both.
+        os.environ["GRIDGOV_OUTBOX_DRAIN"] = "worker"  # inherited by the worker and gunicorn's children
         subprocess.Popen([sys.executable, "-m", "gridgov.cli", "worker"], preexec_fn=_die_with_parent)
-    args = [sys.executable, "-m", "gunicorn", "gridgov.wsgi:application", "--bind", f"{host}:{port}",
-            "--workers", str(workers), "--access-logfile", "-", "--timeout", "120"]
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "gridgov.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--timeout",
+        "120",
+    ]
     sys.stdout.write(f"gridgov serving on http://{host}:{port}/\n")
     sys.stdout.flush()
     os.execv(sys.executable, args)

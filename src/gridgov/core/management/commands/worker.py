@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from gridgov.celery import app, beat_schedule, redis_url
-from gridgov.core.tasks import periodic_tasks, run_periodic
+from gridgov.core.outbox import run_drainer
+from gridgov.core.tasks import DRAIN_TASK, periodic_tasks, run_periodic
 
 
 def celery_argv(*, concurrency: int, beat: bool, loglevel: str, schedule_file: Path) -> list[str]:
@@ -21,7 +22,8 @@ def celery_argv(*, concurrency: int, beat: bool, loglevel: str, schedule_file: P
 class Command(BaseCommand):
     help = (
         "Background worker. With GRIDGOV_REDIS_URL: a Celery worker with embedded beat. Without: an "
-        "in-process loop that runs the periodic tasks (deadline sweeps …) on their schedule."
+        "in-process loop that drains the outbox (follow-up work) continuously and runs the periodic tasks "
+        "(deadline sweeps …) on their schedule."
     )
 
     def add_arguments(self, parser):
@@ -34,23 +36,41 @@ class Command(BaseCommand):
             default=Path(getattr(settings, "PROJECT_DIR", ".")) / "var" / "celerybeat-schedule",
             help="Celery beat's state file",
         )
-        parser.add_argument("--once", action="store_true", help="run every periodic task once in this process and exit")
+        parser.add_argument(
+            "--once",
+            action="store_true",
+            help="run every periodic task once in this process, drain the outbox and exit",
+        )
 
     def handle(self, *args, concurrency, no_beat, loglevel, schedule_file, once, **options):
         schedule_file = Path(schedule_file)
         if redis_url() and not once:
             app.conf.beat_schedule = beat_schedule(periodic_tasks())
             schedule_file.parent.mkdir(parents=True, exist_ok=True)
-            app.worker_main(celery_argv(concurrency=concurrency, beat=not no_beat, loglevel=loglevel,
-                                        schedule_file=schedule_file))
+            app.worker_main(
+                celery_argv(concurrency=concurrency, beat=not no_beat, loglevel=loglevel, schedule_file=schedule_file)
+            )
             return
         stop = threading.Event()
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
         if not once:
-            names = ", ".join(f"{name} every {every}s" for name, every in periodic_tasks().items())
-            self.stdout.write(f"gridgov worker (in-process, no GRIDGOV_REDIS_URL): {names or 'no periodic tasks'}")
+            names = ", ".join(
+                f"{name} every {every}s" for name, every in periodic_tasks().items() if name != DRAIN_TASK
+            )
+            self.stdout.write(
+                f"gridgov worker (in-process, no GRIDGOV_REDIS_URL): the outbox, {names or 'no periodic tasks'}"
+            )
+            self.stdout.flush()
+        if once:
+            run_periodic(stop=stop, once=True)
+            run_drainer(stop=stop, once=True)
+            return
+        # Two threads, two connections: a long sweep never holds up the follow-up work of requests.
+        periodic = threading.Thread(target=run_periodic, kwargs={"stop": stop}, name="periodic", daemon=True)
+        periodic.start()
         try:
-            run_periodic(stop=stop, once=once)
+            run_drainer(stop=stop)
         except KeyboardInterrupt:
-            pass
+            stop.set()
+        periodic.join(timeout=30)

@@ -2,11 +2,13 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from gridgov.core.errors import GridgovError
 from gridgov.core.geo import CRS_CHOICES, CoordinateError
 from gridgov.grids import formats
 from gridgov.grids.checks import check_tree
+from gridgov.grids.models import Grid
 from gridgov.grids.selectors import OutsideGrids, locate
-from gridgov.grids.services import GridImportError, import_grids
+from gridgov.grids.services import GridImportError, import_grids, retire_grid
 
 
 def dump(data) -> str:
@@ -14,7 +16,7 @@ def dump(data) -> str:
 
 
 class Command(BaseCommand):
-    help = "The grid tree: import, check, locate, export (网格)."
+    help = "The grid tree: import, check, locate, export, retire (网格)."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -34,6 +36,9 @@ class Command(BaseCommand):
         p.add_argument("file")
         p.add_argument("--root", help="export only the subtree under this code")
         p.add_argument("--crs", choices=CRS_CHOICES, default="wgs84")
+        p = sub.add_parser("retire", help="retire grids and the grids under them (cases keep pointing at them)")
+        p.add_argument("codes", nargs="+", metavar="CODE")
+        p.add_argument("--json", action="store_true")
 
     def handle(self, *args, action, **options):
         return getattr(self, f"do_{action}")(**options)
@@ -44,8 +49,17 @@ class Command(BaseCommand):
             result = import_grids(items=items, crs=crs, source=str(file))
         except GridImportError as exc:
             if json:
-                self.stdout.write(dump({"created": 0, "updated": 0, "unchanged": 0, "boundaries_changed": 0,
-                                        "errors": [e.as_dict() for e in exc.errors]}))
+                self.stdout.write(
+                    dump(
+                        {
+                            "created": 0,
+                            "updated": 0,
+                            "unchanged": 0,
+                            "boundaries_changed": 0,
+                            "errors": [e.as_dict() for e in exc.errors],
+                        }
+                    )
+                )
             else:
                 for e in exc.errors:  # row 0: the file as a whole (unreadable, incomplete, not polygons …)
                     self.stderr.write(f"row {e.row} {e.code}: {e.message}" if e.row else e.message)
@@ -53,8 +67,9 @@ class Command(BaseCommand):
         if json:
             self.stdout.write(dump(result.as_dict()))
         else:
-            self.stdout.write(self.style.SUCCESS(
-                f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}"))
+            self.stdout.write(
+                self.style.SUCCESS(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
+            )
 
     def do_check(self, *, root=None, json=False, **_):
         report = check_tree(root)
@@ -86,3 +101,21 @@ class Command(BaseCommand):
         except GridImportError as exc:
             raise CommandError(exc.errors[0].message) from exc
         self.stdout.write(self.style.SUCCESS(f"exported {count} grids to {file}"))
+
+    def do_retire(self, *, codes, json=False, **_):
+        """Each code through services.retire_grid (audited), in the order given; a refusal (unknown, or retired
+        already — also by an earlier code of the list) stops there, the grids retired before it stay retired."""
+        retired = []
+        for code in codes:
+            try:
+                grid = retire_grid(code=code)
+            except GridgovError as exc:
+                if json:
+                    self.stdout.write(dump({"retired": retired, "error": exc.message}))
+                raise CommandError(exc.message) from exc
+            count = Grid.objects.filter(code__startswith=code, valid_to=grid.valid_to).count()
+            retired.append({"code": code, "name": grid.name, "retired": count, "valid_to": grid.valid_to.isoformat()})
+            if not json:
+                self.stdout.write(self.style.SUCCESS(f"retired {grid.name} ({code}) and the grids under it: {count}"))
+        if json:
+            self.stdout.write(dump({"retired": retired}))

@@ -144,7 +144,7 @@
 
   // One grid's shape as a FeatureCollection, from the GeoJSON API (`url`, /api/v1/grids/geojson), which
   // serves shapes by level or parent: the grid is found among its siblings. Codes grow by 3 digits a
-  // level below the 6-digit district (DESIGN.md §4).
+  // level below the 6-digit district (docs/architecture.md §4).
   function gridShape(url, code) {
     const params = code.length > 6 ? { parent: code.slice(0, -3) } : { level: 0 };
     return fetch(url + "?" + new URLSearchParams(params), { headers: { Accept: "application/json" } })

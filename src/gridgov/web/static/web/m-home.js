@@ -13,7 +13,7 @@
 
   const getJSON = (params) => fetch(cfg.geojson + "?" + new URLSearchParams(params), { headers: { Accept: "application/json" } })
     .then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.statusText))));
-  const LEVEL3 = 15;  // digits of a 三级网格 code (DESIGN.md §4)
+  const LEVEL3 = 15;  // digits of a 三级网格 code (docs/architecture.md §4)
 
   // The 三级网格 around a grid: its siblings if it is one, its children if it is a community.
   function level3Around(code) {

@@ -138,7 +138,7 @@
     }
   }
 
-  // Codes grow by 3 digits a level below the 6-digit district (DESIGN.md §4).
+  // Codes grow by 3 digits a level below the 6-digit district (docs/architecture.md §4).
   const parentCode = (code) => (code.length > 6 ? code.slice(0, -3) : "");
 
   // Highlight the selected grid; one not drawn at the shown level (a located 三级网格 over the

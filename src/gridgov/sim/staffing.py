@@ -1,4 +1,6 @@
-"""The demo city's people (演示人员): one post per grid, platform and unit, every role present."""
+"""The demo city's staff (演示人员): one account and post per grid, platform and unit, every role present.
+
+The passwords go into sim.DemoAccount, a table that exists only where the demo apps are installed."""
 
 from __future__ import annotations
 
@@ -8,9 +10,9 @@ import numpy as np
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from gridgov.core.errors import BadInput
 from gridgov.grids.models import Grid
 from gridgov.people.models import Post, Unit
-from gridgov.core.errors import BadInput
 from gridgov.people.services import check_password_policy, create_user
 from gridgov.sim.models import DemoAccount
 
@@ -41,11 +43,14 @@ def _password(username: str, full_name: str) -> str:
 
 
 @transaction.atomic
-def build_demo_people(*, district: str, seed: int = 0) -> int:
+def build_demo_staff(*, district: str, seed: int = 0) -> int:
     """Accounts and posts for every grid, platform and unit of the district; returns the number of posts."""
     rng = np.random.default_rng(seed + 1000)
-    grids = list(Grid.objects.filter(code__startswith=district, valid_to__isnull=True).order_by("code")
-                 .values_list("code", "name", "level"))
+    grids = list(
+        Grid.objects.filter(code__startswith=district, valid_to__isnull=True)
+        .order_by("code")
+        .values_list("code", "name", "level")
+    )
     plan: list[tuple[str, str, str, str]] = [  # username, role, scope, title
         ("admin", "admin", district, "系统管理员"),
         ("leader", "leader", district, "区委常委、政法委书记"),
@@ -77,8 +82,9 @@ def build_demo_people(*, district: str, seed: int = 0) -> int:
         if role == "admin":
             user.is_staff = user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])
-        posts.append(Post(user=user, role=role, scope=scope, title=title, phone=_phone(rng),
-                          public=role not in {"admin"}))
+        posts.append(
+            Post(user=user, role=role, scope=scope, title=title, phone=_phone(rng), public=role not in {"admin"})
+        )
         accounts.append(DemoAccount(username=username, password=password, role=role, scope=scope))
     Post.objects.bulk_create(posts)
     DemoAccount.objects.bulk_create(accounts)

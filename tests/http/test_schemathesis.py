@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from gridgov.api.urls import api
+from gridgov.http.api import api
 
 SCHEMA_URL = "/api/v1/openapi.json"
 # Per operation and caller (≈ 25 operations × 3 callers × 15 ≈ 1100 requests); explore further locally with
@@ -37,8 +37,9 @@ SCHEMA_URL = "/api/v1/openapi.json"
 EXAMPLES = int(os.environ.get("GRIDGOV_FUZZ_EXAMPLES", "15"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # The operations as the code declares them (known at collection: one test each, named after it).
-OPERATIONS = [(method.upper(), path) for path, methods in api.get_openapi_schema()["paths"].items()
-              for method in methods]
+OPERATIONS = [
+    (method.upper(), path) for path, methods in api.get_openapi_schema()["paths"].items() for method in methods
+]
 
 
 @pytest.fixture(scope="module")
@@ -62,15 +63,21 @@ def known_values() -> dict[str, list]:
     """Values that exist, for parameters of these names: random text finds little more than a 404 (random
     coordinates: outside every grid), these reach the code behind it (a case in 林山寨街道 reported by a
     resident, a point in its grid, the demo grids, the default schemes)."""
-    from tests.cases.helpers import GRID, STREET, point_in, report
-
     from gridgov.cases.api import ACTION_BODIES
+    from tests.cases.helpers import GRID, STREET, point_in, report
 
     number = report().case.number
     lon, lat = point_in(GRID)
-    return {"number": [number], "action": list(ACTION_BODIES), "code": [GRID, STREET], "region": ["410102", STREET],
-            "scheme": ["worker-1000", "street-100", "unit-3rates"], "month": [timezone.localdate().strftime("%Y-%m")],
-            "lon": [lon], "lat": [lat]}
+    return {
+        "number": [number],
+        "action": list(ACTION_BODIES),
+        "code": [GRID, STREET],
+        "region": ["410102", STREET],
+        "scheme": ["worker-1000", "street-100", "unit-3rates"],
+        "month": [timezone.localdate().strftime("%Y-%m")],
+        "lon": [lon],
+        "lat": [lat],
+    }
 
 
 BODY_KNOWN = ("lon", "lat")  # body fields given a known value (a point is both or neither)
@@ -79,23 +86,29 @@ BODY_KNOWN = ("lon", "lat")  # body fields given a known value (a point is both 
 def known_strategies(operation, known: dict[str, list]) -> list:
     """Valid requests with known values in the path and query parameters of those names (one drawn for each),
     and in the body's fields named in BODY_KNOWN."""
-    named = {location: [p.name for p in getattr(operation, location) if p.name in known]
-             for location in ("path_parameters", "query")}
+    named = {
+        location: [p.name for p in getattr(operation, location) if p.name in known]
+        for location in ("path_parameters", "query")
+    }
     if not any(named.values()) and not operation.body:
         return []
 
     def with_values(values):
-        return operation.as_strategy(GenerationMode.POSITIVE, path_parameters=values["path_parameters"] or None,
-                                     query=values["query"] or None).map(with_known_body)
+        return operation.as_strategy(
+            GenerationMode.POSITIVE, path_parameters=values["path_parameters"] or None, query=values["query"] or None
+        ).map(with_known_body)
 
     def with_known_body(case):
         if isinstance(case.body, dict):
             case.body.update({name: known[name][0] for name in BODY_KNOWN if name in case.body})
         return case
 
-    draws = st.fixed_dictionaries({location: st.fixed_dictionaries({name: st.sampled_from(known[name])
-                                                                    for name in names})
-                                   for location, names in named.items()})
+    draws = st.fixed_dictionaries(
+        {
+            location: st.fixed_dictionaries({name: st.sampled_from(known[name]) for name in names})
+            for location, names in named.items()
+        }
+    )
     return [draws.flatmap(with_values)]
 
 
@@ -111,16 +124,24 @@ def test_the_document_is_valid_openapi(schema):
 def test_operation(schema, demo_city, bearer, settings, tmp_path, caller, method, path):
     settings.MEDIA_ROOT = tmp_path / "media"  # uploaded photos: the rollback does not reach files
     # a wrong password costs what the default hasher costs (≈ 0.3 s with PBKDF2): MD5 keeps the run short
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
-                                 *django_settings.PASSWORD_HASHERS]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *django_settings.PASSWORD_HASHERS]
     operation = schema[path][method]
     headers = bearer(caller) if caller else {}
-    cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE),
-                      *known_strategies(operation, known_values()))
+    cases = st.one_of(
+        operation.as_strategy(GenerationMode.POSITIVE),
+        operation.as_strategy(GenerationMode.NEGATIVE),
+        *known_strategies(operation, known_values()),
+    )
 
     # no shrinking and no deadline: a bounded run; a failure shows the request as sent (and a curl line)
-    @hypothesis_settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
-                         phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @hypothesis_settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=cases)
     def fuzz(case):
         with transaction.atomic():  # each example from the same demo city, whatever the previous one wrote

@@ -1,4 +1,4 @@
-"""Bearer tokens for the demo accounts (as tests/cases/conftest.py's Api makes them)."""
+"""Bearer tokens for the demo accounts (as tests/api_client.py's Api makes them)."""
 
 import secrets
 from datetime import timedelta
@@ -17,8 +17,11 @@ def bearer(demo_city):
 
     def make(username: str) -> dict[str, str]:
         key = secrets.token_urlsafe(16)
-        ApiToken.objects.create(user=get_user_model().objects.get(username=username), key_hash=token_hash(key),
-                                expires_at=timezone.now() + timedelta(hours=1))
+        ApiToken.objects.create(
+            user=get_user_model().objects.get(username=username),
+            key_hash=token_hash(key),
+            expires_at=timezone.now() + timedelta(hours=1),
+        )
         return {"Authorization": f"Bearer {key}"}
 
     return make

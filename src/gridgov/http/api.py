@@ -1,27 +1,28 @@
-"""The JSON API under /api/v1/ (Django Ninja); OpenAPI at /api/v1/openapi.json."""
+"""The JSON API under /api/v1/ (Django Ninja); OpenAPI at /api/v1/openapi.json.
+
+The root does not name the apps: every installed app with an `api` module mounts what that module lists in
+`ROUTERS` (prefix, router), in INSTALLED_APPS order. Errors come as `{"detail": …}` (gridgov.http.problems).
+"""
 
 import logging
+from importlib import import_module
 
-from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.apps import apps
+from django.core.exceptions import BadRequest, ImproperlyConfigured, PermissionDenied, SuspiciousOperation
 from django.http import Http404
+from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext, gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as SchemaError
 from ninja.renderers import JSONRenderer
 
-from gridgov.cases.api import router as cases_router
-from gridgov.cases.api import uploads_router
-from gridgov.cases.audit_api import router as audit_router
 from gridgov.core.errors import GridgovError
 from gridgov.core.geo import CoordinateError
 from gridgov.core.validation import describe_errors
-from gridgov.grids.api import router as grids_router
-from gridgov.people.api import router as auth_router
-from gridgov.assessment.api import router as stats_router
+from gridgov.http.problems import Problem, ValidationProblem
 
-logger = logging.getLogger("gridgov.api")
-
+logger = logging.getLogger("gridgov.api")  # its name from the former gridgov.api package, kept for log filters
 
 
 class UTF8Renderer(JSONRenderer):
@@ -30,17 +31,11 @@ class UTF8Renderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-PROBLEM = {"title": "Problem", "type": "object", "properties": {"detail": {"title": "Detail", "type": "string"}},
-           "required": ["detail"]}
-VALIDATION_PROBLEM = {
-    "title": "ValidationProblem", "type": "object", "required": ["detail", "errors"],
-    "properties": {"detail": {"title": "Detail", "type": "string"},
-                   "errors": {"title": "Errors", "type": "array", "items": {"type": "object"}}}}
-
-
 def _answer(description: str, schema: str) -> dict:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
 
 
 class GridgovAPI(NinjaAPI):
@@ -52,22 +47,27 @@ class GridgovAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})
-        schemas.setdefault("Problem", PROBLEM)
-        schemas.setdefault("ValidationProblem", VALIDATION_PROBLEM)
+        schemas.setdefault("Problem", Problem.model_json_schema())
+        schemas.setdefault("ValidationProblem", ValidationProblem.model_json_schema())
         for methods in schema["paths"].values():
             for operation in methods.values():
                 responses = operation["responses"]
                 responses.setdefault(400, _answer("Bad Request", "Problem"))
                 if operation.get("parameters") or operation.get("requestBody"):
-                    responses.setdefault(422, _answer("Unprocessable Content: `errors` lists what does not fit",
-                                                      "ValidationProblem"))
-                responses.setdefault(429, _answer("Too Many Requests: try again after Retry-After seconds",
-                                                  "Problem"))
+                    responses.setdefault(
+                        422, _answer("Unprocessable Content: `errors` lists what does not fit", "ValidationProblem")
+                    )
+                responses.setdefault(429, _answer("Too Many Requests: try again after Retry-After seconds", "Problem"))
         return schema
 
 
-api = GridgovAPI(title="gridgov API", version="1", urls_namespace="api-v1", renderer=UTF8Renderer(),
-                 description="网格化服务管理 — grids, cases, statistics. Errors come as {\"detail\": …}.")
+api = GridgovAPI(
+    title="gridgov API",
+    version="1",
+    urls_namespace="api-v1",
+    renderer=UTF8Renderer(),
+    description='网格化服务管理 — grids, cases, statistics. Errors come as {"detail": …}.',
+)
 
 
 # The English sentences Django Ninja raises itself (ours are translated where they are raised).
@@ -95,8 +95,7 @@ def service_error(request, exc):
 def schema_error(request, exc):
     """422 as Django Ninja has it, but with a sentence in `detail` (in the reader's language) like every
     other error; `errors` keeps pydantic's own list for programs."""
-    return api.create_response(request, {"detail": describe_errors(exc.errors), "errors": exc.errors},
-                               status=422)
+    return api.create_response(request, {"detail": describe_errors(exc.errors), "errors": exc.errors}, status=422)
 
 
 @api.exception_handler(Http404)
@@ -119,13 +118,22 @@ def unexpected_error(request, exc):
     if isinstance(exc, (BadRequest, SuspiciousOperation)):
         return api.create_response(request, {"detail": gettext("the request body cannot be read")}, status=400)
     logger.exception("unexpected error in %s %s", request.method, request.path)
-    return api.create_response(request, {"detail": gettext("internal server error: it has been logged; "
-                                                           "please try again later")}, status=500)
+    return api.create_response(
+        request, {"detail": gettext("internal server error: it has been logged; please try again later")}, status=500
+    )
 
 
-api.add_router("/auth", auth_router)
-api.add_router("/grids", grids_router)
-api.add_router("/uploads", uploads_router)
-api.add_router("/cases", cases_router)
-api.add_router("/stats", stats_router)
-api.add_router("/audit", audit_router)
+def mount_app_routers(root: NinjaAPI) -> None:
+    """Mount the routers each installed gridgov app's `api` module declares in `ROUTERS`: [(prefix, router), …].
+    Other apps' `api` modules (django.contrib.messages.api) are theirs, not routers."""
+    for config in apps.get_app_configs():
+        if not config.name.startswith("gridgov.") or not module_has_submodule(config.module, "api"):
+            continue
+        module = import_module(f"{config.name}.api")
+        if not hasattr(module, "ROUTERS"):
+            raise ImproperlyConfigured(f"{module.__name__} declares no ROUTERS: [(prefix, router), …]")
+        for prefix, router in module.ROUTERS:
+            root.add_router(prefix, router)
+
+
+mount_app_routers(api)

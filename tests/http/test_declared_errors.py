@@ -26,8 +26,9 @@ def test_an_offset_beyond_any_table_is_refused_not_a_server_error(demo_city, cli
     assert r.status_code == 422 and "offset" in r.json()["detail"]
 
 
-@pytest.mark.parametrize(("path", "username"), [("/cases", "dispatcher"), ("/audit/reads", "admin"),
-                                                ("/audit/reveals", "admin")])
+@pytest.mark.parametrize(
+    ("path", "username"), [("/cases", "dispatcher"), ("/audit/reads", "admin"), ("/audit/reveals", "admin")]
+)
 def test_the_staff_lists_refuse_a_huge_offset(client, bearer, path, username):
     headers = {"HTTP_" + name.upper(): value for name, value in bearer(username).items()}
     r = client.get(f"/api/v1{path}", {"offset": 2**65}, **headers)

@@ -1,14 +1,11 @@
 """Bearer tokens for staff; residents call the public endpoints without one."""
 
-from ninja.security import HttpBearer
-
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.translation import gettext
 
 from gridgov.core.errors import Forbidden, NotAuthenticated
 from gridgov.people.actors import Actor
-from gridgov.people.services import token_for_key, user_for_token
-
+from gridgov.people.services import token_for_key
 
 # Sent by the staff pages' scripts: without a session they are refused (401), never taken for a resident.
 STAFF_PAGE_HEADER = "X-Gridgov-Staff-Page"
@@ -34,13 +31,6 @@ def bearer_token(request):
     """The valid ApiToken of `Authorization: Bearer …`, or 401 saying why not (wrong, expired, revoked)."""
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
     return token_for_key(key.strip() if scheme.lower() == "bearer" else "")
-
-
-class BearerDoc(HttpBearer):
-    """Declares the scheme in the OpenAPI document; the endpoints resolve the actor themselves."""
-
-    def authenticate(self, request, token):
-        return user_for_token(token)
 
 
 def _csrf_refused(request) -> bool:

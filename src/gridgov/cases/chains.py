@@ -21,7 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from gridgov.cases.models import Case, CaseEvent
-from gridgov.cases.services import STATE_FIELDS, STATE_LOOKUPS, event_digest, reporter_digest, state_digest
+from gridgov.cases.services.record import STATE_FIELDS, STATE_LOOKUPS, event_digest, reporter_digest, state_digest
 from gridgov.core import audit as log
 from gridgov.core.keys import audit_key
 from gridgov.core.timefmt import iso
@@ -49,9 +49,22 @@ def row_state(row: dict) -> dict:
 
 
 def _digest(number: str, e) -> str:
-    return event_digest(number=number, seq=e.seq, action=e.action, actor_label=e.actor_label, actor_role=e.actor_role,
-                        actor_unit=e.actor_unit, from_status=e.from_status, to_status=e.to_status, unit=e.unit,
-                        note=e.note, data=e.data, at=e.at, state=e.state_hash, prev_hash=e.prev_hash)
+    return event_digest(
+        number=number,
+        seq=e.seq,
+        action=e.action,
+        actor_label=e.actor_label,
+        actor_role=e.actor_role,
+        actor_unit=e.actor_unit,
+        from_status=e.from_status,
+        to_status=e.to_status,
+        unit=e.unit,
+        note=e.note,
+        data=e.data,
+        at=e.at,
+        state=e.state_hash,
+        prev_hash=e.prev_hash,
+    )
 
 
 def _events_by_case(model, case_ids: list[int]) -> dict[int, list]:
@@ -73,8 +86,16 @@ def _chunks(rows, size: int = CHUNK):
 
 
 def _case_rows(model, numbers: list[str] | None = None):
-    rows = model.objects.order_by("pk").values("pk", "number", "last_hash", "event_count", "reporter_name",
-                                               "reporter_phone", *STATE_FIELDS, *STATE_LOOKUPS.values())
+    rows = model.objects.order_by("pk").values(
+        "pk",
+        "number",
+        "last_hash",
+        "event_count",
+        "reporter_name",
+        "reporter_phone",
+        *STATE_FIELDS,
+        *STATE_LOOKUPS.values(),
+    )
     return rows.filter(number__in=numbers) if numbers else rows
 
 
@@ -122,20 +143,36 @@ def _check_file(case: dict, events: list) -> tuple[int, str] | None:
         return last.seq, "the case row differs from the state its last event recorded (edited after the fact)"
     # contact data is covered through its digest only, so that erasing it after the retention period
     # (both fields emptied) keeps the file whole; while it is kept, it must still give that digest
-    if (case["reporter_name"] or case["reporter_phone"]) and \
-            reporter_digest(case["reporter_name"], case["reporter_phone"]) != case["reporter_digest"]:
+    if (case["reporter_name"] or case["reporter_phone"]) and reporter_digest(
+        case["reporter_name"], case["reporter_phone"]
+    ) != case["reporter_digest"]:
         return last.seq, "the reporter's contact data differs from the digest the case file covers (edited)"
     return None
 
 
 # ---- re-chaining (migration 0005) -----------------------------------------------------------------
 
+
 def legacy_digest(number: str, e) -> str:
     """The unkeyed SHA-256 chain written before issue 10, to check a file before re-signing it."""
-    body = json.dumps({"number": number, "seq": e.seq, "action": e.action, "actor": e.actor_label,
-                       "role": e.actor_role, "from": e.from_status, "to": e.to_status, "unit": e.unit,
-                       "note": e.note, "data": e.data, "at": iso(e.at)},
-                      sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    body = json.dumps(
+        {
+            "number": number,
+            "seq": e.seq,
+            "action": e.action,
+            "actor": e.actor_label,
+            "role": e.actor_role,
+            "from": e.from_status,
+            "to": e.to_status,
+            "unit": e.unit,
+            "note": e.note,
+            "data": e.data,
+            "at": iso(e.at),
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return hashlib.sha256((e.prev_hash + body).encode()).hexdigest()
 
 
@@ -157,8 +194,10 @@ def _update(model, fields: list[str], objs: list) -> None:
     q = connection.ops.quote_name
     sets = ", ".join(f"{q(model._meta.get_field(f).column)} = %s" for f in fields)
     with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {q(model._meta.db_table)} SET {sets} WHERE {q(model._meta.pk.column)} = %s",
-                           [[getattr(o, f) for f in fields] + [o.pk] for o in objs])
+        cursor.executemany(
+            f"UPDATE {q(model._meta.db_table)} SET {sets} WHERE {q(model._meta.pk.column)} = %s",
+            [[getattr(o, f) for f in fields] + [o.pk] for o in objs],
+        )
 
 
 @dataclass
@@ -194,8 +233,10 @@ def rechain(*, Case=Case, CaseEvent=CaseEvent, legacy: bool = False) -> Rechaine
         _update(CaseEvent, ["state_hash", "prev_hash", "hash"], changed_events)
         _update(Case, ["last_hash"], changed_cases)
     if done.skipped:
-        print(f"\n  {len(done.skipped)} case file(s) failed their old hash chain and were not re-chained: "
-              f"{', '.join(done.skipped[:20])}{' …' if len(done.skipped) > 20 else ''}")
+        print(
+            f"\n  {len(done.skipped)} case file(s) failed their old hash chain and were not re-chained: "
+            f"{', '.join(done.skipped[:20])}{' …' if len(done.skipped) > 20 else ''}"
+        )
     return done
 
 
@@ -217,8 +258,12 @@ def make_anchor(now: datetime | None = None) -> dict:
     """Every case's chain head (number, event_count, last_hash) and the audit log's, signed with the
     audit key. ~100 bytes a case."""
     heads = Case.objects.order_by("number").values_list("number", "event_count", "last_hash")
-    body = {"format": ANCHOR_FORMAT, "made_at": iso(now or timezone.now()),
-            "cases": [list(h) for h in heads.iterator(chunk_size=5000)], "audit_log": log.log_head()}
+    body = {
+        "format": ANCHOR_FORMAT,
+        "made_at": iso(now or timezone.now()),
+        "cases": [list(h) for h in heads.iterator(chunk_size=5000)],
+        "audit_log": log.log_head(),
+    }
     return {**body, "signature": _sign(body)}
 
 
@@ -292,6 +337,7 @@ def check_anchor(anchor: dict, numbers: list[str] | None = None) -> list[dict]:
         if now is None:
             broken.append({"log_entry": head["last_id"], "problem": f"the audit log entry anchored on {made} is gone"})
         elif now != head["hash"]:
-            broken.append({"log_entry": head["last_id"],
-                           "problem": f"the audit log entry anchored on {made} was rewritten"})
+            broken.append(
+                {"log_entry": head["last_id"], "problem": f"the audit log entry anchored on {made} was rewritten"}
+            )
     return broken

@@ -1,0 +1,42 @@
+"""Case numbers (案件编号: YYYYMMDD + 6 digits, per local day) and tracking codes (查询码)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from gridgov.cases.models import CaseCounter
+
+TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
+
+
+def new_tracking_code() -> str:
+    """A fresh tracking code: 10 characters the reporter reads back over the phone."""
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
+
+
+def next_number(at: datetime) -> str:
+    """The next number of the local day of `at`; the day's counter row stays locked until commit."""
+    day = timezone.localtime(at).strftime("%Y%m%d")
+    last = _bump(day)
+    if last is None:
+        try:
+            with transaction.atomic():
+                CaseCounter.objects.create(day=day, last=1)
+            last = 1
+        except IntegrityError:  # another process created the day's row first
+            last = _bump(day)
+    return f"{day}{last:06d}"
+
+
+def _bump(day: str) -> int | None:
+    # one statement: UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35) instead of an UPDATE and a SELECT
+    quote = connection.ops.quote_name
+    table, last, key = quote(CaseCounter._meta.db_table), quote("last"), quote("day")
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {last} = {last} + 1 WHERE {key} = %s RETURNING {last}", [day])
+        row = cursor.fetchone()
+    return row[0] if row else None

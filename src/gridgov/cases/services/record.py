@@ -1,0 +1,257 @@
+"""The case file's chain (案卷): what each event's digest covers, and the one way an event is written.
+
+Every write to a case ends in `record_event`: the event is appended to the case's keyed hash chain
+and the case saved with its new head in the same transaction; the follow-up work (notifications, the
+assessment's indicators) is enqueued to the outbox, run after commit (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from datetime import UTC, date, datetime
+
+from django.utils import timezone
+
+from gridgov.cases import deadlines
+from gridgov.cases.models import Case, CaseEvent
+from gridgov.core.keys import audit_key, keyed_digest
+from gridgov.core.tasks import enqueue_batched_each
+from gridgov.people.actors import Actor, nearest_scope
+
+# What each event's digest covers of the case it leaves (案卷状态): the Case fields that change only
+# through events; grid, category and master by their code or number. Left out, because they change
+# outside events or are the chain's own bookkeeping: light (recomputed by the deadline sweep), version,
+# updated_at, event_count, last_hash (the event's seq and time are covered), tracking_hash (re-keyed by
+# migration 0006), reporter_name/reporter_phone/reporter_phone_keys (encrypted, and erased after the
+# retention period: covered through reporter_digest), and the user links reporter and resolved_by (set
+# to null when a user is deleted; the events name who acted).
+STATE_FIELDS = (
+    "title",
+    "description",
+    "lon",
+    "lat",
+    "address",
+    "platform",
+    "complexity",
+    "channel",
+    "status",
+    "reporter_digest",
+    "photos",
+    "lead_unit",
+    "assisting_units",
+    "urgent",
+    "dispatched_at",
+    "sign_by",
+    "resolve_by",
+    "accepted_at",
+    "clock_start",
+    "clock_banked",
+    "suspended_at",
+    "review_on",
+    "pending_extension_days",
+    "resolved_at",
+    "resolved_level",
+    "result",
+    "closed_at",
+    "satisfaction",
+    "solved",
+    "return_count",
+    "extension_count",
+    "rework_count",
+    "escalation_count",
+    "reopen_count",
+    "reported_at",
+)
+STATE_LOOKUPS = {"grid": "grid__code", "category": "category__code", "master": "master__number"}  # for .values()
+_STATE_FLOATS = ("lon", "lat", "clock_banked")
+
+
+def now(at: datetime | None) -> datetime:
+    """`at`, or the present: every service takes `at=` (the simulator and tests set the moment)."""
+    return at or timezone.now()
+
+
+def case_state(case: Case) -> dict:
+    """The state of a case as its next event covers it (STATE_FIELDS)."""
+    state = {name: getattr(case, name) for name in STATE_FIELDS}
+    state.update(
+        grid=case.grid.code,
+        category=case.category.code if case.category_id else None,
+        master=case.master.number if case.master_id else None,
+    )
+    return state
+
+
+def _canonical(value):
+    # datetimes in UTC: a digest must not depend on TIME_ZONE nor on the zone a database returns
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot digest {type(value).__name__}")
+
+
+def _mac(purpose: str, prev: str, body: dict) -> str:
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_canonical)
+    return hmac.new(audit_key(), "\x1f".join((purpose, prev, text)).encode(), hashlib.sha256).hexdigest()
+
+
+def state_digest(state: dict) -> str:
+    """HMAC-SHA256 (core.keys.audit_key) of a case state (case_state, or cases.chains' from a row)."""
+    state = {**state, **{k: float(state[k]) for k in _STATE_FLOATS if state.get(k) is not None}}
+    return _mac("case-state", "", state)
+
+
+def event_digest(
+    *,
+    number: str,
+    seq: int,
+    action: str,
+    actor_label: str,
+    actor_role: str,
+    actor_unit: str,
+    from_status: str,
+    to_status: str,
+    unit: str,
+    note: str,
+    data: dict,
+    at: datetime,
+    state: str,
+    prev_hash: str,
+) -> str:
+    """HMAC-SHA256 under the audit key (not in the database: nobody can recompute the chain from a
+    copy of it) over the event's content, the digest of the case state it left (`state`, stored in
+    CaseEvent.state_hash) and its predecessor's hash: the tamper-evident case file."""
+    return _mac(
+        "case-event",
+        prev_hash,
+        {
+            "number": number,
+            "seq": seq,
+            "action": action,
+            "actor": actor_label,
+            "role": actor_role,
+            "actor_unit": actor_unit,
+            "from": from_status,
+            "to": to_status,
+            "unit": unit,
+            "note": note,
+            "data": data,
+            "at": at,
+            "state": state,
+        },
+    )
+
+
+def record_event(
+    case: Case,
+    *,
+    actor: Actor,
+    action: str,
+    from_status: str,
+    role: str = "",
+    unit: str = "",
+    note: str = "",
+    data: dict | None = None,
+    at: datetime,
+) -> CaseEvent:
+    """Append one event and save the case with it (version, chain head). A new case (no pk yet) is
+    inserted here, already holding its head: one write of the case per step, never two."""
+    data = data or {}
+    seq = case.event_count + 1
+    prev_hash = case.last_hash
+    actor_unit = _actor_unit(actor, role, case)
+    state = state_digest(case_state(case))
+    digest = event_digest(
+        number=case.number,
+        seq=seq,
+        action=action,
+        actor_label=actor.label,
+        actor_role=role,
+        actor_unit=actor_unit,
+        from_status=from_status,
+        to_status=case.status,
+        unit=unit,
+        note=note,
+        data=data,
+        at=at,
+        state=state,
+        prev_hash=prev_hash,
+    )
+    case.event_count = seq
+    case.last_hash = digest
+    case.version += 1
+    case.updated_at = at
+    case.light = deadlines.case_light(case, at) or ""
+    case.save()
+    event = CaseEvent.objects.create(
+        case=case,
+        seq=seq,
+        action=action,
+        actor=actor.user,
+        actor_label=actor.label,
+        actor_role=role,
+        actor_unit=actor_unit,
+        from_status=from_status,
+        to_status=case.status,
+        unit=unit,
+        note=note,
+        data=data,
+        at=at,
+        state_hash=state,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
+    # batched in the outbox, run after commit: one task for every event waiting
+    enqueue_batched_each(
+        [
+            ("gridgov.cases.notify_case_events", "event_ids", event.pk),
+            ("gridgov.assessment.refresh_cases", "numbers", case.number),
+        ]
+    )
+    return event
+
+
+def _actor_unit(actor: Actor, role: str, case: Case) -> str:
+    """The actor's own unit or grid in the role they acted in (shown in timelines beside their name):
+    the scope of that role nearest to the case, else their first one."""
+    return nearest_scope(actor.scopes(role), (case.lead_unit, *case.assisting_units, case.grid.code, case.platform))
+
+
+# ---- the reporter's proofs and contact data, as stored -------------------------------------------
+
+
+def tracking_hash(number: str, code: str) -> str:
+    """The stored form of a tracking code (查询码): HMAC under the data key (core.keys) of the plain SHA-256
+    stored before, so a stolen database cannot be searched for codes, and migration 0006 converted the
+    old hashes without knowing the codes."""
+    return keyed_digest("tracking", hashlib.sha256(f"{number}:{code.strip().upper()}".encode()).hexdigest())
+
+
+def reporter_digest(name: str, phone: str) -> str:
+    """The keyed digest of a reporter's contact data that the chain covers; "" when there is none."""
+    return keyed_digest("reporter", name, phone) if (name or phone) else ""
+
+
+def tracking_code_matches(case: Case, code: str | None) -> bool:
+    if not code:
+        return False
+    return secrets.compare_digest(case.tracking_hash, tracking_hash(case.number, code))
+
+
+def _phone_digits(phone: str | None) -> str:
+    return "".join(ch for ch in (phone or "") if ch.isdigit())
+
+
+def phone_last4_matches(case: Case, last4: str | None) -> bool:
+    """Whether `last4` are the last 4 digits of the phone the reporter gave: the other way a reporter
+    proves who they are (read out over the phone more easily than a tracking code). Never true for a
+    case reported without a phone number. Constant-time, like the tracking code."""
+    digits = _phone_digits(case.reporter_phone)
+    given = (last4 or "").strip()
+    if len(digits) < 4 or len(given) != 4 or not given.isascii() or not given.isdigit():
+        return False
+    return secrets.compare_digest(digits[-4:], given)
