@@ -13,6 +13,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 HOST = "127.0.0.1"
@@ -61,6 +62,17 @@ class Run:
             "exhausted": self.exhausted,
             **({"error_samples": self.samples} if self.samples else {}),
         }
+
+
+def _run(coro):  # type: ignore[no-untyped-def]
+    """asyncio.run, in a thread of its own when this thread already runs an event loop (e.g. a caller
+    driving Playwright's sync API in the same process)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _encode(method: str, path: str, headers: dict[str, str], body: bytes, port: int) -> bytes:
@@ -129,7 +141,7 @@ def run_load(*, host: str, port: int, make: Callable[[int], Request | None], con
         raise NotLocal(f"the load generator aims only at {HOST}, not {host!r}")
     if not (0 < seconds <= 3600 and 0 < connections <= 1024):
         raise ValueError(f"seconds must be in (0, 3600] and connections in (0, 1024], not {seconds}, {connections}")
-    return asyncio.run(_load(port, make, connections, seconds))
+    return _run(_load(port, make, connections, seconds))
 
 
 def request_once(
@@ -138,9 +150,7 @@ def request_once(
     """One request (setting up the run: a token, a readiness probe): status and the parsed JSON answer."""
     body = json.dumps(payload, ensure_ascii=False).encode() if payload is not None else b""
     hdrs = {"Content-Type": "application/json", **(headers or {})}
-    status, data = asyncio.run(
-        asyncio.wait_for(_exchange(port, _encode(method, path, hdrs, body, port)), REQUEST_TIMEOUT_S)
-    )
+    status, data = _run(asyncio.wait_for(_exchange(port, _encode(method, path, hdrs, body, port)), REQUEST_TIMEOUT_S))
     try:
         return status, json.loads(data)
     except ValueError:

@@ -13,7 +13,7 @@ revealed, never the values.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from gridgov.cases.models import Case, CaseRead
-from gridgov.core.errors import Forbidden
+from gridgov.core.errors import BadInput, Forbidden
 from gridgov.core.models import AuditEvent
 from gridgov.core.privacy import mask_phone
 from gridgov.people.actors import Actor
@@ -55,7 +55,20 @@ def _under(field: str, scopes: list[str]) -> Q:
     return q
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    """In UTC: the database refuses some offsets Python accepts (PostgreSQL: beyond ±15:59)."""
+    if value is None:
+        return None
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise BadInput(gettext("%(value)s is out of range") % {"value": value.isoformat()}) from None
+
+
 def _window(qs: QuerySet, *, since: datetime | None, until: datetime | None) -> QuerySet:
+    since, until = _utc(since), _utc(until)
     if since:
         qs = qs.filter(at__gte=since)
     if until:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils.translation import gettext
 
 from gridgov.cases.models import Case, Upload
@@ -31,8 +32,12 @@ def check_photos(ids: list[str] | None) -> list[str]:
         raise BadInput(gettext("attach at most %(count)d photos") % {"count": MAX_PHOTOS})
     if not ids:
         return ids
-    # locked: the purge of unattached uploads (cases.uploads) cannot delete one while it is attached
-    known = set(Upload.objects.select_for_update().filter(id__in=ids).values_list("id", flat=True))
+    # locked inside a transaction: the purge of unattached uploads (cases.uploads) cannot delete one while it
+    # is attached. Intake checks first, outside its transaction, then locks them again inside it.
+    uploads = Upload.objects.filter(id__in=ids)
+    if transaction.get_connection().in_atomic_block:
+        uploads = uploads.select_for_update()
+    known = set(uploads.values_list("id", flat=True))
     missing = [i for i in ids if i not in known]
     if missing:
         raise BadInput(

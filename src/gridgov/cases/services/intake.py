@@ -129,6 +129,9 @@ def report_case(
             address=address,
         )
         with transaction.atomic():
+            # the photos again, now locked until the case refers to them (no row or statement when there are none)
+            check_photos(event["data"].get("photos"))
+            check_photos(event["data"].get("result_photos"))
             intake = _insert_case(case, event, actor=actor, at=at)
             if idempotency_key is not None:
                 IdempotencyKey.objects.create(
