@@ -163,17 +163,13 @@ def _write(name: str, payload: dict[str, Any], batch_key: str) -> None:
 
 
 def _write_rows(rows: list[tuple[str, dict[str, Any], str]]) -> None:
-    from gridgov.core import outbox
+    from gridgov.core import outbox, statements
     from gridgov.core.models import OutboxItem
 
     if not rows:
         return
-    if len(rows) == 1:
-        OutboxItem.objects.create(task=rows[0][0], payload=rows[0][1], batch_key=rows[0][2])
-    else:  # one statement for all (a report's follow-ups): every step writes them
-        OutboxItem.objects.bulk_create(
-            [OutboxItem(task=name, payload=payload, batch_key=key) for name, payload, key in rows]
-        )
+    # one statement for all (a report's follow-ups), its SQL built once: every step writes them
+    statements.insert(*[OutboxItem(task=name, payload=payload, batch_key=key) for name, payload, key in rows])
     outbox.wrote()
     mode = drain_mode()
     if mode == "worker":

@@ -21,6 +21,7 @@ from gridgov.cases.services.inputs import check_photos, text
 from gridgov.cases.services.numbering import new_tracking_code, next_number
 from gridgov.cases.services.platforms import platform_of
 from gridgov.cases.services.record import now, record_event, reporter_digest, tracking_hash
+from gridgov.core import statements
 from gridgov.core.errors import BadInput, Conflict, GridgovError
 from gridgov.core.geo import CoordinateError, point_to_wgs84
 from gridgov.core.keys import keyed_digest
@@ -134,11 +135,13 @@ def report_case(
             check_photos(event["data"].get("result_photos"))
             intake = _insert_case(case, event, actor=actor, at=at)
             if idempotency_key is not None:
-                IdempotencyKey.objects.create(
-                    key=idempotency_key,
-                    fingerprint=_fingerprint(payload),
-                    case=intake.case,
-                    tracking_code=intake.tracking_code or "",
+                statements.insert(
+                    IdempotencyKey(
+                        key=idempotency_key,
+                        fingerprint=_fingerprint(payload),
+                        case=intake.case,
+                        tracking_code=intake.tracking_code or "",
+                    )
                 )
             return intake
     except IntegrityError:
