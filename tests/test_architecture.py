@@ -38,14 +38,10 @@ def test_contracts_name_the_layers_of_the_docs():
 
 
 def test_state_table_in_docs_is_current():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import state_table
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
-    text = DOCS.read_text(encoding="utf-8")
-    block = text.split(state_table.BEGIN, 1)[1].split(state_table.END, 1)[0]
-    assert block == "\n" + state_table.render(), "run: .venv/bin/python scripts/state_table.py"
+    from scripts import state_table
+
+    assert state_table.BLOCK.path == DOCS
+    assert state_table.BLOCK.read() == state_table.render(), "run: .venv/bin/python scripts/state_table.py"
 
 
 def test_every_cited_section_exists():

@@ -31,7 +31,11 @@ def _case(spot, title="路灯不亮") -> Case:
 def test_insert_stores_what_the_orm_stores(spot):
     case = _case(spot)
     at = timezone.now().replace(microsecond=123456)
-    fields = {"task": "gridgov.cases.notify_case_events", "payload": {"event_ids": [1, 2], "名": "值"}, "batch_key": "event_ids"}
+    fields = {
+        "task": "gridgov.cases.notify_case_events",
+        "payload": {"event_ids": [1, 2], "名": "值"},
+        "batch_key": "event_ids",
+    }
     by_orm = OutboxItem.objects.create(**fields, not_before=at)
     ours = OutboxItem(**fields, not_before=at)
     statements.insert(ours)

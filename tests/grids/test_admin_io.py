@@ -1,4 +1,4 @@
-"""Grids in the admin: the filtered list out as CSV, Excel or GeoJSON (grids/formats.py), and files back in
+"""Grids in the admin: the filtered list out as CSV, Excel or GeoJSON (grids/formats/), and files back in
 through services.import_grids."""
 
 import json

@@ -3,9 +3,9 @@
 import csv
 from collections import Counter
 
-from gridgov.routing import services
 from gridgov.routing.models import Complexity, Tree, UnitKind
 from gridgov.routing.services import DATA, category_rows
+from gridgov.routing.services import loaders as services
 
 
 def rows_of(tree):

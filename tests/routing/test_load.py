@@ -2,7 +2,6 @@ import pytest
 
 from gridgov.core.models import AuditEvent
 from gridgov.people.models import Unit
-from gridgov.routing import services
 from gridgov.routing.models import Category, DispatchRule, Tree
 from gridgov.routing.services import (
     RoutingDataError,
@@ -11,6 +10,7 @@ from gridgov.routing.services import (
     load_dispatch_catalogue,
     load_units,
 )
+from gridgov.routing.services import loaders as services
 
 pytestmark = pytest.mark.django_db
 

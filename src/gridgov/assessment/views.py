@@ -3,21 +3,21 @@ and the monthly report download.
 
 The views only read: selectors and scoring compute every figure, the API serves the same figures as
 JSON (the dashboard's script fetches them again every minute), the templates lay them out.
+
+The dashboard and the report download are here; the public rankings are in public_rankings, what both
+share in page_parts. Their public names stay importable from this module.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
@@ -26,14 +26,32 @@ from django.views.decorators.http import require_GET
 from gridgov.assessment import scoring, selectors
 from gridgov.assessment.api import INDICATOR_NAMES
 from gridgov.assessment.indicators import LEVELS, LOWER_IS_BETTER, RATES
-from gridgov.core.errors import BadInput, GridgovError, NotFound
+from gridgov.assessment.page_parts import month_label, month_of, ranking_rows, refuse
+from gridgov.assessment.public_rankings import PUBLIC_CACHE_SECONDS, PUBLIC_MONTHS, PUBLIC_SCHEMES, rankings
+from gridgov.core.errors import GridgovError, NotFound
 from gridgov.core.invariants import require_same_keys
-from gridgov.grids import selectors as grid_selectors
 from gridgov.people.actors import Actor
+
+__all__ = [
+    "CATEGORY_LEVELS",
+    "CHILD_SCHEMES",
+    "HEADLINES",
+    "INDICATOR_LABELS",
+    "PUBLIC_CACHE_SECONDS",
+    "PUBLIC_MONTHS",
+    "PUBLIC_SCHEMES",
+    "REFRESH_SECONDS",
+    "WORKER_SCHEME",
+    "XLSX",
+    "dashboard",
+    "month_label",
+    "monthly_report",
+    "percent",
+    "rankings",
+]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REFRESH_SECONDS = 60
-PUBLIC_CACHE_SECONDS = 300  # a month's ranking of 660 workers takes seconds to score; the page is public
 
 # The indicators the map can be coloured by, in the select's order.
 INDICATOR_LABELS = {
@@ -63,16 +81,6 @@ CHILD_SCHEMES = {0: "street-100", 1: "community-100"}
 CATEGORY_LEVELS = 2  # the deepest grid level with a category breakdown
 WORKER_SCHEME = "worker-1000"
 
-# The public page's sections, in order (scheme code, heading).
-PUBLIC_SCHEMES = (
-    ("street-100", gettext_lazy("Streets")),
-    ("community-100", gettext_lazy("Communities")),
-    ("unit-3rates", gettext_lazy("Departments")),
-    ("worker-1000", gettext_lazy("Grid workers")),
-    ("deputy-duty", gettext_lazy("Deputies")),
-)
-PUBLIC_MONTHS = 12  # months the picker offers before the current one
-
 
 # ---- helpers ---------------------------------------------------------------------------------------
 
@@ -85,17 +93,13 @@ def percent(value: float | None) -> str:
     return f"{Decimal(value * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
 
 
-def _refuse(request, status: int, message: str):
-    return render(request, "assessment/refused.html", {"status": status, "message": message}, status=status)
-
-
 def _refusal_for(request, exc: GridgovError):
     """A page for an error of the selectors, in the user's language."""
     if exc.status == 403:
-        return _refuse(request, 403, _("This area is outside your scope. Open the dashboard of your own area."))
+        return refuse(request, 403, _("This area is outside your scope. Open the dashboard of your own area."))
     if exc.status == 404:
-        return _refuse(request, 404, _("There is no grid with this code."))
-    return _refuse(
+        return refuse(request, 404, _("There is no grid with this code."))
+    return refuse(
         request,
         400,
         _("The dates or the month are not valid: choose them again (start before end, at most three years)."),
@@ -108,7 +112,7 @@ def _stats_actor(request) -> Actor | None:
 
 
 def _not_for_you(request):
-    return _refuse(
+    return refuse(
         request,
         403,
         _(
@@ -116,34 +120,6 @@ def _not_for_you(request):
             "Your account holds none of these posts; ask your administrator if you need one."
         ),
     )
-
-
-def _month_of(day: date) -> str:
-    return f"{day.year}-{day.month:02d}"
-
-
-def _rank_change(change: int | None) -> dict:
-    """▲ up, ▼ down, — same, new: the ranking's change since last month, with words for screen readers."""
-    if change is None:
-        return {"kind": "new", "symbol": _("new"), "words": _("not ranked last month")}
-    if change > 0:
-        return {"kind": "up", "symbol": f"▲{change}", "words": _("up %(n)s places") % {"n": change}}
-    if change < 0:
-        return {"kind": "down", "symbol": f"▼{-change}", "words": _("down %(n)s places") % {"n": -change}}
-    return {"kind": "same", "symbol": "—", "words": _("same place as last month")}
-
-
-def _ranking_rows(ranking: dict) -> list[dict]:
-    """Rows with their change; no arrow against a month without cases, nor for a subject without cases."""
-
-    def change(row: dict) -> dict:
-        if row["rank"] is None:
-            return {"kind": "none", "symbol": "—", "words": _("no cases this month")}
-        if not ranking.get("compared_with"):
-            return {"kind": "none", "symbol": "—", "words": _("no data last month")}
-        return _rank_change(row["rank_change"])
-
-    return [{**row, "change": change(row)} for row in ranking["items"]]
 
 
 # ---- the dashboard -----------------------------------------------------------------------------------
@@ -223,7 +199,7 @@ def dashboard(request):
 
     path = selectors.region_path(region)
     here = path[-1]
-    month = _month_of(end)
+    month = month_of(end)
     scheme = _child_scheme(here["level"])
     figures = selectors.indicators(kind="region", code=region, start=start, end=end)
     try:
@@ -286,7 +262,7 @@ def dashboard(request):
         "ranking": ranking,
         "ranking_rows": [
             {**row, "url": link(row["code"]) if row.get("code") and scheme != WORKER_SCHEME else None}
-            for row in _ranking_rows(ranking)
+            for row in ranking_rows(ranking)
         ]
         if ranking
         else [],
@@ -308,7 +284,7 @@ def monthly_report(request):
     if actor is None:
         return _not_for_you(request)
     region = request.GET.get("region") or selectors.home_region(actor)
-    month = request.GET.get("month") or _month_of(timezone.localdate())
+    month = request.GET.get("month") or month_of(timezone.localdate())
     if region is None:
         return _not_for_you(request)
     try:
@@ -324,106 +300,3 @@ def monthly_report(request):
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(True, f"report-{region}-{month}.xlsx")
     return response
-
-
-# ---- the public rankings -------------------------------------------------------------------------------
-
-
-def _public_ranking(scheme: str, month: str, region: str | None) -> dict | None:
-    """A scheme's public ranking (names masked, no ids), kept a few minutes: anyone may ask for it."""
-    key = f"assessment:public-ranking:{scheme}:{month}:{region or ''}"
-    found = cache.get(key)
-    if found is None:
-        try:
-            found = scoring.ranking(scheme, month, region, public=True)
-        except NotFound:  # scheme switched off
-            found = {}
-        cache.set(key, found, PUBLIC_CACHE_SECONDS)
-    return found or None
-
-
-def month_label(month: str) -> str:
-    """2026-11 → 2026年11月 / November 2026."""
-    return date_format(scoring.month_range(month)[0], "YEAR_MONTH_FORMAT")
-
-
-def _month_choices(today: date, with_data: set[str]) -> list[tuple[str, str]]:
-    months, month = [], _month_of(today)
-    for n in range(PUBLIC_MONTHS + 1):
-        label = month_label(month)
-        if n == 0:
-            label = _("%(month)s (so far)") % {"month": label}
-        if month not in with_data:
-            label = _("%(month)s (no data)") % {"month": label}
-        months.append((month, label))
-        month = scoring.previous_month(month)
-    return months
-
-
-def _default_month(today: date, with_data: set[str]) -> str:
-    """The latest finished month with cases; this month so far when only it has some; else last month,
-    which then says that it has no data."""
-    this = _month_of(today)
-    month = scoring.previous_month(this)
-    for _n in range(PUBLIC_MONTHS):
-        if month in with_data:
-            return month
-        month = scoring.previous_month(month)
-    return this if this in with_data else scoring.previous_month(this)
-
-
-@require_GET
-def rankings(request):
-    """排名公示: the month's rankings of streets, communities, departments, grid workers and deputies,
-    with the change since last month. No sign-in, no personal data: people by masked name and grid."""
-    today = timezone.localdate()
-    region = request.GET.get("region") or None
-    streets = list(grid_selectors.grid_list(level=1).values_list("code", "name"))
-    oldest = _month_of(today)
-    for _n in range(PUBLIC_MONTHS):
-        oldest = scoring.previous_month(oldest)
-    with_data = selectors.months_with_cases(region=region, start=scoring.month_range(oldest)[0], end=today)
-    # 公示 is of a finished month: the default is the latest one with cases; this month so far can be chosen.
-    month = request.GET.get("month") or _default_month(today, with_data)
-    try:
-        first, _last = scoring.month_range(month)
-        if first > today:
-            raise BadInput(_("a month to come has no ranking yet"))
-        if region and region not in {code for code, _name in streets}:
-            raise BadInput(_("choose a street from the list"))
-    except GridgovError as exc:
-        return _refuse(request, exc.status, _("Choose a month and a street from the lists."))
-    month = _month_of(first)  # 2026-3 → 2026-03
-    sections = []
-    for code, heading in PUBLIC_SCHEMES:
-        ranking = _public_ranking(code, month, region)
-        if ranking is None:
-            continue
-        people = ranking["scheme"]["subject"] in ("worker", "deputy")
-        sections.append(
-            {
-                "code": code,
-                "heading": heading,
-                "scheme": ranking["scheme"],
-                "people": people,
-                "rows": _ranking_rows(ranking),
-                "has_data": ranking.get("has_data", True),
-                "compared": bool(ranking.get("compared_with")),
-            }
-        )
-    choices = _month_choices(today, with_data)
-    if month not in {m for m, _label in choices}:
-        choices.append((month, month_label(month)))
-    has_data = any(s["has_data"] for s in sections)
-    context = {
-        "month": month,
-        "month_label": month_label(month),
-        "previous_month_label": month_label(scoring.previous_month(month)),
-        "month_choices": choices,
-        "region": region,
-        "streets": streets,
-        "sections": sections if has_data else [],
-        "has_data": has_data,
-        "compared": has_data and any(s["compared"] for s in sections),
-    }
-    return render(request, "assessment/rankings.html", context)

@@ -12,4 +12,4 @@ class CasesConfig(AppConfig):
         from gridgov.core import backup
 
         if verify_chains not in backup.CHAIN_CHECK:
-            backup.CHAIN_CHECK.append(verify_chains)  # a restore checks every case's chain (core/backup.py)
+            backup.CHAIN_CHECK.append(verify_chains)  # a restore checks every case's chain (core/backup/restore.py)

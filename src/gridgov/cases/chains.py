@@ -21,7 +21,14 @@ from django.conf import settings
 from django.utils import timezone
 
 from gridgov.cases.models import Case, CaseEvent
-from gridgov.cases.services.record import STATE_FIELDS, STATE_LOOKUPS, event_digest, reporter_digest, state_digest
+from gridgov.cases.services.record import (
+    EVENT_FIELDS,
+    STATE_FIELDS,
+    STATE_LOOKUPS,
+    event_digest,
+    reporter_digest,
+    state_digest,
+)
 from gridgov.core import audit as log
 from gridgov.core.keys import audit_key
 from gridgov.core.timefmt import iso
@@ -49,22 +56,8 @@ def row_state(row: dict) -> dict:
 
 
 def _digest(number: str, e) -> str:
-    return event_digest(
-        number=number,
-        seq=e.seq,
-        action=e.action,
-        actor_label=e.actor_label,
-        actor_role=e.actor_role,
-        actor_unit=e.actor_unit,
-        from_status=e.from_status,
-        to_status=e.to_status,
-        unit=e.unit,
-        note=e.note,
-        data=e.data,
-        at=e.at,
-        state=e.state_hash,
-        prev_hash=e.prev_hash,
-    )
+    fields = {name: getattr(e, name) for name in EVENT_FIELDS}
+    return event_digest(number=number, **fields, state=e.state_hash, prev_hash=e.prev_hash)
 
 
 def _events_by_case(model, case_ids: list[int]) -> dict[int, list]:

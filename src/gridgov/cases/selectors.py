@@ -45,7 +45,7 @@ def event_label(action: str) -> str:
 
 def visibility(actor: Actor) -> Q:
     """Cases an actor may read: their grids' and platforms' cases (also those their grids assist
-    in), and their unit's. Everyone else gets a case as unknown (case_for_staff, services.steps.lock_case)."""
+    in), and their unit's. Everyone else gets a case as unknown (case_for_staff, services.locking.lock_case)."""
     q = Q(pk__in=[])
     for role, scope in actor.posts:
         if role == "department_handler":

@@ -18,7 +18,7 @@ from gridgov.grids.selectors import current_geometries
 from gridgov.grids.services import GridImportError, edit_grid, import_grids, retire_grid
 from gridgov.grids.widgets import BoundaryWidget
 
-# The roster columns of grids/formats.py (the same Chinese headers), for the import page.
+# The roster columns of grids/formats/columns.py (the same Chinese headers), for the import page.
 GRID_COLUMNS = (
     Column("code", _("code"), required=True, help=_("6, 9, 12, 15 or 18 digits (GB/T 30428.1)")),
     Column("name", _("name")),
@@ -142,7 +142,7 @@ class GridAdmin(ServiceAdminMixin, ImportExportMixin, admin.ModelAdmin):
     """Attributes and the polygon (drawn on the map) through grids.services.edit_grid, which checks them, keeps
     the boundary history and bumps the tree version; new grids come from the import (here or `gridgov grids
     import`), and the "retire" action retires them with their subtrees (services.retire_grid, or `gridgov grids
-    retire`). Exports hold the current grids of the filtered list, in the formats of grids/formats.py."""
+    retire`). Exports hold the current grids of the filtered list, in the formats of grids/formats/."""
 
     list_display = ("code", "name", "level", "parent", "kind", "households", "population", "valid_to")
     list_filter = ("level", StreetFilter, "kind", ("valid_to", admin.EmptyFieldListFilter))

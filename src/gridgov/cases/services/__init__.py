@@ -5,10 +5,11 @@ cases.permissions — then writes the case and exactly one CaseEvent in one tran
 case's row lock so that two people cannot both sign for, resolve or close it; the follow-up work
 (notifications, indicators) goes to the outbox and runs after commit.
 
-The parts: intake (上报), steps (立案 … 结案), evaluation (回访评价, 重新办理), joint (集中会商,
-协办反馈), actions (`perform` by name), sweep (红黄灯), record (the keyed chain of the case file),
-numbering (case numbers, tracking codes), platforms (which platform holds a case), inputs (checks of
-what was typed or attached). This package exports the public names of all of them.
+The parts: intake (上报), steps (立案 … 结案, from locking, registration, handling and closing),
+evaluation (回访评价, 重新办理), joint (集中会商, 协办反馈), actions (`perform` by name), sweep (红黄灯),
+record (the keyed chain of the case file), numbering (case numbers, tracking codes), platforms (which
+platform holds a case), inputs (checks of what was typed or attached). This package exports the public
+names of all of them.
 """
 
 from gridgov.cases.permissions import ASSIST_STATUSES, assisting_unit_of, authorize

@@ -10,9 +10,9 @@ from django.utils.translation import gettext
 from gridgov.cases import permissions
 from gridgov.cases.models import Case, Satisfaction
 from gridgov.cases.services.inputs import text
+from gridgov.cases.services.locking import begin, clear_clock, deadline_data, lock_case, move
 from gridgov.cases.services.record import now as _now
 from gridgov.cases.services.record import record_event, tracking_code_matches
-from gridgov.cases.services.steps import begin, clear_clock, deadline_data, lock_case, move
 from gridgov.cases.transitions import TABLE
 from gridgov.core.errors import BadInput, Forbidden
 from gridgov.people.actors import Actor

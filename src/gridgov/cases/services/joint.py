@@ -11,9 +11,9 @@ from django.utils.translation import gettext
 from gridgov.cases import permissions
 from gridgov.cases.models import CaseEvent, Consultation
 from gridgov.cases.services.inputs import check_case_photos, check_photos, text
+from gridgov.cases.services.locking import lock_case
 from gridgov.cases.services.record import now as _now
 from gridgov.cases.services.record import record_event
-from gridgov.cases.services.steps import lock_case
 from gridgov.core.errors import BadInput
 from gridgov.people.actors import Actor
 

@@ -106,6 +106,23 @@ def state_digest(state: dict) -> str:
     return _mac("case-state", "", state)
 
 
+# An event's own fields, as CaseEvent stores them and event_digest takes them (besides the case's number
+# and the chain links): record_event writes them, cases.chains reads them back to recompute the hash.
+EVENT_FIELDS = (
+    "seq",
+    "action",
+    "actor_label",
+    "actor_role",
+    "actor_unit",
+    "from_status",
+    "to_status",
+    "unit",
+    "note",
+    "data",
+    "at",
+)
+
+
 def event_digest(
     *,
     number: str,
@@ -161,27 +178,24 @@ def record_event(
 ) -> CaseEvent:
     """Append one event and save the case with it (version, chain head). A new case (no pk yet) is
     inserted here, already holding its head: one write of the case per step, never two."""
-    data = data or {}
     seq = case.event_count + 1
     prev_hash = case.last_hash
-    actor_unit = _actor_unit(actor, role, case)
     state = state_digest(case_state(case))
-    digest = event_digest(
-        number=case.number,
-        seq=seq,
-        action=action,
-        actor_label=actor.label,
-        actor_role=role,
-        actor_unit=actor_unit,
-        from_status=from_status,
-        to_status=case.status,
-        unit=unit,
-        note=note,
-        data=data,
-        at=at,
-        state=state,
-        prev_hash=prev_hash,
-    )
+    # the event's fields (EVENT_FIELDS), named once: the digest covers exactly what the row stores
+    fields = {
+        "seq": seq,
+        "action": action,
+        "actor_label": actor.label,
+        "actor_role": role,
+        "actor_unit": _actor_unit(actor, role, case),
+        "from_status": from_status,
+        "to_status": case.status,
+        "unit": unit,
+        "note": note,
+        "data": data or {},
+        "at": at,
+    }
+    digest = event_digest(number=case.number, **fields, state=state, prev_hash=prev_hash)
     case.event_count = seq
     case.last_hash = digest
     case.version += 1
@@ -192,24 +206,7 @@ def record_event(
         statements.insert(case)
     else:
         statements.update(case)
-    event = CaseEvent(
-        case=case,
-        seq=seq,
-        action=action,
-        actor=actor.user,
-        actor_label=actor.label,
-        actor_role=role,
-        actor_unit=actor_unit,
-        from_status=from_status,
-        to_status=case.status,
-        unit=unit,
-        note=note,
-        data=data,
-        at=at,
-        state_hash=state,
-        prev_hash=prev_hash,
-        hash=digest,
-    )
+    event = CaseEvent(case=case, actor=actor.user, **fields, state_hash=state, prev_hash=prev_hash, hash=digest)
     statements.insert(event)
     # batched in the outbox, run after commit: one task for every event waiting
     enqueue_batched_each(

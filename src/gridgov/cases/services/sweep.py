@@ -9,9 +9,9 @@ from django.db import transaction
 
 from gridgov.cases import deadlines
 from gridgov.cases.models import Case
+from gridgov.cases.services.locking import lock_case
 from gridgov.cases.services.record import now as _now
 from gridgov.cases.services.record import record_event
-from gridgov.cases.services.steps import lock_case
 from gridgov.core.tasks import enqueue
 from gridgov.people.actors import Actor
 

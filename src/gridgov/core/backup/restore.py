@@ -1,63 +1,46 @@
-"""Backup and restore (备份与恢复): the database and the uploaded photos in one file.
-
-The file is a gzip tar: manifest.json first (format, engine, gridgov version, applied migrations,
-created_at, counts, and the size and SHA-256 of every other member), then the database — a page copy
-made with SQLite's online backup API, or `pg_dump -Fc` — then media/ (everything under MEDIA_ROOT).
-
-Why not dumpdata/loaddata: its JSON cuts times to milliseconds, and every case's hash chain covers
-its events' times to the microsecond; an engine's own dump keeps every value as stored.
-
-Both engines take a consistent snapshot while the server runs: SQLite's backup API copies in one
-read transaction (WAL included), PostgreSQL's dump runs on a snapshot exported from a REPEATABLE READ
-transaction in which the manifest's counts and migrations are read too. The photos are walked after
-the snapshot, so every photo the database refers to is in the file (a photo is written before its row).
-
-Restore reads the whole file and checks every member against the manifest into a staging folder
-before it changes anything. Keys (GRIDGOV_SECRET_KEY, GRIDGOV_AUDIT_KEY, GRIDGOV_DATA_KEY) are never
-in the file: without the same keys the chains cannot be checked nor contact data read.
-"""
+"""Restoring a backup (恢复): the manifest checked, every member checked into staging, then the database
+and the media folder replaced and every case's chain checked."""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import json
 import os
 import shutil
 import sqlite3
-import subprocess
 import tarfile
 import tempfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
-from django.apps import apps
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, connections, transaction
-from django.utils import timezone
 from django.utils.translation import gettext
 
-import gridgov
 from gridgov.core import audit
+from gridgov.core.backup.layout import (
+    CHUNK,
+    DATABASE_MEMBER,
+    FORMAT,
+    FORMAT_VERSION,
+    MANIFEST,
+    MANIFEST_LIMIT,
+    MEDIA,
+    Progress,
+    counted_tables,
+    database_engine,
+    run_pg_tool,
+    say_to,
+    sha256_file,
+)
 from gridgov.core.errors import BadInput, Conflict
 
-FORMAT = "gridgov-backup"
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
-DATABASE_MEMBER = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
-MEDIA = "media"
-MANIFEST_LIMIT = 256 * 1024 * 1024  # ~2 M photos' entries; a larger first member is not ours
 LOCK_TIMEOUT = "60s"  # a PostgreSQL restore waits this long for the server's sessions, then gives up
-CHUNK = 1024 * 1024
-
-Progress = Callable[[str], None]
 
 
 class ChainCheck(Protocol):
@@ -85,200 +68,6 @@ class RestoreReport:
     migrated: list[str] = field(default_factory=list)
 
 
-def _say(progress: Progress | None) -> Progress:
-    return progress or (lambda message: None)
-
-
-def _engine() -> str:
-    vendor = connection.vendor
-    if vendor not in DATABASE_MEMBER:
-        raise BadInput(gettext("backups support SQLite and PostgreSQL, not %(engine)s") % {"engine": vendor})
-    return vendor
-
-
-def _sha256_file(path: Path) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
-def _counted_tables() -> dict[str, str]:
-    Case, CaseEvent, Upload = (apps.get_model("cases", name) for name in ("Case", "CaseEvent", "Upload"))
-    from gridgov.core.models import AuditEvent
-
-    return {
-        "cases": Case._meta.db_table,
-        "events": CaseEvent._meta.db_table,
-        "audit": AuditEvent._meta.db_table,
-        "uploads": Upload._meta.db_table,
-        "users": get_user_model()._meta.db_table,
-    }
-
-
-def _counts_and_migrations(cursor) -> tuple[dict[str, int], list[str]]:
-    """Read through a DB-API cursor on the snapshot itself (not through the ORM's live connection)."""
-    counts = {}
-    for name, table in _counted_tables().items():
-        cursor.execute(f'SELECT COUNT(*) FROM "{table}"')
-        counts[name] = cursor.fetchone()[0]
-    cursor.execute('SELECT app, name FROM "django_migrations" ORDER BY id')
-    return counts, [f"{app}.{name}" for app, name in cursor.fetchall()]
-
-
-# ---- backup ---------------------------------------------------------------------------------------
-
-
-def _dump_sqlite(target: Path) -> tuple[dict[str, int], list[str]]:
-    connection.ensure_connection()
-    copy = sqlite3.connect(target)
-    try:
-        connection.connection.backup(copy)  # all pages in one step: one read snapshot, WAL included
-        copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
-        return _counts_and_migrations(copy.cursor())
-    finally:
-        copy.close()
-
-
-def _pg_env() -> dict[str, str]:
-    """libpq's environment for the configured database: the password never appears in an argument list."""
-    params = connection.settings_dict
-    env = dict(os.environ, PGAPPNAME="gridgov-backup")
-    for key, var in (
-        ("NAME", "PGDATABASE"),
-        ("USER", "PGUSER"),
-        ("HOST", "PGHOST"),
-        ("PORT", "PGPORT"),
-        ("PASSWORD", "PGPASSWORD"),
-    ):
-        if params.get(key):
-            env[var] = str(params[key])
-    for option in ("sslmode", "sslrootcert", "sslcert", "sslkey", "passfile", "service"):
-        if (params.get("OPTIONS") or {}).get(option):
-            env[f"PG{option.upper()}"] = str(params["OPTIONS"][option])
-    return env
-
-
-def _run(argv: list[str], **kwargs) -> subprocess.CompletedProcess:
-    try:
-        done = subprocess.run(argv, env=_pg_env(), capture_output=True, **kwargs)
-    except FileNotFoundError as exc:
-        raise Conflict(
-            gettext("%(tool)s is not installed (PostgreSQL's client tools are needed)") % {"tool": argv[0]}
-        ) from exc
-    if done.returncode:
-        raise Conflict(
-            gettext("%(tool)s failed: %(error)s")
-            % {"tool": argv[0], "error": done.stderr.decode(errors="replace").strip()[-2000:]}
-        )
-    return done
-
-
-def _dump_postgresql(target: Path) -> tuple[dict[str, int], list[str]]:
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        cursor.execute("SELECT pg_export_snapshot()")
-        snapshot = cursor.fetchone()[0]
-        counts, migrations = _counts_and_migrations(cursor)
-        # Uncompressed: the whole tar is gzipped once. The snapshot lives while this transaction does.
-        _run(["pg_dump", "--format=custom", "--compress=0", f"--snapshot={snapshot}", f"--file={target}"])
-    return counts, migrations
-
-
-def _media_files() -> list[tuple[str, Path]]:
-    root = Path(settings.MEDIA_ROOT)
-    found = []
-    for folder, dirs, files in os.walk(root):
-        dirs.sort()
-        for name in sorted(files):
-            path = Path(folder) / name
-            if path.is_file() and not path.is_symlink():
-                found.append(("/".join((MEDIA, *path.relative_to(root).parts)), path))
-    return found
-
-
-def make_backup(*, path: Path, actor=None, progress: Progress | None = None) -> dict:
-    """Write the backup to `path` (replaced only once the new file is complete) and record it in the
-    audit log. Runs outside any transaction, while the server runs. Returns the manifest."""
-    say = _say(progress)
-    engine = _engine()
-    if connection.in_atomic_block:
-        raise Conflict(gettext("a backup cannot be made inside a transaction"))
-    path = Path(path).resolve()
-    if path.is_relative_to(Path(settings.MEDIA_ROOT).resolve()):
-        raise BadInput(
-            gettext("the backup file must not be inside the media folder %(folder)s") % {"folder": settings.MEDIA_ROOT}
-        )
-    if not path.parent.is_dir():
-        raise BadInput(gettext("the folder %(folder)s does not exist") % {"folder": path.parent})
-    with tempfile.TemporaryDirectory(prefix="gridgov-backup-") as work:
-        dump = Path(work) / DATABASE_MEMBER[engine]
-        say(f"copying the {engine} database")
-        counts, migrations = (_dump_sqlite if engine == "sqlite" else _dump_postgresql)(dump)
-        members = {dump.name: dump}
-        files = _media_files()
-        say(f"reading {len(files)} media files under {settings.MEDIA_ROOT}")
-        listed = {}
-        for name, source in [(dump.name, dump), *files]:
-            try:
-                sha, size = _sha256_file(source)
-            except FileNotFoundError:
-                continue  # deleted since the walk (an unattached upload purged): not referenced by the snapshot
-            listed[name] = {"sha256": sha, "size": size}
-            members[name] = source
-        manifest = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "engine": engine,
-            "gridgov_version": gridgov.__version__,
-            "created_at": timezone.now().isoformat(),
-            "database": dump.name,
-            "migrations": migrations,
-            "counts": counts,
-            "members": listed,
-        }
-        say(f"writing {path}")
-        partial = path.with_name(f".{path.name}.partial")
-        try:
-            _write_tar(partial, manifest, members)
-            os.replace(partial, path)
-        finally:
-            partial.unlink(missing_ok=True)
-    sha, size = _sha256_file(path)
-    with transaction.atomic():
-        audit.record(
-            actor=actor,
-            action="core.backup",
-            object_type="backup",
-            object_id=sha,
-            data={"file": path.name, "size": size, "engine": engine, "counts": counts, "media_files": len(listed) - 1},
-        )
-    say(f"done: {size} bytes, sha256 {sha}")
-    return manifest
-
-
-def _write_tar(partial: Path, manifest: dict, members: dict[str, Path]) -> None:
-    with open(partial, "wb") as raw:
-        with tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6, format=tarfile.PAX_FORMAT) as tar:
-            body = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode()
-            info = tarfile.TarInfo(MANIFEST)
-            info.size, info.mtime, info.mode = len(body), int(datetime.now().timestamp()), 0o600
-            tar.addfile(info, io.BytesIO(body))
-            for name, entry in manifest["members"].items():
-                info = tarfile.TarInfo(name)
-                info.size, info.mode = entry["size"], 0o600
-                info.mtime = int(members[name].stat().st_mtime)
-                with open(members[name], "rb") as f:
-                    tar.addfile(info, f)  # exactly `size` bytes: a photo is never rewritten in place
-        raw.flush()
-        os.fsync(raw.fileno())
-
-
-# ---- restore --------------------------------------------------------------------------------------
-
-
 def _unreadable() -> BadInput:
     return BadInput(gettext("the backup file is damaged or truncated (or not a gridgov backup); nothing was changed"))
 
@@ -303,7 +92,7 @@ def _check_manifest(manifest: object) -> dict:
             gettext("the backup has format version %(found)s; this gridgov reads version %(known)s")
             % {"found": manifest.get("format_version"), "known": FORMAT_VERSION}
         )
-    engine = _engine()
+    engine = database_engine()
     if manifest.get("engine") != engine:
         raise BadInput(
             gettext("the backup was made from a %(found)s database and cannot be restored into %(engine)s")
@@ -340,7 +129,7 @@ def _check_manifest(manifest: object) -> dict:
 def _holds_data() -> bool:
     tables = set(connection.introspection.table_names())
     with connection.cursor() as cursor:
-        for table in _counted_tables().values():
+        for table in counted_tables().values():
             if table in tables:
                 cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT 1")
                 if cursor.fetchone():
@@ -407,8 +196,8 @@ def _restore_postgresql(dump: Path) -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
         f.write(prelude)
     try:
-        script = _run(["pg_restore", "--no-owner", "--no-privileges", "--file=-", str(dump)]).stdout
-        _run(
+        script = run_pg_tool(["pg_restore", "--no-owner", "--no-privileges", "--file=-", str(dump)]).stdout
+        run_pg_tool(
             [
                 "psql",
                 "--no-psqlrc",
@@ -462,8 +251,8 @@ def restore_backup(
 
     if not CHAIN_CHECK:
         raise ImproperlyConfigured("no chain check registered: is gridgov.cases in INSTALLED_APPS?")
-    say = _say(progress)
-    _engine()
+    say = say_to(progress)
+    database_engine()
     if connection.in_atomic_block:
         raise Conflict(gettext("a backup cannot be restored inside a transaction"))
     path = Path(path)
@@ -492,7 +281,7 @@ def restore_backup(
             actor=actor,
             action="core.restore",
             object_type="backup",
-            object_id=_sha256_file(path)[0],
+            object_id=sha256_file(path)[0],
             data={
                 "file": path.name,
                 "created_at": manifest["created_at"],
