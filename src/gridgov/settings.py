@@ -11,6 +11,7 @@ GRIDGOV_SECRET_KEY    required unless GRIDGOV_DEBUG is on or the process declare
 GRIDGOV_HTTPS         1 in production: https only, HSTS, Secure cookies (docs/security.md: check --deploy)
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -72,7 +73,11 @@ INSTALLED_APPS = [
     "gridgov.routing",
     "gridgov.worktime",
     "gridgov.notifications",
+    "gridgov.registry",
     "gridgov.cases",
+    "gridgov.patrols",
+    "gridgov.sensors",
+    "gridgov.visits",
     "gridgov.assessment",
     "gridgov.web",
 ]
@@ -194,6 +199,23 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_AGE = int(os.environ.get("GRIDGOV_SESSION_HOURS") or 10) * 3600
 GRIDGOV_TOKEN_HOURS = int(os.environ.get("GRIDGOV_TOKEN_HOURS") or 12)
 GRIDGOV_TOKEN_MAX_DAYS = int(os.environ.get("GRIDGOV_TOKEN_MAX_DAYS") or 7)
+# `gridgov worker` lowers its CPU priority by this much (nice): follow-up work waits while requests are
+# served and catches up in the lulls (0: the same priority as the web workers).
+GRIDGOV_WORKER_NICE = int(os.environ.get("GRIDGOV_WORKER_NICE") or 10)
+# Households per grid by grid code prefix (people/grid_size.py; its system check refuses a malformed rule):
+# JSON such as {"4108": {"min": 350, "max": 450}}; none set: 300–500 everywhere.
+try:
+    GRIDGOV_GRID_SIZE_RULES = json.loads(os.environ.get("GRIDGOV_GRID_SIZE_RULES") or "{}")
+except ValueError as exc:
+    raise ImproperlyConfigured(f"GRIDGOV_GRID_SIZE_RULES is not JSON: {exc}") from exc
+# Sensors (sensors/alarms.py): a device's alarms within this many minutes (event time) of the alarm that opened
+# a still-open case join that case; the category each kind of alarm is filed under (its class decides the
+# deadlines and whether they run in clock hours), JSON such as {"smoke": "0105", "gas": "0105"}; none: uncategorised.
+GRIDGOV_SENSOR_FOLD_MINUTES = int(os.environ.get("GRIDGOV_SENSOR_FOLD_MINUTES") or 30)
+try:
+    GRIDGOV_SENSOR_CATEGORIES = json.loads(os.environ.get("GRIDGOV_SENSOR_CATEGORIES") or "{}")
+except ValueError as exc:
+    raise ImproperlyConfigured(f"GRIDGOV_SENSOR_CATEGORIES is not JSON: {exc}") from exc
 
 # Production behind HTTPS (docs/security.md, docs/deploy.md): GRIDGOV_HTTPS=1 redirects http to https
 # (GRIDGOV_SSL_REDIRECT=0 leaves that to the proxy), sends HSTS and marks the cookies Secure. Behind a proxy

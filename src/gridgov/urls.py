@@ -10,5 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("gridgov.assessment.urls")),
+    path("", include("gridgov.registry.urls")),
+    path("", include("gridgov.visits.urls")),
     path("", include("gridgov.web.urls")),
 ]

@@ -64,11 +64,11 @@ def _expected_landing(account: DemoAccount) -> str:
         "grid_leader": "/m/",
         "department_handler": "/dept/",
         "dispatcher": "/console/",
-        "supervisor": "/console/",
+        "supervisor": "/home/",
         "leader": "/dashboard/",
         "admin": "/admin/",
-        "deputy": "/report/",
-        "mediator": f"/board/{account.scope}/",
+        "deputy": "/home/",
+        "mediator": "/home/",
     }[account.role]
 
 

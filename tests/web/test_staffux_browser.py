@@ -26,11 +26,11 @@ LANDINGS = {
     "grid_leader": "/m/",
     "department_handler": "/dept/",
     "dispatcher": "/console/",
-    "supervisor": "/console/",
+    "supervisor": "/home/",
     "leader": "/dashboard/",
     "admin": "/admin/",
-    "deputy": "/report/",
-    "mediator": "/board/{scope}/",
+    "deputy": "/home/",
+    "mediator": "/home/",
 }
 ROLE_WORDS = {
     "grid_worker": "网格员",

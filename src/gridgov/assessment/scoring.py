@@ -21,8 +21,10 @@ from gridgov.assessment.models import CaseFact, ScoringScheme
 from gridgov.core.errors import BadInput, Forbidden, NotFound
 from gridgov.core.privacy import mask_name
 from gridgov.grids.models import Grid
+from gridgov.patrols import selectors as patrols
 from gridgov.people.actors import Actor
 from gridgov.people.models import Post, Unit
+from gridgov.visits import selectors as visits
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ def _count(name: str) -> Input:
     return Input((name,), lambda own, grid: own[name])
 
 
-NOT_YET = Input((), lambda own, grid: None, available=False)  # collected by a later part (patrol, participation)
+NOT_YET = Input((), lambda own, grid: None, available=False)  # collected by a later part (needs, tasks: 三单制)
 
 INPUTS: dict[str, Input] = {
     **{name: _rate(name) for name in RATE_BY_NAME},
@@ -68,8 +70,14 @@ INPUTS: dict[str, Input] = {
     "patrol_share": Input(
         ("patrol_found", "received"), lambda own, grid: fraction(own["patrol_found"], own["received"])
     ),
-    "household_visits": NOT_YET,
-    "deputy_visits": NOT_YET,
+    # 出勤率: days a worker met their grids' patrol plans / days the plans required (gridgov.patrols)
+    "patrol_attendance": Input(
+        ("patrol_days_met", "patrol_days_required"),
+        lambda own, grid: fraction(own.get("patrol_days_met", 0), own.get("patrol_days_required", 0)),
+    ),
+    # 入户走访 / 进网格接待走访: visits a person recorded in the month (gridgov.visits)
+    "household_visits": Input(("household_visits",), lambda own, grid: own.get("household_visits", 0)),
+    "deputy_visits": Input(("deputy_visits",), lambda own, grid: own.get("deputy_visits", 0)),
     "needs_collected": NOT_YET,
     "tasks_closed": NOT_YET,
 }
@@ -199,6 +207,16 @@ def scores(scheme: ScoringScheme, month: str, region: str | None = None) -> list
     kind = people[0].kind if people else "region"
     owns = selectors.totals_many(kind, [s.code for s in people], start, end)
     areas = selectors.totals_many("region", sorted({s.area for s in people}), start, end) if kind == "person" else owns
+    if kind == "person" and any(item["input"] == "patrol_attendance" for item in scheme.items):
+        attended = patrols.attendance_by_worker([int(s.code) for s in people], start, end)
+        for subject in people:
+            met, due = attended[int(subject.code)]
+            owns[subject.code] = {**owns[subject.code], "patrol_days_met": met, "patrol_days_required": due}
+    if kind == "person" and any(item["input"] in ("household_visits", "deputy_visits") for item in scheme.items):
+        made = visits.visits_by_person([int(s.code) for s in people], start, end)
+        for subject in people:
+            n = made[int(subject.code)]
+            owns[subject.code] = {**owns[subject.code], "household_visits": n, "deputy_visits": n}
     rows = []
     for subject in people:
         own = owns[subject.code]

@@ -8,7 +8,7 @@ from gridgov.cases.models import Case, CaseEvent
 from gridgov.cases.transitions import TERMS
 from gridgov.core.tasks import task
 from gridgov.notifications.services import Message, notify, notify_many
-from gridgov.people.models import Post
+from gridgov.people.models import Post, in_force
 
 # Who hears about a step: the platform, the lead unit (and helpers), the grid that verifies, the reporter.
 AUDIENCE = {
@@ -35,7 +35,7 @@ def _unit_people(code: str) -> list:
     if not code:
         return []
     roles = ["department_handler"] if code.startswith("D") else ["grid_worker", "grid_leader"]
-    return [p.user for p in Post.objects.filter(scope=code, role__in=roles, active=True).select_related("user")]
+    return [p.user for p in Post.objects.filter(in_force(), scope=code, role__in=roles).select_related("user")]
 
 
 def recipients(case: Case, audience: set[str]) -> list:
@@ -43,7 +43,7 @@ def recipients(case: Case, audience: set[str]) -> list:
     if "platform" in audience:
         people += [
             p.user
-            for p in Post.objects.filter(scope=case.platform, role="dispatcher", active=True).select_related("user")
+            for p in Post.objects.filter(in_force(), scope=case.platform, role="dispatcher").select_related("user")
         ]
     if "lead" in audience:
         people += _unit_people(case.lead_unit)
@@ -104,7 +104,7 @@ def notify_case_events(*, event_ids: list[int]) -> None:
     posts: dict[tuple[str, str], list] = defaultdict(list)  # (scope, role) → users, in the order of the posts
     scopes.discard("")
     if scopes:
-        for post in Post.objects.filter(scope__in=scopes, active=True).select_related("user").order_by("pk"):
+        for post in Post.objects.filter(in_force(), scope__in=scopes).select_related("user").order_by("pk"):
             posts[(post.scope, post.role)].append(post.user)
 
     def unit(code: str) -> list:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gridgov.people.models import Post, Role
+from gridgov.people.models import Post, Role, in_force
 
 
 def covers(scope: str, code: str) -> bool:
@@ -27,7 +27,8 @@ def nearest_scope(scopes, codes) -> str:
 
 @dataclass(frozen=True)
 class Actor:
-    """A signed-in person with their active posts, or a system/anonymous actor (user None)."""
+    """A signed-in person with their posts in force (active, and within their dates: a post past its end
+    date grants nothing), or a system/anonymous actor (user None)."""
 
     user: object | None
     posts: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (role, scope)
@@ -35,7 +36,7 @@ class Actor:
 
     @classmethod
     def of(cls, user) -> Actor:
-        posts = tuple(Post.objects.filter(user=user, active=True).values_list("role", "scope"))
+        posts = tuple(Post.objects.filter(in_force(), user=user).values_list("role", "scope"))
         return cls(user=user, posts=posts, label=user.get_username())
 
     @classmethod

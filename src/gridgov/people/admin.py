@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -7,10 +9,20 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.admin_forms import ServiceAdminMixin, ServiceForm, ViewOnlyAdminMixin
-from gridgov.core.admin_io import Column, ImportExportMixin, choice_label
+from gridgov.core.admin_io import Column, ImportExportMixin, choice_label, read_table
+from gridgov.core.rows import RowErrors
 from gridgov.grids.models import Grid
+from gridgov.people import roster
 from gridgov.people.models import ApiToken, Post, Role, Unit
-from gridgov.people.services import assign_post, edit_post, import_people, import_units, remove_post, revoke_token
+from gridgov.people.services import (
+    POST_DETAILS,
+    assign_post,
+    edit_post,
+    import_people,
+    import_units,
+    remove_post,
+    revoke_token,
+)
 
 UNIT_COLUMNS = (
     Column("code", _("code"), required=True, help=_("D + the district code + 3 digits: D410102001")),
@@ -47,6 +59,13 @@ ROSTER_COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class SeedsRoster:
+    """Rows of a roster in the communities' form, told apart from this list's own columns."""
+
+    rows: list
+
+
 class UnitForm(ServiceForm):
     class Meta:
         model = Unit
@@ -74,13 +93,28 @@ class UnitForm(ServiceForm):
 class PostForm(ServiceForm):
     class Meta:
         model = Post
-        fields = ("user", "role", "scope", "title", "phone", "public", "active")
+        fields = (
+            "user",
+            "role",
+            "scope",
+            "kind",
+            "title",
+            "workplace",
+            "phone",
+            "full_time",
+            "start_date",
+            "end_date",
+            "public",
+            "active",
+        )
 
     def apply(self, actor):
         values = {name: self.value(name) for name in self._meta.fields}
-        values["title"], values["phone"] = values["title"] or "", values["phone"] or ""
+        for name in ("title", "phone", "kind", "workplace"):
+            values[name] = values[name] or ""
         if self.instance.pk is None:
-            return assign_post(actor=actor, **values)
+            details = {name: values.pop(name) for name in POST_DETAILS}
+            return assign_post(actor=actor, details=details, **values)
         return edit_post(post_id=self.instance.pk, actor=actor, **values)
 
 
@@ -136,15 +170,46 @@ class PostAdmin(ServiceAdminMixin, ImportExportMixin, admin.ModelAdmin):
 
     form = PostForm
 
-    list_display = ("user", "full_name", "role", "scope", "scope_name", "title", "phone", "public", "active")
-    list_filter = ("role", ScopeFilter, "active", "public")
+    list_display = (
+        "user",
+        "full_name",
+        "role",
+        "kind",
+        "scope",
+        "scope_name",
+        "title",
+        "phone",
+        "end_date",
+        "public",
+        "active",
+    )
+    list_filter = ("role", "kind", ScopeFilter, "full_time", "active", "public")
     search_fields = ("user__username", "user__first_name", "scope", "title", "phone")
     autocomplete_fields = ("user",)
     list_select_related = ("user",)
     list_per_page = 100
     io_columns = ROSTER_COLUMNS
     io_import = staticmethod(import_people)
-    io_import_help = _("One row per post: a person with two posts has two rows.")
+    io_import_help = _(
+        "One row per post: a person with two posts has two rows. A roster in the communities' own form "
+        "(姓名, 单位, 职务, 联系电话, 网格编码, 专职/兼职, 任职日期) is read too."
+    )
+
+    def read_upload(self, request, data: bytes, filename: str):
+        """This list's own columns, else the communities' roster form (people/roster.py): the first
+        error is the one shown when the file is neither."""
+        try:
+            return super().read_upload(request, data, filename)
+        except RowErrors as own:
+            try:
+                return SeedsRoster(read_table(data, filename, roster.COLUMNS))
+            except RowErrors:
+                raise own from None
+
+    def import_rows(self, request, rows, source: str):
+        if isinstance(rows, SeedsRoster):
+            return roster.import_roster(rows=rows.rows, actor=request.user, source=source)
+        return super().import_rows(request, rows, source)
 
     def delete_object(self, request, obj):
         remove_post(post_id=obj.pk, actor=request.user)

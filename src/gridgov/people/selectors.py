@@ -1,14 +1,24 @@
 from collections.abc import Iterable
 
 from gridgov.grids.models import Grid
-from gridgov.people.models import Post, Unit
+from gridgov.people.models import Post, Unit, in_force
 
 
 def grid_people(code: str) -> list[dict]:
-    """The public board of a grid (公开姓名、单位、职务和联系电话): its own posts, public ones only."""
-    posts = Post.objects.filter(scope=code, active=True, public=True).select_related("user").order_by("role", "id")
+    """The public board of a grid (公开姓名、单位、职务和联系电话): its own public posts in force, as the seeds
+    publish them — name, unit (单位), post (职务: the kind, 专职/兼职 for workers, else the free title) and the
+    post's work phone. One person with two posts here is listed twice, once per post."""
+    posts = Post.objects.filter(in_force(), scope=code, public=True).select_related("user").order_by("role", "id")
     return [
-        {"name": p.user.first_name or p.user.get_username(), "role": p.role, "title": p.title, "phone": p.phone}
+        {
+            "name": p.user.first_name or p.user.get_username(),
+            "role": p.role,
+            "kind": p.kind,
+            "post": p.kind_name or p.title,
+            "title": p.title,
+            "workplace": p.workplace,
+            "phone": p.phone,
+        }
         for p in posts
     ]
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from gridgov.assessment.services import install_default_schemes
 from gridgov.grids.models import Grid
 from gridgov.grids.services import GridInput, import_grids
+from gridgov.registry.services import install_key_group_tags
 from gridgov.routing.services import load_all
 from gridgov.sim.city import DISTRICT_CODE, build_layout
 from gridgov.sim.history import simulate_history
@@ -66,6 +67,7 @@ def build_demo_city(*, seed: int = 0, reset: bool = False, days: int = 30, progr
         say("appointing grid workers, leaders, dispatchers and department handlers")
         posts = build_demo_staff(district=DISTRICT_CODE, seed=seed)
         install_default_schemes()  # a flush (--reset, tests) removes the migration's rows
+        install_key_group_tags()  # the same for the registry's key groups (重点人群)
     if days > 0:
         say(f"simulating {days} days of cases through the real services")
         simulate_history(days=days, seed=seed, progress=say)

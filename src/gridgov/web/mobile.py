@@ -230,6 +230,8 @@ def service_worker(request):
     shell = [
         reverse("web:m"),
         reverse("web:m-report"),
+        reverse("web:m-patrol"),  # web/mobile_patrol.py: the patrol opens offline too
+        static("web/m-patrol.js"),
         static("web/m.css"),
         static("web/pages.css"),
         static("web/report-form.js"),

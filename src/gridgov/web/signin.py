@@ -1,11 +1,10 @@
 """Signing in and out (登录/退出登录): where each role lands, who the header says is signed in, the
 "登录已过期" notice, and the page a stale form gets instead of Django's raw CSRF 403.
 
-A person lands on the page of their work: dispatchers and supervisors the console, department
-handlers the department queue, grid workers and grid leaders the phone pages, leaders the dashboard,
-administrators the admin. Deputies land on the report form (they pass on what residents bring to
-their reception days, through the deputy channel) and mediators on their street's public board (who
-answers for what there), until they have pages of their own. A safe `next` wins over all of these.
+A person lands on the page of their work: dispatchers the console, department handlers the department
+queue, grid workers and grid leaders the phone pages, leaders the dashboard, auditors the audit page,
+administrators the admin. Deputies, supervisors and mediators land on their workspace (/home/, web/home.py:
+their posts, their tasks, the pages they may open). A safe `next` wins over all of these.
 """
 
 from __future__ import annotations
@@ -37,11 +36,12 @@ LANDINGS = cast(
         (Role.DEPARTMENT_HANDLER, "web:dept"),
         (Role.GRID_WORKER, "web:m"),
         (Role.GRID_LEADER, "web:m"),
-        (Role.SUPERVISOR, "web:console"),
+        (Role.SUPERVISOR, "web:home"),
         (Role.LEADER, "assessment:dashboard"),
         (Role.ADMIN, "admin:index"),
-        (Role.DEPUTY, "web:report"),
-        (Role.MEDIATOR, "web:board"),
+        (Role.AUDITOR, "web:audit"),
+        (Role.DEPUTY, "web:home"),
+        (Role.MEDIATOR, "web:home"),
     ),
 )
 # Set when someone signs in, removed when they sign out: a visitor who still has it but no session
@@ -63,8 +63,6 @@ def home_page_for(actor: Actor) -> str:
     page = dict(LANDINGS)[role]
     if role == Role.ADMIN and not getattr(actor.user, "is_staff", False):
         page = "web:console"  # the admin site needs the staff flag; the console takes administrators
-    if page == "web:board":
-        return reverse(page, args=[actor.scopes(role)[0]])
     return reverse(page)
 
 

@@ -10,8 +10,10 @@ from gridgov.web import (
     console_pick,
     console_queue,
     dept,
+    home,
     inbox,
     mobile,
+    mobile_patrol,
     signin,
     tokens,
 )
@@ -19,6 +21,7 @@ from gridgov.web import (
 urlpatterns = [
     path("login/", signin.SignInView.as_view(), name="login"),
     path("logout/", signin.SignOutView.as_view(), name="logout"),
+    path("home/", home.home, name="home"),
     path("console/", console_queue.queue, name="console"),
     path("console/export.xlsx", console_queue.export, name="console-export"),
     path("console/batch-dispatch/", console_queue.batch_dispatch, name="console-batch-dispatch"),
@@ -31,6 +34,7 @@ urlpatterns = [
     path("dept/cases/<str:number>/", dept.case_page, name="dept-case"),
     path("m/", mobile.home, name="m"),
     path("m/report/", mobile.report, name="m-report"),
+    path("m/patrol/", mobile_patrol.patrol, name="m-patrol"),
     path("m/cases/<str:number>/", mobile.case_page, name="m-case"),
     path("m/sw.js", mobile.service_worker, name="m-sw"),
     path("m/manifest.webmanifest", mobile.manifest, name="m-manifest"),

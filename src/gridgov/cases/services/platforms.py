@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import cast
 
 from django.db import connection
+from django.utils import timezone
 
 from gridgov.cases.models import Case, ResolvedLevel
 from gridgov.cases.permissions import level_of_code
-from gridgov.people.models import Post
+from gridgov.people.models import Post, in_force
 
 # cast: without django-stubs mypy reads a TextChoices member as its (value, label) tuple; it is a str.
 LEVEL_NAMES = cast(dict[int, str], {0: ResolvedLevel.DISTRICT, 1: ResolvedLevel.STREET, 2: ResolvedLevel.COMMUNITY})
@@ -30,12 +31,16 @@ def _staffed(scopes: list[str]) -> set[str]:
     if not scopes:
         return set()
     quote = connection.ops.quote_name
-    table, scope, role, active = (quote(n) for n in (Post._meta.db_table, "scope", "role", "active"))
+    table, scope, role, active, start, end = (
+        quote(n) for n in (Post._meta.db_table, "scope", "role", "active", "start_date", "end_date")
+    )
     marks = ", ".join(["%s"] * len(scopes))
+    day = timezone.localdate()  # people.models.in_force, spelled in SQL
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {scope} FROM {table} WHERE {role} = %s AND {active} = %s AND {scope} IN ({marks})",
-            ["dispatcher", True, *scopes],
+            f"SELECT {scope} FROM {table} WHERE {role} = %s AND {active} = %s AND {scope} IN ({marks})"
+            f" AND ({start} IS NULL OR {start} <= %s) AND ({end} IS NULL OR {end} >= %s)",
+            ["dispatcher", True, *scopes, day, day],
         )
         return {row[0] for row in cursor.fetchall()}
 
@@ -45,7 +50,7 @@ def parent_platform(platform: str) -> str | None:
     for n in (9, 6):
         if len(platform) > n:
             code = platform[:n]
-            if n == 6 or Post.objects.filter(role="dispatcher", active=True, scope=code).exists():
+            if n == 6 or Post.objects.filter(in_force(), role="dispatcher", scope=code).exists():
                 return code
     return None
 

@@ -1,3 +1,4 @@
+import os
 import signal
 import threading
 from pathlib import Path
@@ -17,6 +18,13 @@ def celery_argv(*, concurrency: int, beat: bool, loglevel: str, schedule_file: P
         # (harmless, tasks are idempotent, but wasted work).
         argv += ["--beat", "--schedule", str(schedule_file)]
     return argv
+
+
+def yield_to_requests() -> None:
+    """Lower this process's CPU priority (GRIDGOV_WORKER_NICE): the follow-up work may wait for a burst
+    of requests to pass (docs/architecture.md §6), the requests may not wait for it."""
+    if settings.GRIDGOV_WORKER_NICE > 0:
+        os.nice(settings.GRIDGOV_WORKER_NICE)
 
 
 class Command(BaseCommand):
@@ -44,6 +52,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, concurrency, no_beat, loglevel, schedule_file, once, **options):
         schedule_file = Path(schedule_file)
+        if not once:
+            yield_to_requests()
         if redis_url() and not once:
             app.conf.beat_schedule = beat_schedule(periodic_tasks())
             schedule_file.parent.mkdir(parents=True, exist_ok=True)
