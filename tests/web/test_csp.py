@@ -33,6 +33,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 MAP_SHAPES = "#map .leaflet-overlay-pane path.grid-shape"
 DASH_SHAPES = "#dash-map path.grid-shape"
+FIELDWORK_SHAPES = "#fieldwork-map path.grid-shape"
 DISPATCHER = f"dispatcher-{STREET}"
 
 
@@ -133,12 +134,19 @@ def site_pages(live_server) -> dict[str | None, list[tuple[str, object]]]:
             ("/inbox/", None),
             ("/account/tokens/", None),
         ],
-        "auditor": [("/audit/", None), ("/home/", None)],
+        "auditor": [("/audit/", None), ("/home/", None), ("/console/registry/", None), ("/registry/access-log/", None)],
         f"deputy-{STREET}": [("/home/", None)],
         f"supervisor-{STREET}": [("/home/", None)],
         f"mediator-{STREET}": [("/home/", None)],
         f"handler-{UNIT}": [("/dept/", None), (f"/dept/cases/{unit_case.number}/", None)],
-        f"worker-{GRID}": [("/m/", None), ("/m/report/", None), (f"/m/cases/{grid_case.number}/", None)],
+        f"worker-{GRID}": [
+            ("/m/", None),
+            ("/m/report/", None),
+            (f"/m/cases/{grid_case.number}/", None),
+            ("/m/visits/", None),
+            ("/console/registry/", None),
+            ("/console/fieldwork/", lambda p: hover_shape(p, FIELDWORK_SHAPES)),
+        ],
         "leader": [("/dashboard/", lambda p: (hover_chart(p), hover_shape(p, DASH_SHAPES)))],
         "admin": [
             ("/admin/", None),

@@ -47,8 +47,9 @@ def tags_by_name(names: Iterable[str]) -> list[Tag]:
     return list({found[n].pk: found[n] for n in wanted}.values())
 
 
-def _set_personal(resident: Resident, *, name: str, id_number: str, phone: str) -> None:
-    """The encrypted values with their digests and masks, always set together."""
+def set_personal(resident: Resident, *, name: str, id_number: str, phone: str) -> None:
+    """The encrypted values with their digests and masks, always set together (not saved: record_resident
+    and bulk loaders such as the demo's write the row)."""
     name = (name or "").strip()
     if not name:
         raise BadInput(gettext("a resident needs a name"))
@@ -93,7 +94,7 @@ def record_resident(
         resident = Resident.objects.select_for_update().get(pk=resident.pk)
         require_write(actor, resident.grid.code)
     target = resident or Resident()
-    _set_personal(target, name=name, id_number=id_number, phone=phone)
+    set_personal(target, name=name, id_number=id_number, phone=phone)
     if _taken(target.id_digest, target.pk):
         raise BadInput(gettext("a resident with the ID number %(id)s is registered already") % {"id": target.id_masked})
     tag_rows = tags_by_name(tags)

@@ -27,6 +27,8 @@ from gridgov.cases.transitions import OPEN_STATUSES
 from gridgov.people.actors import Actor
 from gridgov.people.models import Post, Role, in_force
 from gridgov.people.selectors import unit_names
+from gridgov.registry import access as registry_access
+from gridgov.visits.rules import FIGURE_ROLES
 from gridgov.web import partials
 from gridgov.web.casefile import STATUS_WORDS
 from gridgov.web.console import CONSOLE_ROLES
@@ -49,6 +51,13 @@ def may_do(roles: set[str]) -> list[dict]:
         links.append({"id": "go-dashboard", "url": reverse("assessment:dashboard"), "name": _("Dashboard")})
     if roles & set(REVIEW_ROLES):
         links.append({"id": "go-audit", "url": reverse("web:audit"), "name": _("Audit")})
+    if roles & set(registry_access.SEE_ROLES):
+        links.append({"id": "go-registry", "url": reverse("web:console-registry"), "name": _("Registry search")})
+    if roles & set(FIGURE_ROLES):
+        fieldwork = reverse("web:console-fieldwork")
+        links.append({"id": "go-fieldwork", "url": fieldwork, "name": _("Attendance and coverage")})
+    if roles & set(registry_access.AUDIT_ROLES):
+        links.append({"id": "go-access-log", "url": reverse("registry:access-log"), "name": _("Access log")})
     links += [
         {"id": "go-report", "url": reverse("web:report"), "name": _("Report a problem")},
         {"id": "go-inbox", "url": reverse("web:inbox"), "name": _("Inbox")},

@@ -1,0 +1,36 @@
+"""Template tags of the staff navigation: the console's links each person's posts open (none that would
+answer 403)."""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from gridgov.people.actors import Actor
+from gridgov.registry import access
+from gridgov.visits.rules import figure_scopes
+from gridgov.web.console import CONSOLE_ROLES
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def console_links(context) -> dict:
+    """`console`: whether the queue and hotline open (console posts); `links`: registry search (posts that
+    see the registry), attendance and coverage (posts that oversee figures), the access log (auditors)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"console": False, "links": []}
+    actor = Actor.of(user)
+    links = []
+    if access.see_scopes(actor):
+        links.append({"id": "nav-registry", "url": reverse("web:console-registry"), "name": _("Registry search")})
+    if figure_scopes(actor):
+        links.append(
+            {"id": "nav-fieldwork", "url": reverse("web:console-fieldwork"), "name": _("Attendance and coverage")}
+        )
+    if actor.roles & set(access.AUDIT_ROLES):
+        links.append({"id": "nav-access-log", "url": reverse("registry:access-log"), "name": _("Access log")})
+    return {"console": bool(actor.roles & CONSOLE_ROLES), "links": links}
