@@ -72,6 +72,21 @@ def test_size_balance_flags_without_rejecting(db):
     assert report.size_flags == 2 and report.ok  # flagged, not an error
 
 
+def test_size_balance_follows_the_rule_of_each_area(db, settings):
+    """GRIDGOV_GRID_SIZE_RULES (grids/size_rules.py): the check measures each grid by its area's rule."""
+    items = square_tree()
+    items[3].households = 120
+    items[4].households = 800
+    import_grids(items=items)
+    small, big = items[3].code, items[4].code
+    settings.GRIDGOV_GRID_SIZE_RULES = {small: {"basis": "villager_groups"}, big: {"min": 700, "max": 900}}
+    assert check_tree(TEST_DISTRICT).size_flags == 0  # a village grid is not counted; 800 is inside 700–900
+    settings.GRIDGOV_GRID_SIZE_RULES = {TEST_DISTRICT: {"min": 100, "max": 150}}
+    report = check_tree(TEST_DISTRICT)
+    flagged = {p["code"]: p["detail"] for p in report.problems if p["check"] == "size_flags"}
+    assert small not in flagged and flagged[big] == "800 households, outside 100–150"
+
+
 def test_retired_subtree_leaves_the_check_and_the_locator(db):
     import_grids(items=square_tree())
     retire_grid(code=S2)

@@ -7,9 +7,9 @@ import json
 import pytest
 from django.core.management import call_command
 
+from gridgov.grids.apps import grid_size_rules_check
 from gridgov.grids.models import Grid
-from gridgov.people.apps import grid_size_rules_check
-from gridgov.people.grid_size import DEFAULT_RULE, grids_outside_rule, rule_for, rules
+from gridgov.grids.size_rules import DEFAULT_RULE, grids_outside_rule, rule_for, rules
 from tests.cases.helpers import COMMUNITY, GRID, SIBLING_GRID, STREET
 
 pytestmark = pytest.mark.django_db
@@ -64,4 +64,4 @@ def test_the_command_lists_them_and_the_check_refuses_bad_rules(settings, demo_c
     assert GRID in [g["code"] for g in json.loads(out.getvalue())]
     assert grid_size_rules_check(None) == []
     settings.GRIDGOV_GRID_SIZE_RULES = {"4101": {"min": 500, "max": 300}, "4102": {"basis": "streets"}}
-    assert [e.id for e in grid_size_rules_check(None)] == ["gridgov.people.E001"] * 2
+    assert [e.id for e in grid_size_rules_check(None)] == ["gridgov.grids.E001"] * 2

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 import shapely
 
 from gridgov.core import geo
+from gridgov.grids import size_rules
 from gridgov.grids.selectors import current_geometries, subtree
 
 TOLERANCE_M2 = 1.0  # gaps and overlaps below one square metre are rounding, not errors
-HOUSEHOLDS_MIN, HOUSEHOLDS_MAX = 300, 500  # a 三级网格 of ~300–500 households (the seeds)
 
 
 @dataclass
@@ -54,6 +54,7 @@ def check_tree(root: str | None = None) -> CheckReport:
     geoms = current_geometries([g["code"] for g in grids])
     children: dict[str, list[str]] = defaultdict(list)
     levels: dict[str, int] = defaultdict(int)
+    configured = size_rules.rules()
 
     def problem(kind: str, code: str, detail: str, area: float | None = None) -> None:
         entry: dict[str, str | float] = {"check": kind, "code": code, "detail": detail}
@@ -76,9 +77,10 @@ def check_tree(root: str | None = None) -> CheckReport:
         elif not geom.is_valid:
             report.invalid += 1
             problem("invalid", code, shapely.is_valid_reason(geom))
-        if g["level"] == 3 and not HOUSEHOLDS_MIN <= g["households"] <= HOUSEHOLDS_MAX:
+        rule = size_rules.rule_for(code, configured)
+        if g["level"] == 3 and rule.counted and not rule.min <= g["households"] <= rule.max:
             report.size_flags += 1
-            problem("size_flags", code, f"{g['households']} households, outside {HOUSEHOLDS_MIN}–{HOUSEHOLDS_MAX}")
+            problem("size_flags", code, f"{g['households']} households, outside {rule.min}–{rule.max}")
     report.counts_by_level = dict(sorted(levels.items()))
 
     valid = {c: g for c, g in geoms.items() if g.is_valid}

@@ -3,6 +3,8 @@
 It translates only: the selector refuses anyone but an auditor and scopes the log to their grids.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
@@ -30,4 +32,8 @@ def access_log_page(request):
         {**selectors.access_row(entry), "when": timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M")}
         for entry in page.object_list
     ]
-    return render(request, "registry/access_log.html", {"rows": rows, "page": page, "user_filter": user})
+    return render(
+        request,
+        "registry/access_log.html",
+        {"rows": rows, "page": page, "user_filter": user, "keep": urlencode({"user": user} if user else {})},
+    )

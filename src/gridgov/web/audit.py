@@ -4,6 +4,7 @@ contact data, within their scope (cases.reads). Read-only; filterable by person,
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
@@ -64,7 +65,7 @@ def audit_page(request):
         item["when"] = _when(item["at"])
         item["via_name"] = VIA_NAMES.get(item.get("via"), item.get("via") or "")
         rows.append(item)
-    keep = "&".join(f"{k}={v}" for k, v in {"show": show, **filters}.items() if v)
+    keep = urlencode({k: v for k, v in {"show": show, **filters}.items() if v})
     return render(
         request,
         "web/audit.html",

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from gridgov.cases import deadlines
 from gridgov.cases.models import Case, Status
 from gridgov.cases.services.inputs import check_case_photos, check_photos, text
-from gridgov.cases.services.locking import begin, move
+from gridgov.cases.services.locking import begin, move, record_step
 from gridgov.cases.services.platforms import resolution_level
 from gridgov.cases.services.record import now as _now
 from gridgov.cases.services.record import record_event
@@ -33,13 +33,12 @@ def resolve_case(
     case.resolved_level = resolution_level(case)
     before = move(case, t)
     case.light = deadlines.case_light(case, now) or ""
-    record_event(
+    record_step(
         case,
+        t,
         actor=actor,
-        action=t.action,
-        from_status=before,
         role=role,
-        unit=case.lead_unit,
+        before=before,
         note=case.result,
         data={"photos": photos, "level": case.resolved_level},
         at=now,
@@ -71,13 +70,12 @@ def verify_case(
         case.resolved_at = case.resolved_by = None
         case.resolved_level = ""
         before = move(case, t, cast(str, Status.IN_PROGRESS))  # cast: a TextChoices member is a str
-    record_event(
+    record_step(
         case,
+        t,
         actor=actor,
-        action=t.action,
-        from_status=before,
         role=role,
-        unit=case.lead_unit,
+        before=before,
         note=text(note, "note"),
         data={"passed": passed, "photos": photos},
         at=now,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from gridgov.cases import deadlines
 from gridgov.cases.models import Case
 from gridgov.cases.services.inputs import text
-from gridgov.cases.services.locking import begin, clear_clock, deadline_data, move
+from gridgov.cases.services.locking import begin, clear_clock, deadline_data, move, record_step
 from gridgov.cases.services.platforms import parent_platform
 from gridgov.cases.services.record import now as _now
 from gridgov.cases.services.record import record_event
@@ -28,7 +28,7 @@ def accept_case(*, actor: Actor, number: str, at: datetime | None = None) -> Cas
     now = _now(at)
     case.accepted_at = now
     before = move(case, t)
-    record_event(case, actor=actor, action=t.action, from_status=before, role=role, unit=case.lead_unit, at=now)
+    record_step(case, t, actor=actor, role=role, before=before, at=now)
     return case
 
 
@@ -94,13 +94,12 @@ def request_extension(*, actor: Actor, number: str, days: int, reason: str, at: 
             gettext("days must be a whole number of working days from 1 to %(max)d") % {"max": MAX_EXTENSION_DAYS}
         )
     case.pending_extension_days = days
-    record_event(
+    record_step(
         case,
+        t,
         actor=actor,
-        action=t.action,
-        from_status=case.status,
         role=role,
-        unit=case.lead_unit,
+        before=case.status,
         note=text(reason, "reason", required=True),
         data={"days": days},
         at=_now(at),
@@ -117,15 +116,8 @@ def grant_extension(*, actor: Actor, number: str, at: datetime | None = None) ->
     case.resolve_by = deadlines.extended(case.resolve_by, days=days, urgent=case.urgent)
     case.extension_count += 1
     case.pending_extension_days = None
-    record_event(
-        case,
-        actor=actor,
-        action=t.action,
-        from_status=case.status,
-        role=role,
-        unit=case.lead_unit,
-        data={"days": days, **deadline_data(case)},
-        at=_now(at),
+    record_step(
+        case, t, actor=actor, role=role, before=case.status, data={"days": days, **deadline_data(case)}, at=_now(at)
     )
     return case
 
@@ -136,13 +128,12 @@ def deny_extension(*, actor: Actor, number: str, reason: str, at: datetime | Non
     case, t, role = begin(actor, number, "deny_extension")
     days = case.pending_extension_days
     case.pending_extension_days = None
-    record_event(
+    record_step(
         case,
+        t,
         actor=actor,
-        action=t.action,
-        from_status=case.status,
         role=role,
-        unit=case.lead_unit,
+        before=case.status,
         note=text(reason, "reason", required=True),
         data={"days": days},
         at=_now(at),
@@ -160,13 +151,12 @@ def suspend_case(*, actor: Actor, number: str, reason: str, review_on: date, at:
     case.suspended_at = now
     case.review_on = review_on
     before = move(case, t)
-    record_event(
+    record_step(
         case,
+        t,
         actor=actor,
-        action=t.action,
-        from_status=before,
         role=role,
-        unit=case.lead_unit,
+        before=before,
         note=text(reason, "reason", required=True),
         data={"review_on": review_on.isoformat()},
         at=now,
@@ -188,16 +178,7 @@ def resume_case(*, actor: Actor, number: str, at: datetime | None = None) -> Cas
     case.suspended_at = None
     case.review_on = None
     before = move(case, t)
-    record_event(
-        case,
-        actor=actor,
-        action=t.action,
-        from_status=before,
-        role=role,
-        unit=case.lead_unit,
-        data=deadline_data(case),
-        at=now,
-    )
+    record_step(case, t, actor=actor, role=role, before=before, data=deadline_data(case), at=now)
     return case
 
 
@@ -205,14 +186,7 @@ def resume_case(*, actor: Actor, number: str, at: datetime | None = None) -> Cas
 def supervise_case(*, actor: Actor, number: str, note: str, at: datetime | None = None) -> Case:
     """督办: a supervisor, leader or dispatcher presses for progress."""
     case, t, role = begin(actor, number, "supervise")
-    record_event(
-        case,
-        actor=actor,
-        action=t.action,
-        from_status=case.status,
-        role=role,
-        unit=case.lead_unit,
-        note=text(note, "note", required=True),
-        at=_now(at),
+    record_step(
+        case, t, actor=actor, role=role, before=case.status, note=text(note, "note", required=True), at=_now(at)
     )
     return case

@@ -3,9 +3,12 @@ move the status, and the deadlines or cleared clock its event records."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from gridgov.cases import permissions
-from gridgov.cases.models import Case
+from gridgov.cases.models import Case, CaseEvent
 from gridgov.cases.selectors import no_such_case, visibility
+from gridgov.cases.services.record import record_event
 from gridgov.cases.transitions import TABLE, Transition
 from gridgov.core.timefmt import iso
 from gridgov.people.actors import Actor
@@ -49,3 +52,29 @@ def clear_clock(case: Case) -> None:
     case.clock_banked = 0.0
     case.pending_extension_days = None
     case.light = ""
+
+
+def record_step(
+    case: Case,
+    t: Transition,
+    *,
+    actor: Actor,
+    role: str,
+    before: str,
+    note: str = "",
+    data: dict | None = None,
+    at: datetime,
+) -> CaseEvent:
+    """The step's one event, at the case's lead unit (most steps happen there): record_event with what
+    every step passes the same way, written once."""
+    return record_event(
+        case,
+        actor=actor,
+        action=t.action,
+        from_status=before,
+        role=role,
+        unit=case.lead_unit,
+        note=note,
+        data=data,
+        at=at,
+    )

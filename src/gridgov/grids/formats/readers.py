@@ -10,6 +10,7 @@ import struct
 import tempfile
 import warnings
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import openpyxl
@@ -67,21 +68,15 @@ def _item(row: int, props: dict, geometry, errors: list[RowError]) -> GridInput 
     return None if problems else item
 
 
-def read_geojson(data: bytes) -> list[GridInput]:
-    try:
-        doc = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise GridImportError([RowError(0, "", gettext("not valid JSON: %(error)s") % {"error": exc})]) from exc
-    features = doc.get("features") if isinstance(doc, dict) else None
-    if not isinstance(features, list):
-        raise GridImportError([RowError(0, "", gettext("expected a GeoJSON FeatureCollection with a features list"))])
-    items, errors = [], []
-    for number, feature in enumerate(features, start=1):
-        props = (feature or {}).get("properties") or {}
+def _read_features(features: Iterable[tuple[int, dict, dict | None]]) -> list[GridInput]:
+    """(row number, properties, GeoJSON-like geometry or None) → the grids; every row's errors at once."""
+    items: list[GridInput] = []
+    errors: list[RowError] = []
+    for number, props, geo in features:
         geometry = None
-        if (feature or {}).get("geometry") is not None:
+        if geo is not None:
             try:
-                geometry = shape(feature["geometry"])
+                geometry = shape(geo)
             except Exception as exc:  # shapely raises several types for malformed geometry
                 errors.append(
                     RowError(
@@ -95,6 +90,20 @@ def read_geojson(data: bytes) -> list[GridInput]:
     if errors:
         raise GridImportError(errors)
     return items
+
+
+def read_geojson(data: bytes) -> list[GridInput]:
+    try:
+        doc = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise GridImportError([RowError(0, "", gettext("not valid JSON: %(error)s") % {"error": exc})]) from exc
+    features = doc.get("features") if isinstance(doc, dict) else None
+    if not isinstance(features, list):
+        raise GridImportError([RowError(0, "", gettext("expected a GeoJSON FeatureCollection with a features list"))])
+    return _read_features(
+        (number, (feature or {}).get("properties") or {}, (feature or {}).get("geometry"))
+        for number, feature in enumerate(features, start=1)
+    )
 
 
 MAX_UNZIPPED_BYTES = 512 * 1024 * 1024  # a zip bomb must not fill the disk
@@ -231,26 +240,14 @@ def read_shapefile(path: Path) -> list[GridInput]:
             )
             % {"name": path.name, "shapes": len(shapes), "records": len(records)}
         )
-    items, errors = [], []
-    for number, (shp, record) in enumerate(zip(shapes, records, strict=False), start=1):
-        props = dict(zip(fields, record, strict=False))
-        geometry = None
-        if shp.shapeType != shapefile.NULL:
-            try:
-                geometry = shape(shp.__geo_interface__)
-            except Exception as exc:
-                errors.append(
-                    RowError(
-                        number, _text(props.get("code")), gettext("unreadable geometry: %(error)s") % {"error": exc}
-                    )
-                )
-                continue
-        item = _item(number, props, geometry, errors)
-        if item:
-            items.append(item)
-    if errors:
-        raise GridImportError(errors)
-    return items
+    return _read_features(
+        (
+            number,
+            dict(zip(fields, record, strict=False)),
+            shp.__geo_interface__ if shp.shapeType != shapefile.NULL else None,
+        )
+        for number, (shp, record) in enumerate(zip(shapes, records, strict=False), start=1)
+    )
 
 
 def _shapefile_encoding(path: Path) -> str:

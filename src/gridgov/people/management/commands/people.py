@@ -8,7 +8,7 @@ from django.db import transaction
 
 from gridgov.core.admin_io import read_table
 from gridgov.core.rows import RowErrors
-from gridgov.people.grid_size import grids_outside_rule
+from gridgov.grids.size_rules import grids_outside_rule
 from gridgov.people.roster import COLUMNS, import_roster
 
 
