@@ -126,3 +126,27 @@ def test_evidence_through_the_api_lists_the_cases_behind_a_figure(demo_city, api
         "/stats/evidence", {"counter": "reworked", "region": helpers.STREET}
     )
     assert outsider.status_code == 403
+
+
+def test_a_worker_is_scored_for_the_months_their_post_was_in_force(demo_city):
+    """Post dates (任职起止): a worker who left before the month is not ranked in it; one who began during
+    it is; a post without dates counts while active."""
+    from datetime import date
+
+    from gridgov.people.models import Post
+
+    scheme = ScoringScheme.objects.get(code="worker-1000")
+    posts = Post.objects.filter(role="grid_worker", active=True).order_by("pk")
+    left, joined = posts[0], posts[1]
+    Post.objects.filter(pk=left.pk).update(start_date=date(2025, 1, 1), end_date=date(2026, 10, 31))
+    Post.objects.filter(pk=joined.pk).update(start_date=date(2026, 11, 30), end_date=None)
+    # each person holds the one grid-worker post in the demo city
+    assert posts.filter(user_id__in=(left.user_id, joined.user_id)).count() == 2
+
+    def scored(month):
+        return {int(s.code) for s in scoring.subjects(scheme, during=scoring.month_range(month))}
+
+    october, november, december = scored("2026-10"), scored("2026-11"), scored("2026-12")
+    assert left.user_id in october and left.user_id not in november and left.user_id not in december
+    assert joined.user_id not in october and joined.user_id in november and joined.user_id in december
+    assert len(november) == posts.values("user_id").distinct().count() - 1  # everyone else stays

@@ -23,7 +23,7 @@ from gridgov.core.privacy import mask_name
 from gridgov.grids.models import Grid
 from gridgov.patrols import selectors as patrols
 from gridgov.people.actors import Actor
-from gridgov.people.models import Post, Unit
+from gridgov.people.models import Post, Unit, in_force, in_force_during
 from gridgov.visits import selectors as visits
 
 
@@ -167,8 +167,11 @@ def score(scheme: ScoringScheme, own: dict, area: dict | None = None) -> dict:
 # ---- subjects --------------------------------------------------------------------------------------
 
 
-def subjects(scheme: ScoringScheme, region: str | None = None) -> list[Subject]:
-    """Who a scheme scores, within a region (default: everyone)."""
+def subjects(
+    scheme: ScoringScheme, region: str | None = None, during: tuple[date, date] | None = None
+) -> list[Subject]:
+    """Who a scheme scores, within a region (default: everyone); people by the posts in force on some day
+    `during` the period scored (a worker who left in March is not scored for April), else today's."""
     if scheme.subject == "region":
         grids = Grid.objects.filter(level=scheme.level or 1, valid_to__isnull=True)
         if region:
@@ -180,7 +183,11 @@ def subjects(scheme: ScoringScheme, region: str | None = None) -> list[Subject]:
             units = units.filter(district=region[:6])
         return [Subject("unit", c, n, d) for c, n, d in units.order_by("code").values_list("code", "name", "district")]
     role = "grid_worker" if scheme.subject == "worker" else "deputy"
-    posts = Post.objects.filter(role=role, active=True).select_related("user").order_by("scope", "user_id")
+    posts = (
+        Post.objects.filter(in_force_during(*during) if during else in_force(), role=role)
+        .select_related("user")
+        .order_by("scope", "user_id")
+    )
     if region:
         posts = posts.filter(scope__startswith=region)
     seen, out = set(), []
@@ -203,7 +210,7 @@ def scheme_by_code(code: str) -> ScoringScheme:
 def scores(scheme: ScoringScheme, month: str, region: str | None = None) -> list[dict]:
     """Every subject's score for the month, ranked (ties share the order of their codes)."""
     start, end = month_range(month)
-    people = subjects(scheme, region)
+    people = subjects(scheme, region, during=(start, end))
     kind = people[0].kind if people else "region"
     owns = selectors.totals_many(kind, [s.code for s in people], start, end)
     areas = selectors.totals_many("region", sorted({s.area for s in people}), start, end) if kind == "person" else owns

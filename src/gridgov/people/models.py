@@ -115,10 +115,15 @@ def in_force(on: date | None = None) -> Q:
     """Posts that grant their role on a day (today by default): active, begun, and not ended before it.
     A post without dates (every post before they existed) is in force while it is active."""
     day = on or timezone.localdate()
+    return in_force_during(day, day)
+
+
+def in_force_during(first: date, last: date) -> Q:
+    """Posts in force on at least one day from `first` to `last` (a month that is scored, say)."""
     return (
         Q(active=True)
-        & (Q(start_date__isnull=True) | Q(start_date__lte=day))
-        & (Q(end_date__isnull=True) | Q(end_date__gte=day))
+        & (Q(start_date__isnull=True) | Q(start_date__lte=last))
+        & (Q(end_date__isnull=True) | Q(end_date__gte=first))
     )
 
 
