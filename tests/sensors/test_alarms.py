@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from gridgov.cases.models import Case, Channel
-from gridgov.cases.services import reject_case
+from gridgov.cases.services import register_and_dispatch, reject_case, report_case
 from gridgov.notifications.models import Notification
 from gridgov.people.actors import Actor
 from gridgov.sensors import services
@@ -108,6 +108,23 @@ def test_an_alarm_after_the_case_was_finished_opens_a_new_one(api, smoke, accoun
     reject_case(actor=Actor.of(account("dispatcher")), number=first["case"], reason="误报")
     again = send(api, device, secret, "b2", T0 + timedelta(minutes=5))
     assert again.status_code == 201 and again.json()["case"] != first["case"]
+
+
+def test_an_alarm_case_runs_on_the_clock_whatever_its_category(api, smoke, account, spot, clock):
+    """Urgent from the first moment (URGENT_CHANNEL_HOURS): once dispatched, two clock hours to make the
+    household safe, even on a category whose own limit is working days."""
+    device, secret = smoke
+    number = send(api, device, secret, "u1", T0).json()["case"]
+    assert Case.objects.get(number=number).urgent
+    dispatched = register_and_dispatch(actor=Actor.of(account("dispatcher")), number=number, unit=spot["grid"])
+    assert dispatched.urgent and dispatched.dispatched_at is not None
+    assert dispatched.resolve_by == dispatched.dispatched_at + timedelta(hours=2)
+    assert dispatched.sign_by <= dispatched.resolve_by
+    # a report from another channel at the same spot stays on working days
+    ordinary = report_case(
+        actor=Actor.of(account(f"worker-{spot['grid']}")), title="井盖缺失", lon=spot["lon"], lat=spot["lat"]
+    )
+    assert not ordinary.case.urgent
 
 
 def test_the_same_event_id_twice_is_stored_once_and_answered_alike(api, smoke, clock):

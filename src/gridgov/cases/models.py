@@ -34,6 +34,11 @@ class Channel(models.TextChoices):
     IMPORT = "import", _("import")
 
 
+# Channels whose cases run on the clock whatever their category (紧急): a smoke, gas or fall alarm does not
+# wait for Monday. Value: the clock hours to make the household safe once dispatched.
+URGENT_CHANNEL_HOURS: dict[str, int] = {"sensor": 2}  # Channel.SENSOR
+
+
 class Light(models.TextChoices):
     GREEN = "green", _("green")
     YELLOW = "yellow", _("yellow")

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from gridgov.cases import permissions
-from gridgov.cases.models import Case, Channel, IdempotencyKey, ResolvedLevel, Status
+from gridgov.cases.models import URGENT_CHANNEL_HOURS, Case, Channel, IdempotencyKey, ResolvedLevel, Status
 from gridgov.cases.phones import normalise_phone, search_keys
 from gridgov.cases.services.inputs import check_photos, text
 from gridgov.cases.services.numbering import new_tracking_code, next_number
@@ -251,6 +251,7 @@ def _prepare_case(
         category=cat,
         complexity=cat.complexity if cat else "general",
         channel=channel,
+        urgent=channel in URGENT_CHANNEL_HOURS,
         status=Status.REPORTED,
         reporter=actor.user,
         reporter_name=reporter_name,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from django.db import transaction
 from django.utils.translation import gettext
 
 from gridgov.cases import deadlines
-from gridgov.cases.models import Case, Status
+from gridgov.cases.models import URGENT_CHANNEL_HOURS, Case, Status
 from gridgov.cases.selectors import visibility
 from gridgov.cases.services.inputs import text
 from gridgov.cases.services.locking import begin, deadline_data, move
@@ -142,6 +143,8 @@ def dispatch_case(
     helpers = [_check_unit(case, u, lead=False) for u in (assisting if assisting is not None else route.assisting)]
     helpers = [u for u in dict.fromkeys(helpers) if u != lead]
     limits = routing.limits(case.category, case.complexity)
+    if (hours := URGENT_CHANNEL_HOURS.get(case.channel)) and not limits.urgent:
+        limits = replace(limits, urgent=True, resolve_hours=hours)  # an alarm stays urgent in any category
     case.lead_unit, case.assisting_units = lead, helpers
     case.urgent = limits.urgent
     case.dispatched_at = case.clock_start = now
