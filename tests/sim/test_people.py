@@ -77,6 +77,14 @@ def test_the_registry_fills_every_grid_of_the_full_area_with_encrypted_people(de
     assert person.id_number.startswith(FAKE_AREA) and person.id_number[-1] == id_check_char(person.id_number[:17])
     assert person.id_masked == person.id_number[:6] + "********" + person.id_number[-4:]
     assert person.phone.startswith("19") and person.phone[3:7] == "0000"
+    # 实有单位 in every grid of the full area, placed in the grid their point lies in, phones masked
+    from gridgov.registry.models import Organisation
+
+    orgs = Organisation.objects.filter(active=True)
+    assert counts["organisations"] == orgs.count() == 4 * full.count()
+    assert set(orgs.values_list("grid__code", flat=True)) == set(full.values_list("code", flat=True))
+    org = orgs.order_by("pk").first()
+    assert org.contact_phone.startswith("197") and org.contact_phone not in str(org.contact_phone_masked)
 
 
 @pytest.mark.django_db

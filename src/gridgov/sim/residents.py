@@ -5,6 +5,8 @@ characters); ID numbers pass the GB 11643-1999 check digit but carry the area co
 administrative division uses (the first digit 9 is not assigned), so no real person holds one; phones are
 19x0000nnnn, a block marked as fake by its run of zeros.
 
+Organisations (实有单位): ORGS_PER_GRID in each grid of FULL_STREET, through the registry's service.
+
 Scale: the full household count (Grid.households, 300–500 per 三级网格) for ONE street, FULL_STREET
 (柳湖街道, one the other tests leave alone: every one of its 25 grids, ≈9,600 households), and
 SAMPLE_PER_GRID households in every other 三级网格: ≈16,000 households and ≈41,000 people in all, about
@@ -29,9 +31,11 @@ from django.utils import timezone
 from gridgov.core import audit
 from gridgov.grids.models import Grid
 from gridgov.grids.selectors import current_geometries
+from gridgov.people.actors import Actor
 from gridgov.registry.models import Address, AddressLevel, Building, Household, Resident, Tag
 from gridgov.registry.personal import id_check_char
 from gridgov.registry.residents import set_personal
+from gridgov.registry.services import record_organisation
 
 FULL_STREET = "410102014"  # 柳湖街道 (25 grids, ≈9,600 households): built to its full household count
 SAMPLE_PER_GRID = 8  # households in each grid of the other streets
@@ -45,6 +49,16 @@ COMPOUNDS_TEXT = (
     "锦绣 幸福 和平 建设 文化 阳光 金桂 翠竹 银河 绿城 康乐 嵩山 桐柏 秦岭 伏牛 中原 棉纺 电力 铁路 工人"  # 小区 names
 )
 COMPOUNDS = COMPOUNDS_TEXT.split(" ")
+ORGS_PER_GRID = 4  # in FULL_STREET
+ORG_KINDS = ["shop", "enterprise", "school", "medical"]
+ORG_WEIGHTS = [0.7, 0.15, 0.05, 0.1]
+ORG_NAMES = {
+    "shop": ["便民超市", "早餐店", "五金店", "理发店", "水果店", "烩面馆"],
+    "enterprise": ["物业服务有限公司", "商贸有限公司", "建筑装饰工程有限公司"],
+    "school": ["幼儿园", "小学"],
+    "medical": ["社区卫生服务站", "诊所", "药房"],
+}
+DEMO = Actor.system("demo")
 
 
 def synthetic_id(rng: np.random.Generator, birth_year: int, used: set[str]) -> str:
@@ -77,6 +91,24 @@ def _points(rng: np.random.Generator, geometry, n: int) -> list[tuple[float, flo
     return found + [(float(point[0]), float(point[1]))] * (n - len(found))
 
 
+def _organisations(rng: np.random.Generator, grid: Grid, spots: list[tuple[float, float]], at: datetime) -> int:
+    """The grid's 实有单位: street shops mostly, now and then a school, clinic or firm, through the registry's
+    own service (placed by their point, contact phones encrypted and masked); no credit codes (synthetic)."""
+    for n, (lon, lat) in enumerate(spots):
+        kind = str(rng.choice(ORG_KINDS, p=ORG_WEIGHTS))
+        record_organisation(
+            actor=DEMO,
+            kind=kind,
+            name=f"{ORG_NAMES[kind][int(rng.integers(0, len(ORG_NAMES[kind])))]}（{grid.name}{n + 1}）",
+            address_text=f"{grid.name}沿街{n + 1}号",
+            lon=lon,
+            lat=lat,
+            contact_name=_name(rng),
+            contact_phone=f"1970000{int(grid.code[-3:]) % 100:02d}{n:02d}",
+        )
+    return len(spots)
+
+
 @transaction.atomic
 def build_demo_registry(
     *, seed: int = 0, full_street: str = FULL_STREET, sample: int = SAMPLE_PER_GRID, at: datetime | None = None
@@ -87,7 +119,7 @@ def build_demo_registry(
     tags = {t.code: t for t in Tag.objects.all()}
     grids = list(Grid.objects.filter(level=3, valid_to__isnull=True).order_by("code"))
     geoms = current_geometries([g.code for g in grids])
-    counts = {"addresses": 0, "buildings": 0, "households": 0, "residents": 0, "tagged": 0}
+    counts = {"addresses": 0, "buildings": 0, "households": 0, "residents": 0, "tagged": 0, "organisations": 0}
     serial = 0
     used: set[str] = set()
     through = Resident.tags.through
@@ -196,6 +228,8 @@ def build_demo_registry(
         counts["households"] += len(households)
         counts["residents"] += len(people)
         counts["tagged"] += len(links)
+        if grid.code.startswith(full_street):
+            counts["organisations"] += _organisations(rng, grid, _points(rng, geoms[grid.code], ORGS_PER_GRID), at)
     audit.record(
         action="registry.import",
         object_type="resident",
