@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from gridgov.bench import intake, loadgen
+from gridgov.bench import intake, intake_server, loadgen
 
 FIGURE_KEYS = {"value", "unit", "limit", "ratio", "better", "size"}
 
@@ -100,7 +100,7 @@ def test_the_users_database_is_refused(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'mine.sqlite3'}"
     monkeypatch.setenv("GRIDGOV_DATABASE_URL", url)
     with pytest.raises(intake.BenchmarkError, match="GRIDGOV_DATABASE_URL"):
-        intake.scratch_database(url, tmp_path)
+        intake_server.scratch_database(url, tmp_path)
     assert not (tmp_path / "mine.sqlite3").exists()
 
 
@@ -111,6 +111,6 @@ def test_a_database_holding_other_tables_is_refused(tmp_path):
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE cases_case (id INTEGER)")
     with pytest.raises(intake.BenchmarkError, match="did not write"):
-        intake.scratch_database(f"sqlite:///{path}", tmp_path)
+        intake_server.scratch_database(f"sqlite:///{path}", tmp_path)
     with sqlite3.connect(path) as conn:  # untouched
         assert conn.execute("SELECT name FROM sqlite_master").fetchall() == [("cases_case",)]
