@@ -52,6 +52,10 @@ if not SECRET_KEY:
 # Unset, each is derived from SECRET_KEY (fine for the demo; `check --deploy` asks for them).
 GRIDGOV_AUDIT_KEY = os.environ.get("GRIDGOV_AUDIT_KEY", "")
 GRIDGOV_DATA_KEY = os.environ.get("GRIDGOV_DATA_KEY", "")
+# Rotating the data key (docs/security.md, `gridgov datakey rotate`): the key being replaced, still read
+# (never written) until the rotation is done; and the key keyed digests stay under (default: the data key).
+GRIDGOV_DATA_KEY_OLD = os.environ.get("GRIDGOV_DATA_KEY_OLD", "")
+GRIDGOV_DIGEST_KEY = os.environ.get("GRIDGOV_DIGEST_KEY", "")
 # Where `gridgov audit anchor` and its daily task write the signed chain heads: keep it (or a copy of
 # it) outside the database's machine and backups. Default var/anchors/.
 GRIDGOV_ANCHOR_DIR = os.environ.get("GRIDGOV_ANCHOR_DIR", "")
@@ -78,6 +82,8 @@ INSTALLED_APPS = [
     "gridgov.patrols",
     "gridgov.sensors",
     "gridgov.visits",
+    "gridgov.party",
+    "gridgov.campaigns",
     "gridgov.assessment",
     "gridgov.web",
 ]
@@ -202,8 +208,8 @@ GRIDGOV_TOKEN_MAX_DAYS = int(os.environ.get("GRIDGOV_TOKEN_MAX_DAYS") or 7)
 # `gridgov worker` lowers its CPU priority by this much (nice): follow-up work waits while requests are
 # served and catches up in the lulls (0: the same priority as the web workers).
 GRIDGOV_WORKER_NICE = int(os.environ.get("GRIDGOV_WORKER_NICE") or 10)
-# Households per grid by grid code prefix (people/grid_size.py; its system check refuses a malformed rule):
-# JSON such as {"4108": {"min": 350, "max": 450}}; none set: 300–500 everywhere.
+# Households per grid by grid code prefix (grids/size_rules.py, also used by `gridgov grids check`; its
+# system check refuses a malformed rule): JSON such as {"4108": {"min": 350, "max": 450}}; none set: 300–500 everywhere.
 try:
     GRIDGOV_GRID_SIZE_RULES = json.loads(os.environ.get("GRIDGOV_GRID_SIZE_RULES") or "{}")
 except ValueError as exc:

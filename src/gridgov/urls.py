@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("gridgov.assessment.urls")),
     path("", include("gridgov.registry.urls")),
     path("", include("gridgov.visits.urls")),
+    path("", include("gridgov.party.urls")),
     path("", include("gridgov.web.urls")),
 ]

@@ -50,7 +50,8 @@ def test_a_patrol_recorded_offline_is_synced_once(browser, live_server, demo_cit
         page.click(f'.patrol-start[data-plan="{plan.pk}"]')
         page.wait_for_selector(".patrol-checkin:not([disabled])")
         page.wait_for_function(
-            "JSON.parse(localStorage.getItem(document.getElementById('patrol-config')"
+            # a function, not a bare expression: Playwright polls an expression with eval, which the CSP refuses
+            "() => JSON.parse(localStorage.getItem(document.getElementById('patrol-config')"
             " && JSON.parse(document.getElementById('patrol-config').textContent).storageKey)"
             " || '{}').fixes.length >= 1"
         )
@@ -68,7 +69,7 @@ def test_a_patrol_recorded_offline_is_synced_once(browser, live_server, demo_cit
 
         page.click("#patrol-end")
         page.wait_for_selector("#patrol-outbox[hidden]", state="attached", timeout=20000)
-        page.wait_for_function("document.getElementById('patrol-end').hidden")
+        page.wait_for_function("() => document.getElementById('patrol-end').hidden")
         session.refresh_from_db()
         assert session.ended_at is not None
         page.reload()

@@ -34,7 +34,7 @@ CHANNEL_ROLES = cast(
         Channel.PATROL: {"grid_worker", "grid_leader"},
         Channel.HOTLINE: {"dispatcher"},
         Channel.DEPUTY: {"deputy"},
-        Channel.SUPERVISOR: {"supervisor"},
+        Channel.SUPERVISOR: {"supervisor", "leader"},  # 督查: supervisors, and leaders inspecting (暗访)
         Channel.SENSOR: {"system", "admin", "dispatcher"},
         Channel.IMPORT: {"system", "admin", "dispatcher"},
     },

@@ -16,6 +16,7 @@ import hashlib
 import io
 import math
 import secrets
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
@@ -137,9 +138,21 @@ def _thumbnail(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
+# Apps above cases whose rows keep upload ids (a campaign's ticked item with its photo …) register a
+# function that returns them (register_photo_holder, from their AppConfig.ready): cases cannot import them.
+_PHOTO_HOLDERS: list[Callable[[], Iterable[str]]] = []
+
+
+def register_photo_holder(holder: Callable[[], Iterable[str]]) -> None:
+    """Keep the uploads `holder()` names through the purge of unattached uploads."""
+    if holder not in _PHOTO_HOLDERS:
+        _PHOTO_HOLDERS.append(holder)
+
+
 def referenced_upload_ids(*, after_case: int = 0, after_event: int = 0) -> set[str]:
-    """Every photo id a case refers to: Case.photos (the report's) and its events' data ("photos" of
-    resolve, verify, assist and report, "result_photos" of resolve_on_spot) — cases.photos' rule.
+    """Every photo id a case or a registered holder refers to: Case.photos (the report's) and its events'
+    data ("photos" of resolve, verify, assist and report, "result_photos" of resolve_on_spot) — cases.photos'
+    rule.
     `after_case`/`after_event`: only rows with a larger id (those written since an earlier look)."""
     from gridgov.cases.photos import event_photo_ids
 
@@ -149,6 +162,8 @@ def referenced_upload_ids(*, after_case: int = 0, after_event: int = 0) -> set[s
         ids.update(p for p in photos or [] if isinstance(p, str))
     for data in CaseEvent.objects.filter(pk__gt=after_event).values_list("data", flat=True).iterator():
         ids.update(event_photo_ids(data if isinstance(data, dict) else None))
+    for holder in _PHOTO_HOLDERS:  # looked at whole each time: their tables are small
+        ids.update(holder())
     return ids
 
 

@@ -1,8 +1,9 @@
 """Personal data encrypted at rest (个人信息加密存储): one mechanism for every such column.
 
 A value is stored as "v1:" + a Fernet token (AES-128-CBC + HMAC-SHA256, a random IV per value) under
-a key derived from core.keys.data_key(); the version prefix names the key, so that a new key can be
-added later as "v2" and old rows re-encrypted at leisure. "" stays "" (nothing to hide, and
+a key derived from core.keys.data_key(); the version prefix names the format. While a rotation of the data
+key is under way (core.rotation), a value is read under the new key or else the old one
+(GRIDGOV_DATA_KEY_OLD), and always written under the new one. "" stays "" (nothing to hide, and
 `exclude(reporter_phone="")` keeps working). The database can neither search nor sort such a column:
 only `= ""` and `IS NULL` lookups are allowed (anything else is a FieldError, never a silent miss); a
 lookup by value needs a keyed digest column beside it (core.keys.keyed_digest).
@@ -21,7 +22,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.db import models
 from django.db.models.lookups import Exact, IsNull
 
-from gridgov.core.keys import data_key
+from gridgov.core.keys import data_key, old_data_key
 
 VERSION = "v1"
 _PREFIX = VERSION + ":"
@@ -45,17 +46,25 @@ def encrypt(text: str) -> str:
 
 
 def decrypt(stored: str) -> str:
-    """The plaintext of a stored value; DecryptionError when it cannot be read."""
+    """The plaintext of a stored value (under the data key, or the old one during a rotation);
+    DecryptionError when it cannot be read."""
+    old = old_data_key()
+    return decrypt_with(stored, data_key(), *([old] if old else []))
+
+
+def decrypt_with(stored: str, *keys: bytes) -> str:
+    """The plaintext of a stored value under the first of `keys` that opens it; DecryptionError if none does."""
     if not stored:
         return ""
     if not stored.startswith(_PREFIX):
         raise DecryptionError("an encrypted column holds a value without the v1: prefix (plaintext never encrypted?)")
-    try:
-        return _fernet(data_key()).decrypt(stored[len(_PREFIX) :].encode("ascii")).decode()
-    except (InvalidToken, UnicodeError) as exc:
-        raise DecryptionError(
-            "a value does not decrypt: GRIDGOV_DATA_KEY is not the key it was encrypted with"
-        ) from exc
+    token = stored[len(_PREFIX) :].encode("ascii", "replace")
+    for key in keys:
+        try:
+            return _fernet(key).decrypt(token).decode()
+        except (InvalidToken, UnicodeError):
+            continue
+    raise DecryptionError("a value does not decrypt: GRIDGOV_DATA_KEY is not the key it was encrypted with")
 
 
 class _EmptyOnlyExact(Exact):

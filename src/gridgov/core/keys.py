@@ -27,13 +27,33 @@ def audit_key() -> bytes:
 
 
 def data_key() -> bytes:
-    """The key personal data is encrypted with (and keyed lookups of it are made with)."""
+    """The key personal data is encrypted with (and, unless GRIDGOV_DIGEST_KEY is set, keyed lookups of it
+    are made with)."""
     return _key("GRIDGOV_DATA_KEY", "data")
 
 
+def old_data_key() -> bytes | None:
+    """The data key being rotated away (GRIDGOV_DATA_KEY_OLD): values under it are still read, none is
+    written under it (core.rotation); None when no rotation is under way."""
+    return _explicit("GRIDGOV_DATA_KEY_OLD")
+
+
+def digest_key() -> bytes:
+    """The key of keyed digests: GRIDGOV_DIGEST_KEY, else the data key. A rotation of the data key keeps the
+    digests under the key they were made with (tracking hashes and the case chains' reporter digests cannot
+    be recomputed), so that key is set here before the data key changes (docs/security.md)."""
+    return _explicit("GRIDGOV_DIGEST_KEY") or data_key()
+
+
+def _explicit(setting: str) -> bytes | None:
+    # the environment gives text; bytes are a key as data_key() returns it (a test rotating the derived key)
+    value = getattr(settings, setting, "") or b""
+    return value.encode() if isinstance(value, str) else bytes(value) or None
+
+
 def keyed_digest(purpose: str, *parts: str) -> str:
-    """HMAC-SHA256 (hex) of the parts under the data key, separated so that ("ab", "c") ≠ ("a", "bc").
+    """HMAC-SHA256 (hex) of the parts under the digest key, separated so that ("ab", "c") ≠ ("a", "bc").
 
     `purpose` keeps digests of different things apart (a phone's digest never equals a name's)."""
     message = "\x1f".join((purpose, *parts)).encode()
-    return hmac.new(data_key(), message, hashlib.sha256).hexdigest()
+    return hmac.new(digest_key(), message, hashlib.sha256).hexdigest()

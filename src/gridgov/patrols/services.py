@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 import numpy as np
 from django.db import IntegrityError, transaction
@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from gridgov.core import audit
+from gridgov.core.device_time import CLOCK_SKEW, device_time, not_ahead, storable
 from gridgov.core.errors import BadInput, Conflict, NotFound
 from gridgov.core.geo import CoordinateError, check_lon_lat, distance_m, point_to_wgs84, to_wgs84
 from gridgov.grids.models import Grid
@@ -25,28 +26,6 @@ from gridgov.patrols.rules import require_patrol
 from gridgov.people.actors import Actor
 
 MAX_BATCH = 2000  # track points in one sync: about an hour and a half at one fix every 3 s
-CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock may run ahead of ours by this much
-
-
-def _now(at: datetime | None) -> datetime:
-    if at is None:
-        return timezone.now()
-    if timezone.is_naive(at) or not _in_range(at):
-        raise BadInput(gettext("times need their UTC offset, e.g. 2026-12-07T09:00:00+08:00"))
-    return at
-
-
-def _in_range(at: datetime) -> bool:
-    """A time the database can store once in UTC (year 1 at +08:00 is not)."""
-    try:
-        return 2000 <= at.astimezone(UTC).year <= 2999
-    except OverflowError:
-        return False
-
-
-def _not_ahead(moment: datetime, what: str) -> None:
-    if moment > timezone.now() + CLOCK_SKEW:
-        raise BadInput(gettext("%(what)s lies in the future: check the phone's clock") % {"what": what})
 
 
 def _wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
@@ -147,8 +126,7 @@ def start_session(
     if grid is None:
         raise BadInput(gettext("say which grid or plan the patrol follows"))
     require_patrol(actor, grid.code)
-    started_at = _now(started_at)
-    _not_ahead(started_at, gettext("the start"))
+    started_at = device_time(started_at, gettext("the start"))
     try:
         with transaction.atomic():
             seen = PatrolSession.objects.filter(client_id=cid).first()
@@ -193,8 +171,7 @@ def _locked(actor: Actor, session: PatrolSession) -> PatrolSession:
 
 def end_session(*, actor: Actor, session: PatrolSession, ended_at: datetime | None = None) -> PatrolSession:
     """结束巡查; ending an ended session again (a resent request) changes nothing."""
-    ended_at = _now(ended_at)
-    _not_ahead(ended_at, gettext("the end"))
+    ended_at = device_time(ended_at, gettext("the end"))
     with transaction.atomic():
         session = _locked(actor, session)
         if session.ended_at is not None:
@@ -234,9 +211,9 @@ def _parse_points(points: list[dict], crs: str) -> list[TrackPoint]:
             at = point["at"]
             if isinstance(at, str):
                 at = datetime.fromisoformat(at)
-            if not isinstance(at, datetime) or timezone.is_naive(at) or not _in_range(at):
+            if not isinstance(at, datetime) or timezone.is_naive(at) or not storable(at):
                 raise ValueError(gettext("the time needs its UTC offset"))
-            _not_ahead(at, gettext("the time"))
+            not_ahead(at, gettext("the time"))
             accuracy = point.get("accuracy")
             rows.append(
                 TrackPoint(
@@ -315,8 +292,7 @@ def check_in(
 ) -> CheckedIn:
     """打卡: at a point of the session's plan, from within its radius, while the patrol lasts."""
     x, y = _wgs84(lon, lat, crs)
-    at = _now(at)
-    _not_ahead(at, gettext("the check-in"))
+    at = device_time(at, gettext("the check-in"))
     with transaction.atomic():
         session = _locked(actor, session)
         if session.plan_id is None or point.plan_id != session.plan_id:

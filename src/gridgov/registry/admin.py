@@ -120,12 +120,16 @@ def _level(resident: Resident, level: str) -> str:
 
 @admin.register(Organisation)
 class OrganisationAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("name", "kind", "address_text", "contact_name", "contact_phone_masked", *READ_ONLY_COMMON)
+    list_display = (
+        *("name", "kind", "credit_code", "address_text", "contact_name", "contact_phone_masked"),
+        *READ_ONLY_COMMON,
+    )
     list_filter = ("kind", "active")
-    search_fields = ("name", "address_text", "grid__code")
+    search_fields = ("name", "credit_code", "address_text", "grid__code")
     list_select_related = ("grid",)
     fields = (
-        *("kind", "name", "address", "address_text", "lon", "lat", "contact_name", "contact_phone_masked"),
+        *("kind", "name", "credit_code", "address", "address_text", "lon", "lat"),
+        *("contact_name", "contact_phone_masked"),
         *READ_ONLY_COMMON,
     )
     readonly_fields = fields

@@ -41,6 +41,20 @@ class ResidentFilters(Page):
     phone: str | None = None
 
 
+class OrganisationFilters(Page):
+    text: str | None = Field(None, max_length=200)
+    kind: Literal["shop", "enterprise", "school", "medical", "public", "social", "other"] | None = None
+
+
+class BuildingFilters(Page):
+    address: str | None = None
+
+
+class AddressFilters(Page):
+    text: str | None = Field(None, max_length=300)
+    level: Literal["compound", "building", "entrance", "dwelling"] | None = None
+
+
 def _page(qs, page: Page, row) -> dict:
     items = [row(x) for x in qs[page.offset : page.offset + page.limit]]
     return {"count": qs.count(), "items": [{**item, **_times(item)} for item in items]}
@@ -55,6 +69,31 @@ def household_list(request: HttpRequest, filters: Query[HouseholdFilters]):
     actor = actor_from_request(request, required=True)
     qs = selectors.households(actor, grid=filters.grid, address=filters.address)
     return _page(qs, filters, selectors.household_row)
+
+
+@router.get(
+    "/organisations",
+    response={200: dict, 400: Problem, 401: Problem},
+    summary="Organisations in my grids (name, address or credit code containing text; contacts masked)",
+)
+def organisation_list(request: HttpRequest, filters: Query[OrganisationFilters]):
+    actor = actor_from_request(request, required=True)
+    qs = selectors.organisations(actor, grid=filters.grid, text=filters.text, kind=filters.kind)
+    return _page(qs, filters, selectors.organisation_row)
+
+
+@router.get("/buildings", response={200: dict, 400: Problem, 401: Problem}, summary="Buildings in my grids")
+def building_list(request: HttpRequest, filters: Query[BuildingFilters]):
+    actor = actor_from_request(request, required=True)
+    qs = selectors.buildings(actor, grid=filters.grid, address=filters.address)
+    return _page(qs, filters, selectors.building_row)
+
+
+@router.get("/addresses", response={200: dict, 400: Problem, 401: Problem}, summary="Standard addresses in my grids")
+def address_list(request: HttpRequest, filters: Query[AddressFilters]):
+    actor = actor_from_request(request, required=True)
+    qs = selectors.addresses(actor, grid=filters.grid, text=filters.text, level=filters.level)
+    return _page(qs, filters, selectors.address_row)
 
 
 @router.get(

@@ -192,6 +192,8 @@ class Organisation(models.Model):
 
     kind = models.CharField(_("kind"), max_length=12, choices=OrganisationKind.choices)
     name = models.CharField(_("name"), max_length=200)
+    # 统一社会信用代码 (GB 32100, checked by uscc.py); a shop without a licence to hand has none yet
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True, db_index=True)
     address = models.ForeignKey(
         Address,
         verbose_name=_("address"),
@@ -214,6 +216,13 @@ class Organisation(models.Model):
         ordering = ["name"]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=Q(active=True) & ~Q(credit_code=""),
+                name="registry_one_active_organisation_per_credit_code",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -70,3 +70,27 @@ def find_compound(name: str, *, grid_code: str = "") -> Address | None:
             gettext("several compounds are called %(name)s: give the grid code to say which") % {"name": name}
         )
     return found[0] if found else None
+
+
+def address_by_text(written: str, *, grid_code: str = "") -> Address | None:
+    """The standard address an address as written names (an import row with no point): the active address of
+    exactly that text, else the active 小区 whose name the text starts with (the longest such name), so that
+    "幸福里南门12号" lies in 幸福里; None when neither is registered; BadInput when several grids have it."""
+    written = written.strip()
+    if not written:
+        return None
+    qs = Address.objects.filter(active=True)
+    if grid_code:
+        qs = qs.filter(grid__code__startswith=grid_code.strip())
+    exact = list(qs.filter(full_text=written).select_related("grid")[:2])
+    if not exact:
+        names = qs.filter(parent__isnull=True, level=AddressLevel.COMPOUND).values_list("name", flat=True)
+        prefixes = sorted({n for n in names if written.startswith(n)}, key=len)
+        if not prefixes:
+            return None
+        exact = list(qs.filter(parent__isnull=True, name=prefixes[-1]).select_related("grid")[:2])
+    if len(exact) > 1:
+        raise BadInput(
+            gettext("several grids have an address %(text)s: give the grid code to say which") % {"text": written}
+        )
+    return exact[0]

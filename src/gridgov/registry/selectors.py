@@ -14,7 +14,7 @@ from gridgov.core.errors import BadInput
 from gridgov.people.actors import Actor
 from gridgov.registry import access
 from gridgov.registry.models import AccessLog, Address, Building, Household, Organisation, Resident, Tag
-from gridgov.registry.personal import digest, normalise_id_number, normalise_phone
+from gridgov.registry.personal import digest, mask_name, normalise_id_number, normalise_phone
 
 # Days after which a record is due to be collected again; settings.GRIDGOV_REGISTRY_REFRESH_DAYS
 # overrides any of them (people move more often than buildings change).
@@ -74,6 +74,82 @@ def residents(
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("code")))
         .order_by("household__address__full_text", "id")
     )
+
+
+def organisations(
+    actor: Actor, *, grid: str | None = None, text: str | None = None, kind: str | None = None
+) -> QuerySet[Organisation]:
+    """Active organisations in the actor's grids (optionally one subtree, a kind, a name, address or credit
+    code containing text)."""
+    qs = _scoped(Organisation.objects.filter(active=True), actor, grid)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if text and text.strip():
+        t = text.strip()
+        qs = qs.filter(Q(name__contains=t) | Q(address_text__contains=t) | Q(credit_code=t.upper()))
+    return qs.select_related("grid").order_by("name", "id")
+
+
+def buildings(actor: Actor, *, grid: str | None = None, address: str | None = None) -> QuerySet[Building]:
+    """Active buildings in the actor's grids (optionally one subtree, or an address containing text)."""
+    qs = _scoped(Building.objects.filter(active=True), actor, grid)
+    if address and address.strip():
+        qs = qs.filter(address__full_text__contains=address.strip())
+    return qs.select_related("address", "grid").order_by("address__full_text", "id")
+
+
+def addresses(
+    actor: Actor, *, grid: str | None = None, text: str | None = None, level: str | None = None
+) -> QuerySet[Address]:
+    """Active standard addresses in the actor's grids (optionally one subtree, a level, text contained)."""
+    qs = _scoped(Address.objects.filter(active=True), actor, grid)
+    if level:
+        qs = qs.filter(level=level)
+    if text and text.strip():
+        qs = qs.filter(full_text__contains=text.strip())
+    return qs.select_related("grid").order_by("full_text", "id")
+
+
+def organisation_row(o: Organisation) -> dict:
+    """An organisation as lists show it: its contact person's name and phone masked like a resident's."""
+    return {
+        "id": o.pk,
+        "kind": o.kind,
+        "name": o.name,
+        "credit_code": o.credit_code,
+        "address": o.address_text,
+        "address_id": o.address_id,
+        "grid": o.grid.code,
+        "contact_name": mask_name(o.contact_name) if o.contact_name else "",
+        "contact_phone": o.contact_phone_masked,
+        "collected_at": o.collected_at,
+    }
+
+
+def building_row(b: Building) -> dict:
+    return {
+        "id": b.pk,
+        "address": b.address.full_text,
+        "address_id": b.address_id,
+        "use": b.use,
+        "floors": b.floors,
+        "grid": b.grid.code,
+        "collected_at": b.collected_at,
+    }
+
+
+def address_row(a: Address) -> dict:
+    return {
+        "id": a.pk,
+        "level": a.level,
+        "name": a.name,
+        "address": a.full_text,
+        "parent": a.parent_id,
+        "lon": a.lon,
+        "lat": a.lat,
+        "grid": a.grid.code,
+        "collected_at": a.collected_at,
+    }
 
 
 def household_row(h: Household) -> dict:

@@ -24,10 +24,12 @@ from gridgov.registry.models import (
     Household,
     Organisation,
     OrganisationKind,
+    Resident,
     Tag,
 )
 from gridgov.registry.personal import mask_phone, normalise_phone
 from gridgov.registry.placement import place, wgs84_point
+from gridgov.registry.uscc import normalise_credit_code
 
 WRITE_ROLES = ("grid_worker", "grid_leader", "admin")
 # the level each level's parent has (a 小区 has none)
@@ -110,18 +112,50 @@ def _levels(wanted) -> tuple:
 def move_address(
     *, actor: Actor, address: Address, lon: float | None, lat: float | None, crs: str = "wgs84", grid_code: str = ""
 ) -> Address:
-    """A new point (or grid) for an address: placed again, collected now. Records at it keep their grid
-    until they are themselves updated (a household's grid is that of its address: update_household)."""
+    """A new point (or grid) for an address: placed again, collected now, and what follows it placed again
+    with it (_follow): one audit event lists every record that changed grid."""
     address = Address.objects.select_for_update().get(pk=address.pk)
     require_write(actor, address.grid.code)
     point = wgs84_point(lon, lat, crs)
     grid = place(point=point, grid_code=grid_code, parent=address.parent)
     require_write(actor, grid.code)
+    old_grid = address.grid
     address.lon, address.lat = point if point else (None, None)
     address.grid, address.collected_at = grid, timezone.now()
     address.save(update_fields=["lon", "lat", "grid", "collected_at"])
-    log(actor, "address.move", address)
+    moved = _follow(address, old_grid.pk, grid) if grid.pk != old_grid.pk else {}
+    log(actor, "address.move", address, **{"from": old_grid.code}, **moved)
     return address
+
+
+def _follow(address: Address, old_grid_id: int, grid) -> dict[str, list[int]]:
+    """Re-place what sits at or under a moved address. A record follows when it was placed by the address
+    (rule 3 of placement.py): it has no point of its own and sat in its parent's old grid. One with its own
+    point, or put in another grid by a code, stays, and so does what lies under it."""
+    addresses, frontier = [], [address.pk]
+    while frontier:
+        children = list(
+            Address.objects.select_for_update()
+            .filter(parent_id__in=frontier, lon__isnull=True, grid_id=old_grid_id)
+            .values_list("pk", flat=True)
+        )
+        addresses += children
+        frontier = children
+    at = [address.pk, *addresses]
+    Address.objects.filter(pk__in=addresses).update(grid=grid)
+    moved: dict[str, list[int]] = {"addresses": sorted(addresses)}
+    for key, qs in (
+        ("buildings", Building.objects.filter(address_id__in=at, grid_id=old_grid_id)),
+        ("households", Household.objects.filter(address_id__in=at, grid_id=old_grid_id, active=True)),
+        ("organisations", Organisation.objects.filter(address_id__in=at, grid_id=old_grid_id, lon__isnull=True)),
+    ):
+        moved[key] = sorted(qs.select_for_update().values_list("pk", flat=True))
+        qs.model.objects.filter(pk__in=moved[key]).update(grid=grid)
+    # a resident lies in the grid of their household
+    residents = Resident.objects.filter(household_id__in=moved["households"], active=True)
+    moved["residents"] = sorted(residents.values_list("pk", flat=True))
+    residents.update(grid=grid)
+    return moved
 
 
 @transaction.atomic
@@ -213,15 +247,23 @@ def record_organisation(
     grid_code: str = "",
     contact_name: str = "",
     contact_phone: str = "",
+    credit_code: str = "",
     organisation: Organisation | None = None,
+    audited: bool = True,
 ) -> Organisation:
     """实有单位: a shop, enterprise, school … created (or, given `organisation`, updated), placed by its
-    point, a grid code or its standard address."""
+    point, a grid code or its standard address. `audited` False: an import writes one event for its batch."""
     if kind not in OrganisationKind.values:
         raise BadInput(gettext("unknown organisation kind %(kind)s") % {"kind": kind})
     if not (name or "").strip():
         raise BadInput(gettext("an organisation needs a name"))
     phone = normalise_phone(contact_phone)
+    credit_code = normalise_credit_code(credit_code)
+    taken = Organisation.objects.filter(credit_code=credit_code, active=True) if credit_code else None
+    if taken is not None and taken.exclude(pk=organisation.pk if organisation else None).exists():
+        raise BadInput(
+            gettext("an organisation with the credit code %(code)s is registered already") % {"code": credit_code}
+        )
     point = wgs84_point(lon, lat, crs)
     grid = place(point=point, grid_code=grid_code, parent=address)
     require_write(actor, grid.code)
@@ -230,13 +272,15 @@ def record_organisation(
         require_write(actor, organisation.grid.code)
     org = organisation or Organisation()
     org.kind, org.name, org.address, org.grid = kind, name.strip(), address, grid
+    org.credit_code = credit_code
     org.address_text = address_text.strip() or (address.full_text if address else "")
     org.lon, org.lat = point if point else (None, None)
     org.contact_name, org.contact_phone_masked = contact_name.strip(), mask_phone(phone) if phone else ""
     setattr(org, "contact_phone", phone)  # noqa: B010  an encrypted field (mypy sees the field, not a str)
     org.collected_at, org.active = timezone.now(), True
     org.save()
-    log(actor, "organisation.update" if organisation else "organisation.create", org, kind=kind)
+    if audited:
+        log(actor, "organisation.update" if organisation else "organisation.create", org, kind=kind)
     return org
 
 

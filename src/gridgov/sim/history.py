@@ -33,7 +33,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from gridgov.cases import services
-from gridgov.cases.models import Case, CaseEvent
+from gridgov.cases.models import URGENT_CHANNEL_HOURS, Case, CaseEvent
 from gridgov.cases.transitions import OPEN_STATUSES
 from gridgov.core.errors import GridgovError
 from gridgov.grids.locator import current_locator
@@ -227,9 +227,10 @@ class CitySimulation:
         return t
 
     def urgent(self, sc: SimCase) -> bool:
-        """Whether the case's class runs on the clock rather than in working hours."""
+        """Whether the case runs on the clock rather than in working hours: its class, or its channel (an
+        alarm, cases.models.URGENT_CHANNEL_HOURS), as the services decide."""
         cat = self.categories.get(sc.category or "")
-        return bool(cat and cat.urgent)
+        return bool(cat and cat.urgent) or sc.channel in URGENT_CHANNEL_HOURS
 
     # -- the run -----------------------------------------------------------------------------------
 

@@ -12,9 +12,11 @@ from gridgov.grids.models import Grid
 from gridgov.grids.services import GridInput, import_grids
 from gridgov.registry.services import install_key_group_tags
 from gridgov.routing.services import load_all
+from gridgov.sim.campaigns import build_demo_campaigns
 from gridgov.sim.city import DISTRICT_CODE, build_layout
 from gridgov.sim.fieldwork import simulate_fieldwork
 from gridgov.sim.history import simulate_history
+from gridgov.sim.party import build_demo_party
 from gridgov.sim.residents import build_demo_registry
 from gridgov.sim.staffing import build_demo_staff
 
@@ -27,6 +29,8 @@ class DemoResult:
     posts: int = 0
     registry: dict | None = None
     fieldwork: dict | None = None
+    campaigns: dict | None = None
+    party: dict | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -36,6 +40,8 @@ class DemoResult:
             "posts": self.posts,
             "registry": self.registry or {},
             "fieldwork": self.fieldwork or {},
+            "campaigns": self.campaigns or {},
+            "party": self.party or {},
         }
 
 
@@ -84,7 +90,7 @@ def build_demo_city(
         posts = build_demo_staff(district=DISTRICT_CODE, seed=seed)
         install_default_schemes()  # a flush (--reset, tests) removes the migration's rows
         install_key_group_tags()  # the same for the registry's key groups (重点人群)
-    registry = fieldwork = None
+    registry = fieldwork = campaigns = party = None
     if people:
         say("registering the synthetic households and residents")
         registry = build_demo_registry(seed=seed)
@@ -94,4 +100,17 @@ def build_demo_city(
         if people:
             say(f"simulating {days} days of patrols, visits and sensor alarms")
             fieldwork = simulate_fieldwork(days=days, seed=seed)
-    return DemoResult(built=True, grids=result.created, seed=seed, posts=posts, registry=registry, fieldwork=fieldwork)
+            say("running a campaign (专项排查) and covert inspections (暗访)")
+            campaigns = build_demo_campaigns(seed=seed)
+            say("forming party groups, 联户 and 网格吹哨 (party layer)")
+            party = build_demo_party(seed=seed, days=days)
+    return DemoResult(
+        built=True,
+        grids=result.created,
+        seed=seed,
+        posts=posts,
+        registry=registry,
+        fieldwork=fieldwork,
+        campaigns=campaigns,
+        party=party,
+    )

@@ -11,21 +11,20 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext
 
 from gridgov.cases.services import report_case
 from gridgov.core import audit
+from gridgov.core.device_time import device_time
 from gridgov.core.errors import BadInput, Conflict
 from gridgov.people.actors import Actor
 from gridgov.registry.models import Address, Household
 from gridgov.visits.models import Purpose, Visit, VisitFinding
 from gridgov.visits.rules import visit_scope
 
-CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock may run ahead of ours by this much
 MAX_NOTES = 2000
 MAX_FINDINGS = 20
 # Personal numbers never go into free text (个人信息保护法): they live encrypted on the resident's record.
@@ -56,22 +55,6 @@ def check_free_text(value: str, what: str) -> str:
             % {"what": what}
         )
     return value
-
-
-def _moment(at: datetime | None) -> datetime:
-    if at is None:
-        return timezone.now()
-    if timezone.is_naive(at):
-        raise BadInput(gettext("times need their UTC offset, e.g. 2026-12-07T09:00:00+08:00"))
-    try:
-        in_range = 2000 <= at.astimezone(UTC).year <= 2999
-    except OverflowError:
-        in_range = False
-    if not in_range:
-        raise BadInput(gettext("the time of the visit is out of range"))
-    if at > timezone.now() + CLOCK_SKEW:
-        raise BadInput(gettext("the time of the visit lies in the future: check the phone's clock"))
-    return at
 
 
 def household_point(household: Household) -> tuple[float, float] | None:
@@ -119,7 +102,7 @@ def record_visit(
         raise Conflict(gettext("this household was retired from the registry"))
     if purpose not in Purpose.values:
         raise BadInput(gettext("purpose must be one of %(known)s") % {"known": ", ".join(Purpose.values)})
-    at = _moment(at)
+    at = device_time(at, gettext("the time of the visit"))
     notes = check_free_text(notes, gettext("the notes"))
     if len(notes) > MAX_NOTES:
         raise BadInput(gettext("the notes are limited to %(n)d characters") % {"n": MAX_NOTES})

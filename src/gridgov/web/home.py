@@ -24,6 +24,8 @@ from gridgov.cases import selectors as case_selectors
 from gridgov.cases.models import CaseEvent, Channel
 from gridgov.cases.reads import REVIEW_ROLES
 from gridgov.cases.transitions import OPEN_STATUSES
+from gridgov.party import rules as party_rules
+from gridgov.party import selectors as party_selectors
 from gridgov.people.actors import Actor
 from gridgov.people.models import Post, Role, in_force
 from gridgov.people.selectors import unit_names
@@ -56,6 +58,8 @@ def may_do(roles: set[str]) -> list[dict]:
     if roles & set(FIGURE_ROLES):
         fieldwork = reverse("web:console-fieldwork")
         links.append({"id": "go-fieldwork", "url": fieldwork, "name": _("Attendance and coverage")})
+    if roles & {*party_rules.MANAGE_ROLES, *party_rules.READ_ROLES, Role.ADMIN}:
+        links.append({"id": "go-party", "url": reverse("party:console"), "name": party_rules.PAGE_NAME})
     if roles & set(registry_access.AUDIT_ROLES):
         links.append({"id": "go-access-log", "url": reverse("registry:access-log"), "name": _("Access log")})
     links += [
@@ -143,5 +147,6 @@ def home(request):
         "deputy": deputy_section(actor) if Role.DEPUTY in roles else None,
         "supervisor": supervisor_section(actor) if Role.SUPERVISOR in roles else None,
         "mediator": mediator_section(actor) if Role.MEDIATOR in roles else None,
+        "party": party_selectors.home_section(actor),  # 党员: households in touch, open calls, hours
     }
     return render(request, "web/home.html", context)

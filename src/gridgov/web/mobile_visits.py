@@ -2,6 +2,11 @@
 a visit. It translates only: reads are `visits.selectors.care_due` and `registry.selectors.households`
 (scoped to the person), the write is `visits.services.record_visit`. Each form carries a visit id made
 by the server (hidden field), so a double submit of one form records one visit.
+
+The form takes several findings and ticks the household's residents seen (names masked as the registry
+masks them). Without JavaScript both work by sending the form back to itself (`more`: "residents" shows the
+chosen household's residents, "finding" adds a blank finding row), nothing recorded; m-visits.js does the
+same in the page.
 """
 
 from __future__ import annotations
@@ -34,11 +39,32 @@ def _households(actor: Actor, scopes: list[str]) -> list[dict]:
     ]
 
 
-def _context(actor: Actor, scopes: list[str], values: dict, error: str = "") -> dict:
+def _residents(actor: Actor, household: str) -> list[dict]:
+    """The chosen household's residents as the registry shows them (masked), when it is in the actor's grids."""
+    number = _int(household)
+    if number is None:
+        return []
+    rows = registry.residents(actor, household=number).values_list("pk", "name_masked")
+    return [{"id": pk, "name": name} for pk, name in rows]
+
+
+def _findings(post) -> list[dict]:
+    """The finding rows as typed (title and description pairs, blank rows dropped)."""
+    pairs = zip(post.getlist("finding_title"), post.getlist("finding_description"), strict=False)
+    rows = [{"title": t.strip()[:100], "description": d.strip()[:2000]} for t, d in pairs]
+    return [row for row in rows if row["title"] or row["description"]]
+
+
+def _context(actor: Actor, scopes: list[str], values: dict, error: str = "", blank_rows: int = 0) -> dict:
     due = [row for scope in scopes for row in selectors.care_due(actor, on=timezone.localdate(), grid=scope)]
+    findings = list(values.get("findings") or [])
+    findings += [{"title": "", "description": ""}] * (blank_rows or (0 if findings else 1))
     return {
         "due": due[:MAX_DUE],
         "households": _households(actor, scopes),
+        "residents": _residents(actor, values.get("household", "")),
+        "seen": {str(pk) for pk in values.get("residents", [])},
+        "findings": findings,
         "purposes": Purpose.choices,
         "values": values,
         "error": error,
@@ -57,27 +83,30 @@ def visits_page(request):
         values = {"client_id": str(uuid.uuid4()), "household": request.GET.get("household", ""), "purpose": "visit"}
         return render(request, "web/m/visits.html", _context(actor, scopes, values))
     post = request.POST
-    values = {k: post.get(k, "").strip() for k in ("client_id", "household", "purpose", "people_seen", "notes")}
-    values |= {k: post.get(k, "").strip() for k in ("finding_title", "finding_description")}
+    values: dict = {k: post.get(k, "").strip() for k in ("client_id", "household", "purpose", "people_seen", "notes")}
+    values["findings"] = _findings(post)
+    values["residents"] = sorted({n for n in map(_int, post.getlist("residents")) if n is not None})
+    if post.get("more") in ("residents", "finding"):  # the form sent back to itself: nothing is recorded
+        blank = 1 if post["more"] == "finding" else 0
+        return render(request, "web/m/visits.html", _context(actor, scopes, values, blank_rows=blank))
     try:
         household = next(
             (h for s in scopes for h in registry.households(actor, grid=s).filter(pk=_int(values["household"]))), None
         )
         if household is None:
             raise GridgovError(_("Pick a household of your grids."))
-        findings = (
-            [{"title": values["finding_title"][:100], "description": values["finding_description"][:2000]}]
-            if values["finding_title"]
-            else []
-        )
+        if any(not row["title"] for row in values["findings"]):
+            raise GridgovError(_("Give each problem found a title, or clear its description."))
         services.record_visit(
             actor=actor,
             client_id=values["client_id"],
             household=household,
             purpose=values["purpose"],
-            people_seen=_int(values["people_seen"]) or 0,
+            # a resident ticked is a person seen
+            people_seen=max(_int(values["people_seen"]) or 0, len(values["residents"])),
+            resident_ids=values["residents"],
             notes=values["notes"][:2000],
-            findings=findings,
+            findings=values["findings"],
         )
     except GridgovError as exc:
         context = _context(actor, scopes, values, exc.message)

@@ -5,6 +5,7 @@ from django.urls import path
 
 from gridgov.web import (
     audit,
+    console_campaigns,
     console_case,
     console_fieldwork,
     console_hotline,
@@ -15,6 +16,7 @@ from gridgov.web import (
     home,
     inbox,
     mobile,
+    mobile_campaigns,
     mobile_patrol,
     mobile_visits,
     signin,
@@ -34,6 +36,8 @@ urlpatterns = [
     path("console/pick/units/", console_pick.pick_units, name="console-pick-units"),
     path("console/cases/<str:number>/", console_case.case_page, name="console-case"),
     path("console/fieldwork/", console_fieldwork.fieldwork, name="console-fieldwork"),
+    path("console/campaigns/", console_campaigns.campaigns, name="console-campaigns"),
+    path("console/campaigns/<int:campaign_id>/", console_campaigns.campaign_page, name="console-campaign"),
     path("console/registry/", console_registry.search, name="console-registry"),
     path("console/registry/households/<int:household_id>/", console_registry.household_page, name="console-household"),
     path("console/registry/residents/<int:resident_id>/reveal/", console_registry.reveal, name="console-reveal"),
@@ -43,6 +47,7 @@ urlpatterns = [
     path("m/report/", mobile.report, name="m-report"),
     path("m/patrol/", mobile_patrol.patrol, name="m-patrol"),
     path("m/visits/", mobile_visits.visits_page, name="m-visits"),
+    path("m/campaigns/", mobile_campaigns.campaigns_page, name="m-campaigns"),
     path("m/cases/<str:number>/", mobile.case_page, name="m-case"),
     path("m/sw.js", mobile.service_worker, name="m-sw"),
     path("m/manifest.webmanifest", mobile.manifest, name="m-manifest"),

@@ -7,6 +7,9 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from gridgov.campaigns import rules as campaign_rules
+from gridgov.party.rules import PAGE_NAME as PARTY_PAGE
+from gridgov.party.rules import read_scopes as party_scopes
 from gridgov.people.actors import Actor
 from gridgov.registry import access
 from gridgov.visits.rules import figure_scopes
@@ -31,6 +34,10 @@ def console_links(context) -> dict:
         links.append(
             {"id": "nav-fieldwork", "url": reverse("web:console-fieldwork"), "name": _("Attendance and coverage")}
         )
+    if party_scopes(actor):
+        links.append({"id": "nav-party", "url": reverse("party:console"), "name": PARTY_PAGE})
+    if campaign_rules.grid_scopes(actor, campaign_rules.READ_ROLES):
+        links.append({"id": "nav-campaigns", "url": reverse("web:console-campaigns"), "name": _("Campaigns")})
     if actor.roles & set(access.AUDIT_ROLES):
         links.append({"id": "nav-access-log", "url": reverse("registry:access-log"), "name": _("Access log")})
     return {"console": bool(actor.roles & CONSOLE_ROLES), "links": links}
