@@ -17,11 +17,16 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--reset", action="store_true", help="clear the database and build afresh")
         parser.add_argument("--json", action="store_true")
+        parser.add_argument(
+            "--full-registry",
+            action="store_true",
+            help="synthetic households in every grid at its own count (some six minutes more), not only in 柳湖街道",
+        )
 
-    def handle(self, *args, no_serve, port, days, seed, reset, json: bool, **options):
+    def handle(self, *args, no_serve, port, days, seed, reset, json: bool, full_registry: bool, **options):
         call_command("migrate", interactive=False, verbosity=0)
         say = (lambda m: None) if json else (lambda m: self.stdout.write(f"… {m}"))
-        result = build_demo_city(seed=seed, reset=reset, days=days, progress=say)
+        result = build_demo_city(seed=seed, reset=reset, days=days, full_registry=full_registry, progress=say)
         if json:
             self.stdout.write(_json(result.as_dict()))
         elif result.built:
