@@ -8,7 +8,7 @@ from gridgov.party import services
 from gridgov.party.models import WhistleAnswer, WhistleCall
 from gridgov.people.actors import Actor
 from tests.cases import helpers as h
-from tests.party.conftest import LEADER, OTHER_LEADER, PHONE, a_call
+from tests.party.conftest import LEADER, OTHER_LEADER, PHONE, a_call, grid
 
 
 def test_the_console_shows_members_masked(party, client):
@@ -63,3 +63,18 @@ def test_a_member_answers_from_home(party, client):
     assert "answered" in client.get("/home/").content.decode()
     client.force_login(h.user(LEADER))
     assert client.post(f"/party/calls/{call.pk}/answer/").status_code == 403
+
+
+def test_a_member_without_a_post_lands_on_home_not_the_map(party, client):
+    """在职党员 with an account but no post (no role): signing in leads to 我的工作台 with their calls."""
+    from gridgov.people.services import create_user
+    from gridgov.web.signin import home_page_for
+
+    user = create_user(username="pm-chen", password=None, full_name="陈党员")
+    assert home_page_for(Actor.of(user)) == "/"  # nobody yet: the map
+    services.add_member(
+        actor=party["leader"], name="陈明", grid=grid(h.GRID), kind="in_service", employer="区供电公司", user=user
+    )
+    assert home_page_for(Actor.of(user)) == "/home/"
+    client.force_login(user)
+    assert client.get("/home/").status_code == 200

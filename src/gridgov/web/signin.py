@@ -22,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from gridgov.core.errors import NotAuthenticated, TooMany
 from gridgov.core.throttle import client_address
+from gridgov.party import selectors as party_selectors
 from gridgov.people import login_guard
 from gridgov.people.actors import Actor
 from gridgov.people.models import Role
@@ -56,10 +57,11 @@ def primary_role(actor: Actor) -> str | None:
 
 
 def home_page_for(actor: Actor) -> str:
-    """The page a person lands on after signing in (the map for someone without a post)."""
+    """The page a person lands on after signing in (the map for someone without a post, unless they are a
+    party member: 我的工作台 shows their households and the calls they may answer)."""
     role = primary_role(actor)
     if role is None:
-        return reverse("web:map")
+        return reverse("web:home" if party_selectors.member_of_user(actor.user) else "web:map")
     page = dict(LANDINGS)[role]
     if role == Role.ADMIN and not getattr(actor.user, "is_staff", False):
         page = "web:console"  # the admin site needs the staff flag; the console takes administrators
