@@ -315,3 +315,38 @@ def test_rankings_month_picker_and_street_filter(client, data):
     assert client.get("/rankings/", {"month": "2999-01"}).status_code == 400  # not ranked yet
     assert '<option value="2026-03" selected>' in html_of(client.get("/rankings/", {"month": "2026-3"}))
     assert client.get("/rankings/", {"region": "999"}).status_code == 400
+
+
+def test_rankings_publish_the_covert_inspections_of_the_streets(client, data):
+    """暗访通报: counts per street only, the street with findings ranked below the clean ones."""
+    from uuid import uuid4
+
+    from gridgov.campaigns import covert
+    from gridgov.people.actors import Actor
+    from tests.cases import helpers as h
+
+    street = h.STREET
+    supervisor = Actor.of(get_user_model().objects.get(username=f"supervisor-{street}"))
+    html = html_of(client.get("/rankings/", {"month": "2026-11"}))
+    assert 'id="rank-covert"' not in html  # no finding that month: no section
+    lon, lat = h.point_in(h.GRID)
+    for title in ("垃圾乱堆未清运", "占道经营"):
+        covert.record_finding(
+            actor=supervisor,
+            client_id=uuid4(),
+            category="市容环境",
+            title=title,
+            lon=lon,
+            lat=lat,
+            found_at=datetime(2026, 11, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
+        )
+    cache.clear()
+    html = html_of(client.get("/rankings/", {"month": "2026-11"}))
+    section = html[html.index('id="rank-covert"') :]
+    rows = re.findall(
+        r"<tr>\s*<td class=\"num\">(\d+)</td>\s*<td class=\"name\">([^<]+)</td>\s*<td class=\"num\">(\d+)", section
+    )
+    assert len(rows) == 14 and rows[-1][2] == "2" and all(r[2] == "0" for r in rows[:-1])
+    assert rows[-1][0] == "14" and {r[0] for r in rows[:-1]} == {"1"}  # the clean streets share rank 1
+    assert "垃圾乱堆" not in section  # counts only, never what was found
+    assert 'id="rank-covert"' not in html_of(client.get("/rankings/", {"month": "2026-10"}))

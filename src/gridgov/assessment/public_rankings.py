@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from gridgov.assessment import scoring, selectors
 from gridgov.assessment.page_parts import month_label, month_of, ranking_rows, refuse
+from gridgov.campaigns.selectors import street_ranking
 from gridgov.core.errors import BadInput, GridgovError, NotFound
 from gridgov.grids import selectors as grid_selectors
 
@@ -111,7 +112,10 @@ def rankings(request):
     if month not in {m for m, _label in choices}:
         choices.append((month, month_label(month)))
     has_data = any(s["has_data"] for s in sections)
+    # 暗访通报: the district's streets by covert findings of the month (counts only; none: no section)
+    covert = street_ranking(region=streets[0][0][:6], start=first, end=_last) if streets else []
     context = {
+        "covert": covert if any(r["findings"] for r in covert) else [],
         "month": month,
         "month_label": month_label(month),
         "previous_month_label": month_label(scoring.previous_month(month)),
