@@ -7,6 +7,7 @@ import pytest
 from hypothesis import settings
 
 from tests.notifications import live_celery
+from tests.web import conftest as browser_conf
 
 # CI explores the same examples on every run (a red CI must be reproducible); locally hypothesis
 # draws new ones each time and remembers failures in .hypothesis/.
@@ -182,3 +183,41 @@ def celery_worker(redis_test_url, settings, transactional_db, monkeypatch):
     monkeypatch.setenv("CELERY_SKIP_CHECKS", "1")
     with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30) as worker:
         yield worker
+
+
+# --- the browser (Playwright driving Debian's Chromium, never a downloaded browser) -------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not browser_conf.CHROMIUM.exists():
+        message = f"{browser_conf.CHROMIUM} is missing: apt-get install chromium"
+        if os.environ.get("GRIDGOV_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"GRIDGOV_REQUIRE_BROWSER=1 and {message}")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread; Django would then refuse
+    # ORM calls from the tests ("you cannot call this from an async context") while it lives.
+    with pytest.MonkeyPatch.context() as mp, sync_playwright() as p:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
+        browser = p.chromium.launch(executable_path=str(browser_conf.CHROMIUM), args=browser_conf.ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="en-US")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.errors = errors
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    browser_conf.ARTIFACTS.mkdir(exist_ok=True)
+    return browser_conf.ARTIFACTS

@@ -84,6 +84,9 @@ INSTALLED_APPS = [
     "gridgov.visits",
     "gridgov.party",
     "gridgov.campaigns",
+    "gridgov.points",
+    "gridgov.mediation",
+    "gridgov.deliberation",
     "gridgov.assessment",
     "gridgov.web",
 ]

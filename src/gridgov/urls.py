@@ -12,6 +12,9 @@ urlpatterns = [
     path("", include("gridgov.assessment.urls")),
     path("", include("gridgov.registry.urls")),
     path("", include("gridgov.visits.urls")),
+    path("", include("gridgov.mediation.urls")),
+    path("", include("gridgov.deliberation.urls")),
     path("", include("gridgov.party.urls")),
+    path("", include("gridgov.points.urls")),
     path("", include("gridgov.web.urls")),
 ]

@@ -11,7 +11,6 @@ from gridgov.campaigns import services
 from gridgov.cases import services as cases
 from gridgov.grids.models import Grid
 from tests.cases import helpers as h
-from tests.web.conftest import artifacts, browser  # noqa: F401  (test_browser.py: Chromium fixtures of the web tests)
 
 TZ = timezone.get_default_timezone()
 ON = date(2026, 3, 10)  # a Tuesday

@@ -9,7 +9,6 @@ import pytest
 from gridgov.party.models import WhistleAnswer
 from tests.cases import helpers as h
 from tests.party.conftest import LEADER, PHONE, a_call
-from tests.web.conftest import browser  # noqa: F401 — the session's Chromium
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +23,7 @@ def artifacts():
     return ARTIFACTS
 
 
-def test_a_party_member_signs_in_and_answers_a_call(party, live_server, browser, artifacts):  # noqa: F811
+def test_a_party_member_signs_in_and_answers_a_call(party, live_server, browser, artifacts):
     from gridgov.party import services
 
     services.link_households(actor=party["leader"], member=party["members"]["zhang"], households=party["homes"][:2])

@@ -14,12 +14,13 @@ from django.utils.translation import gettext
 
 from gridgov.campaigns import rules
 from gridgov.campaigns.models import Campaign, CovertFinding
-from gridgov.campaigns.services import Saved, clean_text, client_uuid, moment, resent
+from gridgov.campaigns.services import Saved, client_uuid, moment, resent
 from gridgov.cases.models import Channel
 from gridgov.cases.services import report_case
 from gridgov.core import audit
 from gridgov.core.errors import BadInput
 from gridgov.core.geo import CoordinateError, point_to_wgs84
+from gridgov.core.text import clean_text
 from gridgov.grids.locator import current_locator
 from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor

@@ -33,6 +33,7 @@ from gridgov.cases.services.inputs import check_photos
 from gridgov.core import audit
 from gridgov.core.device_time import device_time
 from gridgov.core.errors import BadInput, Conflict
+from gridgov.core.text import clean_text
 from gridgov.grids.models import Grid
 from gridgov.grids.selectors import current_geometries
 from gridgov.people.actors import Actor
@@ -62,15 +63,6 @@ def resent(actor: Actor, obj, owner_id: int) -> Saved:
     if owner_id != getattr(actor.user, "pk", None):
         raise Conflict(gettext("this id was used by someone else: the client must make a new one"))
     return Saved(obj, False)
-
-
-def clean_text(value: object, what: str, *, limit: int, required: bool = False) -> str:
-    value = str(value or "").strip()
-    if required and not value:
-        raise BadInput(gettext("%(what)s is required") % {"what": what})
-    if len(value) > limit:
-        raise BadInput(gettext("%(what)s is limited to %(n)d characters") % {"what": what, "n": limit})
-    return value
 
 
 def create_campaign(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from gridgov.cases.models import Case
 from gridgov.core import audit
 from gridgov.core.errors import BadInput, Conflict, Forbidden, NotFound
+from gridgov.core.text import clean_text
 from gridgov.grids.models import Grid
 from gridgov.party.models import (
     CallStatus,
@@ -42,15 +43,6 @@ class Answered:
     created: bool  # False: the member had answered already (nothing written)
 
 
-def _text(value: str, what: str, limit: int, *, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise BadInput(gettext("%(what)s is required") % {"what": what})
-    if len(value) > limit:
-        raise BadInput(gettext("%(what)s is limited to %(n)d characters") % {"what": what, "n": limit})
-    return value
-
-
 def _record(actor: Actor, action: str, object_type: str, object_id, data: dict) -> None:
     audit.record(
         actor=actor.user,
@@ -72,7 +64,7 @@ def create_group(
     """成立网格党小组: one per grid; Conflict when the grid has one."""
     require_manage(actor, grid.code)
     _group_grid(grid)
-    name = _text(name, gettext("the group's name"), 100, required=True)
+    name = clean_text(name, gettext("the group's name"), limit=100, required=True)
     if PartyGroup.objects.filter(grid=grid).exists():
         raise Conflict(gettext("grid %(grid)s has a party group already: edit it instead") % {"grid": grid.code})
     try:
@@ -101,7 +93,7 @@ def update_group(
 ) -> PartyGroup:
     require_manage(actor, group.grid.code)
     if name is not None:
-        group.name = _text(name, gettext("the group's name"), 100, required=True)
+        group.name = clean_text(name, gettext("the group's name"), limit=100, required=True)
     if leader is not None:
         _check_leader(group, leader)
         group.leader = leader
@@ -128,8 +120,8 @@ def add_member(
         raise BadInput(gettext("a member's home grid is a community or a grid below one, in force"))
     if kind not in MemberKind.values:
         raise BadInput(gettext("kind must be one of %(known)s") % {"known": ", ".join(MemberKind.values)})
-    name = _text(name, gettext("the member's name"), 50, required=True)
-    employer = _text(employer, gettext("the employer"), 100)
+    name = clean_text(name, gettext("the member's name"), limit=50, required=True)
+    employer = clean_text(employer, gettext("the employer"), limit=100)
     if kind == MemberKind.IN_SERVICE and not employer:
         raise BadInput(gettext("an in-service member needs the unit they work for"))
     if group is not None and community_of(group.grid.code) != community_of(grid.code):
@@ -266,8 +258,8 @@ def open_call(
     """网格吹哨: the grid calls for `people_needed` members for a task at `starts_at`."""
     require_manage(actor, grid.code)
     _group_grid(grid)
-    title = _text(title, gettext("the title"), 100, required=True)
-    task, place = _text(task, gettext("the task"), 2000), _text(place, gettext("the place"), 200)
+    title = clean_text(title, gettext("the title"), limit=100, required=True)
+    task, place = clean_text(task, gettext("the task"), limit=2000), clean_text(place, gettext("the place"), limit=200)
     if timezone.is_naive(starts_at):
         raise BadInput(gettext("times need their UTC offset, e.g. 2026-12-07T09:00:00+08:00"))
     if not 1 <= people_needed <= MAX_PEOPLE:

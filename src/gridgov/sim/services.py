@@ -10,13 +10,17 @@ from django.db import transaction
 from gridgov.assessment.services import install_default_schemes
 from gridgov.grids.models import Grid
 from gridgov.grids.services import GridInput, import_grids
+from gridgov.points.services import install_default_rules
 from gridgov.registry.services import install_key_group_tags
 from gridgov.routing.services import load_all
 from gridgov.sim.campaigns import build_demo_campaigns
 from gridgov.sim.city import DISTRICT_CODE, build_layout
+from gridgov.sim.deliberation import build_demo_deliberation
 from gridgov.sim.fieldwork import simulate_fieldwork
 from gridgov.sim.history import simulate_history
+from gridgov.sim.mediation import build_demo_mediation
 from gridgov.sim.party import build_demo_party
+from gridgov.sim.points import build_demo_points
 from gridgov.sim.residents import FULL_STREET, build_demo_registry
 from gridgov.sim.staffing import build_demo_staff
 
@@ -31,6 +35,9 @@ class DemoResult:
     fieldwork: dict | None = None
     campaigns: dict | None = None
     party: dict | None = None
+    mediation: dict | None = None
+    points: dict | None = None
+    deliberation: dict | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -42,6 +49,9 @@ class DemoResult:
             "fieldwork": self.fieldwork or {},
             "campaigns": self.campaigns or {},
             "party": self.party or {},
+            "mediation": self.mediation or {},
+            "points": self.points or {},
+            "deliberation": self.deliberation or {},
         }
 
 
@@ -98,10 +108,14 @@ def build_demo_city(
         posts = build_demo_staff(district=DISTRICT_CODE, seed=seed)
         install_default_schemes()  # a flush (--reset, tests) removes the migration's rows
         install_key_group_tags()  # the same for the registry's key groups (重点人群)
-    registry = fieldwork = campaigns = party = None
+        install_default_rules()  # and the points rules (积分规则)
+    registry = fieldwork = campaigns = party = points = None
+    mediation = deliberation = None
     if people:
         say("registering the synthetic households and residents")
         registry = build_demo_registry(seed=seed, full_street=DISTRICT_CODE if full_registry else FULL_STREET)
+        say("deliberating matters in 柳湖街道 (一征三议两公开, 四议两公开)")
+        deliberation = build_demo_deliberation(seed=seed)
     if days > 0:
         say(f"simulating {days} days of cases through the real services")
         simulate_history(days=days, seed=seed, progress=say)
@@ -112,6 +126,10 @@ def build_demo_city(
             campaigns = build_demo_campaigns(seed=seed)
             say("forming party groups, 联户 and 网格吹哨 (party layer)")
             party = build_demo_party(seed=seed, days=days)
+            say("opening the 爱心超市 and crediting points (points ledger)")
+            points = build_demo_points(seed=seed)
+            say("setting up mediation teams and a month of disputes (三类三级一庭)")
+            mediation = build_demo_mediation(seed=seed)
     return DemoResult(
         built=True,
         grids=result.created,
@@ -121,4 +139,7 @@ def build_demo_city(
         fieldwork=fieldwork,
         campaigns=campaigns,
         party=party,
+        mediation=mediation,
+        points=points,
+        deliberation=deliberation,
     )

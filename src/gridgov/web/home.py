@@ -24,6 +24,8 @@ from gridgov.cases import selectors as case_selectors
 from gridgov.cases.models import CaseEvent, Channel
 from gridgov.cases.reads import REVIEW_ROLES
 from gridgov.cases.transitions import OPEN_STATUSES
+from gridgov.mediation import rules as mediation_rules
+from gridgov.mediation import selectors as mediation_selectors
 from gridgov.party import rules as party_rules
 from gridgov.party import selectors as party_selectors
 from gridgov.people.actors import Actor
@@ -131,7 +133,12 @@ def mediator_section(actor: Actor) -> dict:
         .filter(status__in=OPEN_STATUSES, category__name__contains=DISPUTE_WORD)
         .order_by("reported_at", "id")[:LIST_SIZE]
     )
-    return {"cases": _rows(disputes, link=bool(actor.roles & CONSOLE_ROLES))}
+    # 三类三级一庭: the disputes in mediation of their teams and area, soonest due first (gridgov.mediation)
+    mediation = [
+        mediation_selectors.dispute_row(d)
+        for d in mediation_selectors.disputes(actor).filter(status__in=mediation_rules.OPEN_STATUSES)[:LIST_SIZE]
+    ]
+    return {"cases": _rows(disputes, link=bool(actor.roles & CONSOLE_ROLES)), "mediation": mediation}
 
 
 @partials.staff_login_required

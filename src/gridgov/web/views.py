@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from gridgov.cases.models import Case, Satisfaction
 from gridgov.grids.models import Grid, Level
+from gridgov.grids.selectors import SUMMARY_PARTS
 from gridgov.people.models import Role
 from gridgov.people.selectors import grid_people
 from gridgov.routing import selectors as routing_selectors
@@ -125,5 +126,7 @@ def board(request, code: str):
         "above_people": [{"grid": g, "people": _with_role_names(grid_people(g.code))} for g in reversed(above)],
         "children": list(grid.children.filter(valid_to__isnull=True).order_by("code")),
         "figures": board_figures(grid.code),
+        # 两公开: the matters deliberated here, when the deliberation app registered its part (its apps.py)
+        "deliberation": SUMMARY_PARTS["deliberation"](grid.code) if "deliberation" in SUMMARY_PARTS else [],
     }
     return render(request, "web/board.html", context)

@@ -8,9 +8,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from gridgov.campaigns import rules as campaign_rules
+from gridgov.deliberation.rules import PAGE_NAME as DELIBERATION_PAGE
+from gridgov.deliberation.rules import read_scopes as deliberation_scopes
 from gridgov.party.rules import PAGE_NAME as PARTY_PAGE
 from gridgov.party.rules import read_scopes as party_scopes
 from gridgov.people.actors import Actor
+from gridgov.points.selectors import supermarkets as points_counters
 from gridgov.registry import access
 from gridgov.visits.rules import figure_scopes
 from gridgov.web.console import CONSOLE_ROLES
@@ -36,6 +39,10 @@ def console_links(context) -> dict:
         )
     if party_scopes(actor):
         links.append({"id": "nav-party", "url": reverse("party:console"), "name": PARTY_PAGE})
+    if points_counters(actor):  # the 爱心超市 counter: staff of a community that has one
+        links.append({"id": "nav-points", "url": reverse("points:counter"), "name": _("Love supermarket counter")})
+    if deliberation_scopes(actor):
+        links.append({"id": "nav-deliberation", "url": reverse("deliberation:staff"), "name": DELIBERATION_PAGE})
     if campaign_rules.grid_scopes(actor, campaign_rules.READ_ROLES):
         links.append({"id": "nav-campaigns", "url": reverse("web:console-campaigns"), "name": _("Campaigns")})
     if actor.roles & set(access.AUDIT_ROLES):

@@ -1,0 +1,165 @@
+"""Pages of dispute mediation: the mediator's list (/mediation/), one dispute with its actions (session,
+agreement, extension, referral, hearing) and the printable 调解协议书. They translate only: services and
+selectors scope everything; parties are shown masked."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext
+from django.views.decorators.http import require_GET, require_http_methods
+
+from gridgov.core.errors import BadInput, Conflict, Forbidden, NotFound
+from gridgov.mediation import rules, selectors, services
+from gridgov.mediation.models import Agreement
+from gridgov.people.actors import Actor
+
+MAX_ROWS = 200
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dispute_list(request):
+    """The disputes of my teams and area; POST: take in a walk-in dispute (来访受理) and open its page."""
+    actor = Actor.of(request.user)
+    error, status = "", 200
+    if request.method == "POST":
+        post = request.POST
+        try:
+            d = services.open_dispute(
+                actor=actor,
+                dispute_class=int(post.get("class")) if str(post.get("class", "")).isdigit() else 0,
+                domain=post.get("domain", ""),
+                title=post.get("title", ""),
+                description=post.get("description", ""),
+                grid_code=post.get("grid", "").strip(),
+                case_number=post.get("case", "").strip() or None,
+                parties=[
+                    {"role": role, "name": post.get(f"{role}_name", ""), "phone": post.get(f"{role}_phone", "")}
+                    for role in ("applicant", "respondent")
+                ],
+            )
+            return redirect("mediation:dispute", number=d.number)
+        except (BadInput, Conflict, Forbidden, NotFound) as exc:
+            error = str(exc)
+            status = {BadInput: 400, Conflict: 409, Forbidden: 403, NotFound: 404}[type(exc)]
+    now = timezone.now()
+    rows = [selectors.dispute_row(d, at=now) for d in selectors.disputes(actor)[:MAX_ROWS]]
+    context = {
+        "running": [r for r in rows if r["status"] in rules.OPEN_STATUSES],
+        "done": [r for r in rows if r["status"] not in rules.OPEN_STATUSES],
+        "now": now,
+        "may_open": bool(actor.roles & set(rules.OPEN_ROLES)) or actor.is_admin,
+        "error": error,
+        "form": request.POST if error else {},
+    }
+    return render(request, "mediation/list.html", context, status=status)
+
+
+def _when(raw: str) -> datetime:
+    value = parse_datetime(raw or "")
+    if value is None:
+        raise BadInput(gettext("give the date and time, like 2026-12-07 09:30"))
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
+
+
+def _day(raw: str) -> date:
+    value = parse_date(raw or "")
+    if value is None:
+        raise BadInput(gettext("give the date, like 2026-12-07"))
+    return value
+
+
+def _act(actor: Actor, number: str, post) -> None:
+    action = post.get("action")
+    if action == "session":
+        services.record_session(
+            actor=actor,
+            number=number,
+            at=_when(post.get("at")),
+            place=post.get("place", ""),
+            attendees=post.get("attendees", ""),
+            notes=post.get("notes", ""),
+        )
+    elif action == "agreement":
+        services.record_agreement(
+            actor=actor, number=number, terms=post.get("terms", ""), signed_on=_day(post.get("signed_on"))
+        )
+    elif action == "extension":
+        services.extend(
+            actor=actor,
+            number=number,
+            applicant_consents=post.get("applicant") == "on",
+            respondent_consents=post.get("respondent") == "on",
+            reason=post.get("reason", ""),
+        )
+    elif action == "referral":
+        team = post.get("to_team") or None
+        services.refer(
+            actor=actor,
+            number=number,
+            reason=post.get("reason", ""),
+            to_team=int(team) if team and team.isdigit() else None,
+            to_unit=post.get("to_unit") or None,
+        )
+    elif action == "hearing":
+        services.schedule_hearing(
+            actor=actor,
+            number=number,
+            at=_when(post.get("at")),
+            place=post.get("place", ""),
+            court=post.get("court", ""),
+        )
+    elif action == "fail":
+        services.fail(actor=actor, number=number, reason=post.get("reason", ""))
+    elif action == "close":
+        services.close(actor=actor, number=number, note=post.get("note", ""))
+    else:
+        raise BadInput(gettext("unknown action"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dispute_page(request, number: str):
+    actor = Actor.of(request.user)
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            _act(actor, number, request.POST)
+            return redirect("mediation:dispute", number=number)
+        except NotFound:
+            raise Http404 from None
+        except (BadInput, Conflict, Forbidden) as exc:
+            error, status = str(exc), 403 if isinstance(exc, Forbidden) else 400 if isinstance(exc, BadInput) else 409
+    try:
+        d = selectors.dispute(actor, number)
+    except NotFound:
+        raise Http404 from None
+    context = {
+        "d": selectors.dispute_row(d, detail=True),
+        "may_act": rules.may_act(actor, d),
+        "running": d.status in rules.OPEN_STATUSES,
+        "error": error,
+        "today": timezone.localdate(),
+    }
+    return render(request, "mediation/dispute.html", context, status=status)
+
+
+@login_required
+@require_GET
+def agreement_page(request, number: str):
+    """调解协议书 as a printable document: the parties' names masked, as on every page."""
+    actor = Actor.of(request.user)
+    try:
+        d = selectors.dispute(actor, number)
+    except NotFound:
+        raise Http404 from None
+    agreement = Agreement.objects.select_related("team").filter(dispute=d).first()
+    if agreement is None:
+        raise Http404
+    return render(request, "mediation/agreement.html", {"d": selectors.dispute_row(d, detail=True), "a": agreement})
