@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "gridgov.points",
     "gridgov.mediation",
     "gridgov.deliberation",
+    "gridgov.portal",
+    "gridgov.oversight",
     "gridgov.assessment",
     "gridgov.web",
 ]

@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("gridgov.visits.urls")),
     path("", include("gridgov.mediation.urls")),
     path("", include("gridgov.deliberation.urls")),
+    path("", include("gridgov.oversight.urls")),
+    path("", include("gridgov.portal.urls")),
     path("", include("gridgov.party.urls")),
     path("", include("gridgov.points.urls")),
     path("", include("gridgov.web.urls")),

@@ -21,6 +21,7 @@ from gridgov.assessment.models import CaseFact, ScoringScheme
 from gridgov.core.errors import BadInput, Forbidden, NotFound
 from gridgov.core.privacy import mask_name
 from gridgov.grids.models import Grid
+from gridgov.oversight import selectors as oversight
 from gridgov.patrols import selectors as patrols
 from gridgov.people.actors import Actor
 from gridgov.people.models import Post, Unit, in_force, in_force_during
@@ -78,6 +79,8 @@ INPUTS: dict[str, Input] = {
     # 入户走访 / 进网格接待走访: visits a person recorded in the month (gridgov.visits)
     "household_visits": Input(("household_visits",), lambda own, grid: own.get("household_visits", 0)),
     "deputy_visits": Input(("deputy_visits",), lambda own, grid: own.get("deputy_visits", 0)),
+    # 一聘三督: supervisors' findings charged to a worker, or in a region's grids (gridgov.oversight)
+    "oversight_findings": Input(("oversight_findings",), lambda own, grid: own.get("oversight_findings", 0)),
     "needs_collected": NOT_YET,
     "tasks_closed": NOT_YET,
 }
@@ -224,6 +227,14 @@ def scores(scheme: ScoringScheme, month: str, region: str | None = None) -> list
         for subject in people:
             n = made[int(subject.code)]
             owns[subject.code] = {**owns[subject.code], "household_visits": n, "deputy_visits": n}
+    if any(item["input"] == "oversight_findings" for item in scheme.items) and kind in ("person", "region"):
+        if kind == "person":
+            by_worker = oversight.findings_by_worker([int(s.code) for s in people], start, end)
+            found = {str(w): n for w, n in by_worker.items()}
+        else:
+            found = oversight.findings_by_region([s.code for s in people], start, end)
+        for subject in people:
+            owns[subject.code] = {**owns[subject.code], "oversight_findings": found[subject.code]}
     rows = []
     for subject in people:
         own = owns[subject.code]

@@ -66,11 +66,26 @@ class PhoneSender(Sender):
     def deliver(self, phone: str, notification: Notification) -> None:
         logger.info("%s to %s: %s %s", self.channel, mask_phone(phone), notification.title, notification.link)
 
+    def text(self, phone: str, body: str) -> None:
+        """A plain text to a number that is nobody's account (a resident's one-time code): logged here."""
+        logger.info("%s to %s: %s", self.channel, mask_phone(phone), body)
+
 
 class SmsSender(PhoneSender):
     """短信: a gateway would send the title and link within one 70-character message."""
 
     channel = "sms"
+
+
+class KeptSmsSender(SmsSender):
+    """短信 that are only kept in this process (`KeptSmsSender.sent`, newest last) and logged: for tests and
+    the demo, which read one-time codes from here instead of a phone."""
+
+    sent: list[tuple[str, str]] = []  # (phone, text)
+
+    def text(self, phone: str, body: str) -> None:
+        KeptSmsSender.sent.append((phone, body))
+        super().text(phone, body)
 
 
 class WeChatSender(PhoneSender):
@@ -87,3 +102,8 @@ def _load(paths: tuple[str, ...]) -> tuple[Sender, ...]:
 def configured_senders() -> tuple[Sender, ...]:
     """The senders named in GRIDGOV_NOTIFY_SENDERS, instantiated once per configuration."""
     return _load(tuple(getattr(settings, "GRIDGOV_NOTIFY_SENDERS", DEFAULT_SENDERS)))
+
+
+def sms_sender() -> SmsSender:
+    """The first SMS sender in GRIDGOV_NOTIFY_SENDERS, else one that only logs (the demo reads codes there)."""
+    return next((s for s in configured_senders() if isinstance(s, SmsSender)), SmsSender())

@@ -19,6 +19,7 @@ from gridgov.sim.deliberation import build_demo_deliberation
 from gridgov.sim.fieldwork import simulate_fieldwork
 from gridgov.sim.history import simulate_history
 from gridgov.sim.mediation import build_demo_mediation
+from gridgov.sim.oversight import build_demo_oversight
 from gridgov.sim.party import build_demo_party
 from gridgov.sim.points import build_demo_points
 from gridgov.sim.residents import FULL_STREET, build_demo_registry
@@ -38,6 +39,7 @@ class DemoResult:
     mediation: dict | None = None
     points: dict | None = None
     deliberation: dict | None = None
+    oversight: dict | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -52,6 +54,7 @@ class DemoResult:
             "mediation": self.mediation or {},
             "points": self.points or {},
             "deliberation": self.deliberation or {},
+            "oversight": self.oversight or {},
         }
 
 
@@ -110,7 +113,7 @@ def build_demo_city(
         install_key_group_tags()  # the same for the registry's key groups (重点人群)
         install_default_rules()  # and the points rules (积分规则)
     registry = fieldwork = campaigns = party = points = None
-    mediation = deliberation = None
+    mediation = deliberation = oversight = None
     if people:
         say("registering the synthetic households and residents")
         registry = build_demo_registry(seed=seed, full_street=DISTRICT_CODE if full_registry else FULL_STREET)
@@ -130,6 +133,8 @@ def build_demo_city(
             points = build_demo_points(seed=seed)
             say("setting up mediation teams and a month of disputes (三类三级一庭)")
             mediation = build_demo_mediation(seed=seed)
+            say("appointing resident supervisors and a month of their inspections (一聘三督)")
+            oversight = build_demo_oversight(seed=seed)
     return DemoResult(
         built=True,
         grids=result.created,
@@ -142,4 +147,5 @@ def build_demo_city(
         mediation=mediation,
         points=points,
         deliberation=deliberation,
+        oversight=oversight,
     )

@@ -26,6 +26,7 @@ from gridgov.cases.reads import REVIEW_ROLES
 from gridgov.cases.transitions import OPEN_STATUSES
 from gridgov.mediation import rules as mediation_rules
 from gridgov.mediation import selectors as mediation_selectors
+from gridgov.oversight import selectors as oversight_selectors
 from gridgov.party import rules as party_rules
 from gridgov.party import selectors as party_selectors
 from gridgov.people.actors import Actor
@@ -123,7 +124,9 @@ def supervisor_section(actor: Actor) -> dict:
     )
     pressed = case_selectors.visible_cases(actor).filter(pk__in=list(pressed_ids)).order_by("-reported_at", "-id")
     link = bool(actor.roles & CONSOLE_ROLES)
-    return {"overdue": _rows(overdue, link=link), "pressed": _rows(pressed, link=link)}
+    # 一聘三督: an appointed supervisor gets a link to /oversight/ (its label, translated by that app)
+    appointed = oversight_selectors.LINK_LABEL if oversight_selectors.my_appointments(actor).exists() else ""
+    return {"overdue": _rows(overdue, link=link), "pressed": _rows(pressed, link=link), "appointed": appointed}
 
 
 def mediator_section(actor: Actor) -> dict:
