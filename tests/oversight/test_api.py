@@ -1,6 +1,6 @@
 """/api/v1/oversight: record an inspection, my appointments and findings; 400/401/403/404/409."""
 
-from tests.oversight.conftest import GRID, OTHER_STREET, STREET, missed_here, patrol
+from tests.oversight.conftest import GRID, OTHER_STREET, STREET, appoint, missed_here, patrol
 
 
 def test_the_api_records_an_inspection_and_lists_mine(supervisor, api):
@@ -58,3 +58,25 @@ def test_the_api_appoints_and_ends_a_term(clock, api):
     ended = leader.post(f"/oversight/appointments/{made.json()['id']}/end", {"reason": "辞聘"})
     assert ended.status_code == 200 and ended.json()["ended_on"] == "2026-03-10"
     assert leader.post(f"/oversight/appointments/{made.json()['id']}/end", {"reason": "辞聘"}).status_code == 409
+
+
+def test_a_resent_inspection_is_recorded_once(supervisor, api):
+    """The client's id: the same inspection sent twice (a lost answer, a double tap) answers the first."""
+    from uuid import uuid4
+
+    from gridgov.cases.models import Case
+    from gridgov.oversight.models import Finding, Inspection
+
+    client = api("resident-sup-1", language="en")
+    patrol()
+    body = {"client_id": str(uuid4()), "grid": GRID, "findings": [missed_here()]}
+    first = client.post("/oversight/inspections", body)
+    assert first.status_code == 201, first.content
+    cases = Case.objects.count()
+    again = client.post("/oversight/inspections", body)
+    assert again.status_code == 200 and again.json() == first.json()
+    assert Inspection.objects.count() == 1 and Finding.objects.count() == 1 and Case.objects.count() == cases
+    assert client.post("/oversight/inspections", {**body, "client_id": "not-a-uuid"}).status_code == 422
+    appoint("resident-sup-2")  # another supervisor sending the same id: refused, nothing written
+    assert api("resident-sup-2", language="en").post("/oversight/inspections", body).status_code == 409
+    assert Inspection.objects.count() == 1

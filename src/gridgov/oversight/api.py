@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Literal
+from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils.translation import gettext
@@ -35,6 +36,7 @@ class FindingIn(Schema):
 
 
 class InspectionIn(Schema):
+    client_id: UUID | None = None  # made by the client: a resend answers the first inspection (200)
     grid: str
     day: date | None = None
     note: str = Field("", max_length=500)
@@ -50,17 +52,25 @@ def mine(request: HttpRequest):
     }
 
 
-@router.post("/inspections", response={201: dict, **ERRORS}, summary="Record an inspection with findings (督查)")
+@router.post(
+    "/inspections", response={200: dict, 201: dict, **ERRORS}, summary="Record an inspection with findings (督查)"
+)
 def inspect(request: HttpRequest, body: InspectionIn = Body(...)):
     actor = actor_from_request(request, required=True)
     grid = Grid.objects.filter(code=body.grid, valid_to__isnull=True).first()
     if grid is None:
         raise NotFound(gettext("no such grid"))
     done = services.record_inspection(
-        actor=actor, grid=grid, day=body.day, note=body.note, findings=[f.dict() for f in body.findings]
+        actor=actor,
+        grid=grid,
+        day=body.day,
+        note=body.note,
+        findings=[f.dict() for f in body.findings],
+        client_id=body.client_id,
     )
     return Status(
-        201, {"inspection": done.inspection.pk, "findings": [selectors.finding_row(f) for f in done.findings]}
+        201 if done.created else 200,
+        {"inspection": done.inspection.pk, "findings": [selectors.finding_row(f) for f in done.findings]},
     )
 
 

@@ -54,6 +54,8 @@ class Inspection(models.Model):
     grid = models.ForeignKey("grids.Grid", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+")
     day = models.DateField(_("day"))
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # made by the phone or the form: a resend of the same inspection answers the first, writes nothing
+    client_id = models.UUIDField(_("client id"), null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -6,12 +6,13 @@ covert helper is not reused: it writes a CovertFinding that counts in the campai
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, cast
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -124,6 +125,7 @@ def current_appointment(actor: Actor, grid_code: str, day: date) -> Appointment:
 class Recorded:
     inspection: Inspection
     findings: list[Finding]
+    created: bool = True  # False: a resend of an inspection recorded already (nothing written)
 
 
 def _point(item: dict[str, Any], grid: Grid) -> tuple[float, float]:
@@ -219,11 +221,33 @@ def _finding(actor: Actor, inspection: Inspection, item: dict[str, Any], now) ->
     )
 
 
+def _resent(actor: Actor, inspection: Inspection) -> Recorded:
+    if inspection.appointment.user_id != getattr(actor.user, "pk", None):
+        raise Conflict(gettext("this id was used by someone else: the client must make a new one"))
+    return Recorded(inspection, list(inspection.findings.order_by("pk")), created=False)
+
+
 @transaction.atomic
 def record_inspection(
-    *, actor: Actor, grid: Grid, day: date | None = None, note: str = "", findings: list[dict[str, Any]]
+    *,
+    actor: Actor,
+    grid: Grid,
+    day: date | None = None,
+    note: str = "",
+    findings: list[dict[str, Any]],
+    client_id: uuid.UUID | str | None = None,
 ) -> Recorded:
-    """督: an inspection of a grid of the supervisor's area, each finding opening a case or pressing one."""
+    """督: an inspection of a grid of the supervisor's area, each finding opening a case or pressing one.
+    `client_id` (made by the phone or the form): a resend answers the first inspection and writes nothing."""
+    cid = None
+    if client_id:
+        try:
+            cid = uuid.UUID(str(client_id))
+        except ValueError:
+            raise BadInput(gettext("client_id must be a UUID made by the client")) from None
+        seen = Inspection.objects.select_related("appointment").filter(client_id=cid).first()
+        if seen is not None:
+            return _resent(actor, seen)
     now = timezone.now()
     day = day or timezone.localdate()
     if day > timezone.localdate():
@@ -231,9 +255,17 @@ def record_inspection(
     appointment = current_appointment(actor, grid.code, day)
     if not findings or len(findings) > MAX_FINDINGS:
         raise BadInput(gettext("record 1 to %(n)d findings") % {"n": MAX_FINDINGS})
-    inspection = Inspection.objects.create(
-        appointment=appointment, grid=grid, day=day, note=clean_text(note, gettext("the note"), limit=500)
-    )
+    try:
+        with transaction.atomic():  # a resend racing the first waits for it, then finds it here
+            inspection = Inspection.objects.create(
+                appointment=appointment,
+                grid=grid,
+                day=day,
+                note=clean_text(note, gettext("the note"), limit=500),
+                client_id=cid,
+            )
+    except IntegrityError:
+        return _resent(actor, Inspection.objects.select_related("appointment").get(client_id=cid))
     made = []
     for item in findings:
         f = _finding(actor, inspection, item, now)

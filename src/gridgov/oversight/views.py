@@ -3,6 +3,7 @@ It translates only: the services check the term, the area and the kind's rule.""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from django.contrib import messages
@@ -42,7 +43,13 @@ def home(request):
             if grid is None:
                 raise NotFound(gettext("no such grid"))
             day = date.fromisoformat(request.POST["day"]) if request.POST.get("day") else None
-            services.record_inspection(actor=actor, grid=grid, day=day, findings=[_finding(request.POST)])
+            services.record_inspection(
+                actor=actor,
+                grid=grid,
+                day=day,
+                findings=[_finding(request.POST)],
+                client_id=request.POST.get("client_id") or None,  # the form's: a double submit writes once
+            )
         except (GridgovError, ValueError) as exc:
             messages.error(request, str(exc))
             status = getattr(exc, "status", 400)
@@ -54,5 +61,6 @@ def home(request):
         "findings": selectors.my_findings(actor)[:50],
         "kinds": FindingKind.choices,
         "form": request.POST if request.method == "POST" else {},
+        "client_id": (request.POST.get("client_id") if request.method == "POST" else "") or uuid.uuid4(),
     }
     return render(request, "oversight/home.html", context, status=status)
