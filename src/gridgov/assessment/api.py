@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 from django.http import HttpRequest
 from ninja import Router
 
-from gridgov.assessment import scoring, selectors
+from gridgov.assessment import participation, scoring, selectors
 from gridgov.assessment.facts import COUNTERS
 from gridgov.assessment.indicators import LEVELS, RATE_BY_NAME
 from gridgov.http.auth import actor_from_request
@@ -65,6 +65,21 @@ def indicators(
         "start": first.isoformat(),
         "end": last.isoformat(),
         **out,
+    }
+
+
+@router.get("/participation", response=ANSWERS, summary="The seeds' participation figures of a region (参与情况)")
+def participation_figures(request, region: str, start: str | None = None, end: str | None = None):
+    """三单制 and deputies, points issued and redeemed, matters deliberated, disputes by class and level,
+    supervisors' findings, 网格吹哨 and the 3671 stations, in the grids under `region` between `start` and `end`
+    (local dates, `end` inclusive; default: this month). The same readers as `/indicators`."""
+    _subject(request, region, None, None)  # 404 for an unknown grid, 403 outside the caller's scope
+    first, last = selectors.parse_range(start, end)
+    return {
+        "region": region,
+        "start": first.isoformat(),
+        "end": last.isoformat(),
+        **participation.figures(area=region, start=first, end=last),
     }
 
 

@@ -17,7 +17,7 @@ Definitions, so that a person can redo them by hand:
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -27,16 +27,12 @@ from gridgov.campaigns import rules
 from gridgov.campaigns.models import Campaign, CampaignStatus, CampaignTarget, CheckResult, CovertFinding, Outcome
 from gridgov.cases.models import Status
 from gridgov.core.errors import NotFound
-from gridgov.core.timefmt import iso
+from gridgov.core.timefmt import day_start, iso
 from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor
 from gridgov.registry.models import Household
 
 SOLVED = (Status.CLOSED, Status.EVALUATED)
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(), timezone.get_default_timezone())
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -249,9 +245,9 @@ def street_ranking(*, region: str, start: date | None = None, end: date | None =
     streets = list(Grid.objects.filter(level=1, valid_to__isnull=True, code__startswith=region[:9]).order_by("code"))
     qs = CovertFinding.objects.filter(street__in=streets)
     if start:
-        qs = qs.filter(found_at__gte=_day_start(start))
+        qs = qs.filter(found_at__gte=day_start(start))
     if end:
-        qs = qs.filter(found_at__lt=_day_start(end + timedelta(days=1)))
+        qs = qs.filter(found_at__lt=day_start(end + timedelta(days=1)))
     counts = dict(qs.values("street_id").annotate(n=Count("id")).values_list("street_id", "n"))
     fixed = dict(
         qs.filter(case__status__in=SOLVED).values("street_id").annotate(n=Count("id")).values_list("street_id", "n")

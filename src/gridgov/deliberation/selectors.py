@@ -3,13 +3,15 @@ indicator, the public view of a matter (no minutes, names or personal data) and 
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from gridgov.core.errors import NotFound
-from gridgov.core.timefmt import iso
-from gridgov.deliberation.models import Matter, Opinion, Publication, Round, Status
+from gridgov.core.timefmt import day_span, iso
+from gridgov.deliberation.models import Matter, Opinion, Publication, PublicationKind, Round, Status
 from gridgov.deliberation.procedures import PROCEDURES, ROUND, SOLICIT
 from gridgov.deliberation.rules import readable
 from gridgov.deliberation.services import opinions_open
@@ -174,4 +176,24 @@ def for_resident(resident_id: int, community: str) -> dict:
             {"matter": pk, "title": title, "status": status, "at": iso(at), "credited": credited}
             for pk, title, status, at, credited in given
         ],
+    }
+
+
+def figures(*, area: str, start: date, end: date) -> dict:
+    """Matters of the communities and villages under `area` on the local days start … end: opened, deliberated
+    (a round held), decided and implemented (the two publications), and the opinions residents gave."""
+    since, until = day_span(start, end)
+    under = {"matter__grid__code__startswith": area}
+    published = Publication.objects.filter(**under, published_at__gte=since, published_at__lt=until)
+    return {
+        "opened": Matter.objects.filter(grid__code__startswith=area, opened_at__gte=since, opened_at__lt=until).count(),
+        "deliberated": Round.objects.filter(**under, held_on__gte=start, held_on__lte=end)
+        .values("matter")
+        .distinct()
+        .count(),
+        "rounds": Round.objects.filter(**under, held_on__gte=start, held_on__lte=end).count(),
+        "decided": published.filter(kind=PublicationKind.DECISION).count(),
+        "implemented": published.filter(kind=PublicationKind.RESULT).count(),
+        "opinions": Opinion.objects.filter(**under, at__gte=since, at__lt=until).count(),
+        "open_now": Matter.objects.filter(grid__code__startswith=area, status=Status.OPEN).count(),
     }

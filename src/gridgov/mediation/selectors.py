@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from gridgov.core.timefmt import day_span
 from gridgov.mediation import rules
-from gridgov.mediation.models import Dispute, DisputeClass, Domain, PartyRole, Status, TeamMember
+from gridgov.mediation.models import Dispute, DisputeClass, Domain, Level, PartyRole, Status, TeamMember
 from gridgov.people.actors import Actor
 
 
@@ -96,3 +97,21 @@ def dispute_row(d: Dispute, *, at: datetime | None = None, detail: bool = False)
             "hearings": [{"at": h.at, "place": h.place, "court": h.court} for h in d.hearings.all()],
         }
     return row
+
+
+def figures(*, area: str, start: date, end: date) -> dict:
+    """Disputes of the grids under `area` received on the local days start … end, by class and by the level of
+    the team that took them (三类三级), and how they ended."""
+    since, until = day_span(start, end)
+    received = Dispute.objects.filter(grid__code__startswith=area, received_at__gte=since, received_at__lt=until)
+    table = {str(c): dict.fromkeys(Level.values, 0) for c in DisputeClass.values}
+    for cls, level, n in received.values_list("dispute_class", "level").annotate(n=Count("id")):
+        if level:
+            table[str(cls)][level] += n
+    outcome = dict(received.values("status").annotate(n=Count("id")).values_list("status", "n"))
+    return {
+        "received": received.count(),
+        "by_class_and_level": table,
+        "by_status": {s: outcome.get(s, 0) for s in Status.values},
+        "agreements": received.filter(agreement__isnull=False).count(),
+    }

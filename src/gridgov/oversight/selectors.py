@@ -8,7 +8,7 @@ from datetime import date
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 
-from gridgov.oversight.models import Appointment, Finding
+from gridgov.oversight.models import Appointment, Finding, FindingKind, Inspection
 from gridgov.people.actors import Actor
 
 LINK_LABEL = gettext_lazy("Supervision: record a finding")  # the supervisor's /home/ links /oversight/ with it
@@ -61,4 +61,20 @@ def appointment_row(a: Appointment) -> dict:
         "end_date": a.end_date.isoformat(),
         "ended_on": a.ended_on.isoformat() if a.ended_on else None,
         "letter_number": a.letter_number,
+    }
+
+
+def figures(*, area: str, start: date, end: date) -> dict:
+    """一聘三督 under `area` on the days start … end: supervisors appointed under it and in office then,
+    inspections, findings by kind."""
+    kinds = Counter(
+        Finding.objects.filter(grid__code__startswith=area, day__gte=start, day__lte=end).values_list("kind", flat=True)
+    )
+    return {
+        "supervisors": Appointment.objects.filter(area__startswith=area, start_date__lte=end, end_date__gte=start)
+        .exclude(ended_on__lt=start)
+        .count(),
+        "inspections": Inspection.objects.filter(grid__code__startswith=area, day__gte=start, day__lte=end).count(),
+        "findings": sum(kinds.values()),
+        "findings_by_kind": {k: kinds.get(k, 0) for k in FindingKind.values},
     }

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from gridgov.core.timefmt import day_start
 from gridgov.party.models import (
     CallStatus,
     LiaisonLink,
@@ -25,13 +26,9 @@ from gridgov.registry.models import Household
 ZERO = Decimal("0.0")
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time()))
-
-
 def _period(start: date, end: date) -> Q:
     """Calls that began on the local days start … end (end inclusive)."""
-    return Q(call__starts_at__gte=_day_start(start), call__starts_at__lt=_day_start(end + timedelta(days=1)))
+    return Q(call__starts_at__gte=day_start(start), call__starts_at__lt=day_start(end + timedelta(days=1)))
 
 
 def member_row(m: PartyMember) -> dict:
@@ -246,4 +243,18 @@ def home_section(actor: Actor, *, on: date | None = None) -> dict | None:
         "households": linked_households(member) if member else [],
         "calls": open_calls_for(actor),
         "hours": hours,
+    }
+
+
+def figures(*, area: str, start: date, end: date) -> dict:
+    """网格吹哨 under `area`: calls that began on the local days start … end, the answers and the hours confirmed."""
+    calls = WhistleCall.objects.filter(grid__code__startswith=area, starts_at__gte=day_start(start)).filter(
+        starts_at__lt=day_start(end + timedelta(days=1))
+    )
+    answers = WhistleAnswer.objects.filter(call__in=calls)
+    return {
+        "calls": calls.count(),
+        "answers": answers.count(),
+        "hours": str(answers.aggregate(h=Sum("hours"))["h"] or ZERO),
+        "members": PartyMember.objects.filter(grid__code__startswith=area).count(),
     }

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from gridgov.core.errors import NotFound
+from gridgov.core.timefmt import day_span
 from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor
 from gridgov.points.models import Account, Entry, Item, Supermarket
@@ -126,3 +127,26 @@ def community(code: str):
     if grid is None:
         raise NotFound(gettext("no community %(code)s: use a community's 12-digit grid code") % {"code": code})
     return grid
+
+
+def figures(*, area: str, start: date, end: date) -> dict:
+    """Points in the grids under `area` on the local days start … end (the seeds' 积分发放/兑换 figures):
+    issued = credits, redeemed = points spent at the 爱心超市 counter, both as positive sums."""
+    since, until = day_span(start, end)
+    entries = Entry.objects.filter(grid__startswith=area, at__gte=since, at__lt=until)
+    sums = entries.aggregate(
+        issued=Sum("amount", filter=Q(amount__gt=0)),
+        redeemed=Sum("amount", filter=Q(source_kind="redeem")),
+        other=Sum("amount", filter=Q(amount__lt=0) & ~Q(source_kind="redeem")),
+    )
+    by_source = dict(
+        entries.filter(amount__gt=0).values("source_kind").annotate(n=Sum("amount")).values_list("source_kind", "n")
+    )
+    return {
+        "issued": sums["issued"] or 0,
+        "redeemed": -(sums["redeemed"] or 0),
+        "corrected": -(sums["other"] or 0),
+        "residents_credited": entries.filter(amount__gt=0).values("account").distinct().count(),
+        "redemptions": entries.filter(source_kind="redeem").count(),
+        "issued_by_source": dict(sorted(by_source.items())),
+    }

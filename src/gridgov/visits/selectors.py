@@ -13,22 +13,18 @@ Definitions, so that a person can redo them by hand:
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
-from gridgov.core.timefmt import iso
+from gridgov.core.timefmt import day_start, iso
 from gridgov.people.actors import Actor
 from gridgov.registry.models import Household, Resident
 from gridgov.visits.models import Purpose, Visit
 from gridgov.visits.rules import figure_scopes, require_figures, under
 
 COVERAGE_WINDOWS = (30, 90)
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(), timezone.get_default_timezone())
 
 
 def visits(actor: Actor, *, mine: bool = False, grid: str | None = None) -> QuerySet[Visit]:
@@ -85,7 +81,7 @@ def care_due(actor: Actor, *, on: date | None = None, grid: str | None = None) -
     ).values_list("household_id", "tags__name"):
         tags[hid].add(name)
     last = dict(
-        Visit.objects.filter(household_id__in=cadences, purpose=Purpose.CARE, at__lt=_day_start(on + timedelta(days=1)))
+        Visit.objects.filter(household_id__in=cadences, purpose=Purpose.CARE, at__lt=day_start(on + timedelta(days=1)))
         .values("household_id")
         .annotate(last=Max("at"))
         .values_list("household_id", "last")
@@ -119,10 +115,10 @@ def coverage(actor: Actor, *, grid: str, on: date | None = None) -> dict:
     on = on or timezone.localdate()
     households = Household.objects.filter(active=True, grid__code__startswith=grid)
     totals = dict(households.values("grid__code").annotate(n=Count("id")).values_list("grid__code", "n"))
-    until = _day_start(on + timedelta(days=1))
+    until = day_start(on + timedelta(days=1))
     visited: dict[int, dict[str, int]] = {}
     for days in COVERAGE_WINDOWS:
-        since = _day_start(on - timedelta(days=days - 1))
+        since = day_start(on - timedelta(days=days - 1))
         visited[days] = dict(
             households.filter(visits__at__gte=since, visits__at__lt=until)
             .values("grid__code")
@@ -149,9 +145,7 @@ def visits_by_person(people: list[int], start: date, end: date) -> dict[int, int
     """Visits each person made on the local days start … end, for the scoring schemes (assessment: the
     inputs `household_visits` and `deputy_visits`); people without visits get 0."""
     counts = dict(
-        Visit.objects.filter(
-            visitor_id__in=people, at__gte=_day_start(start), at__lt=_day_start(end + timedelta(days=1))
-        )
+        Visit.objects.filter(visitor_id__in=people, at__gte=day_start(start), at__lt=day_start(end + timedelta(days=1)))
         .values("visitor_id")
         .annotate(n=Count("id"))
         .values_list("visitor_id", "n")
