@@ -132,3 +132,30 @@ def test_staff_open_a_supermarket_stock_it_and_renew_a_code_over_the_api(people,
     renewed = api(WORKER).post(f"/points/residents/{people['wang'].pk}/code")
     assert renewed.status_code == 200 and renewed.json()["code"] != old
     assert api(other_worker()).post(f"/points/residents/{people['wang'].pk}/code").status_code == 404
+
+
+def test_staff_stock_the_shelf_from_the_counter_page(people, client):
+    shop, soap = people["shop"], people["soap"]
+    client.force_login(h.user(LEADER))
+    page = client.get("/console/points/counter/").content.decode()
+    assert 'id="points-shelf"' in page and f'data-shelf-item="{soap.pk}"' in page
+    new = client.post("/console/points/shelf/", {"shop": shop.pk, "name": "食用油 1L", "points": "40", "add": "6"})
+    assert new.status_code == 302 and "stocked=1" in new["Location"]
+    oil = Item.objects.get(supermarket=shop, name="食用油 1L")
+    assert (oil.points, oil.stock) == (40, 6)
+    restock = client.post("/console/points/shelf/", {"shop": shop.pk, "item": soap.pk, "points": "12", "add": "3"})
+    assert restock.status_code == 302
+    soap.refresh_from_db()
+    assert (soap.name, soap.points, soap.stock) == ("香皂", 12, 5)
+    assert 'id="points-stocked"' in client.get(restock["Location"]).content.decode()
+    assert AuditEvent.objects.filter(action="points.item_stocked", object_id=str(oil.pk)).exists()
+    # bad input: a clear error, nothing written
+    bad = client.post("/console/points/shelf/", {"shop": shop.pk, "name": "面粉", "points": "十", "add": "1"})
+    assert bad.status_code == 400 and not Item.objects.filter(name="面粉").exists()
+    assert client.post("/console/points/shelf/", {"shop": shop.pk, "name": "", "points": "5"}).status_code == 400
+    foreign = client.post("/console/points/shelf/", {"shop": shop.pk, "item": 999999, "points": "5"})
+    assert foreign.status_code == 400
+    # staff of another street cannot reach the supermarket
+    client.force_login(h.user(other_worker()))
+    outside = client.post("/console/points/shelf/", {"shop": shop.pk, "name": "白糖", "points": "5", "add": "1"})
+    assert outside.status_code == 404 and not Item.objects.filter(name="白糖").exists()

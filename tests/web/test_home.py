@@ -120,6 +120,26 @@ def test_the_mediator_sees_the_open_disputes_of_their_street(demo_city):
     assert dispute.number not in _section(_home(MEDIATOR), "mediator-disputes")
 
 
+def test_a_dispute_case_taken_into_mediation_leaves_the_waiting_list(demo_city):
+    from gridgov.mediation import services as mediation
+
+    dispute = report(title="楼上漏水邻里争执", category="S010401").case
+    assert dispute.number in _section(_home(MEDIATOR), "mediator-disputes")
+    parties = [{"role": "applicant", "name": "张三", "phone": ""}, {"role": "respondent", "name": "李四", "phone": ""}]
+    taken = mediation.open_dispute(
+        actor=actor(MEDIATOR),
+        dispute_class=1,
+        domain="",
+        title="",
+        grid_code="",
+        case_number=dispute.number,
+        parties=parties,
+    )
+    html = _home(MEDIATOR)
+    assert dispute.number not in _section(html, "mediator-disputes")
+    assert taken.number in _section(html, "mediator-mediation")
+
+
 def test_the_page_is_in_english_too(demo_city):
     html = _client(MEDIATOR).get("/home/", {"lang": "en"}).content.decode()
-    assert "My workspace" in html and "Open disputes in my area" in html
+    assert "My workspace" in html and "Dispute cases not yet in mediation" in html

@@ -15,6 +15,7 @@ from gridgov.core.errors import NotFound
 from gridgov.http.auth import actor_from_request
 from gridgov.http.problems import Problem
 from gridgov.mediation import selectors, services
+from gridgov.mediation import teams as team_services
 from gridgov.patrols.models import PatrolFinding
 from gridgov.visits.models import Visit
 
@@ -180,3 +181,42 @@ class CloseIn(Schema):
 def dispute_close(request: HttpRequest, number: str, body: CloseIn = Body(...)):
     services.close(actor=actor_from_request(request, required=True), number=number, note=body.note)
     return _done(request, number)
+
+
+class TeamIn(Schema):
+    name: str = Field(..., min_length=2, max_length=100)
+    code: str = Field(..., max_length=18)  # the grid whose subtree the team serves
+    kind: Literal["grid", "joint", "professional"]
+    domain: Literal["", "wages", "medical", "property", "traffic"] = ""
+    short_name: str = Field("", max_length=10)  # heads its agreements' numbers (中原调〔2026〕第015号)
+
+
+class MemberIn(Schema):
+    username: str = Field(..., max_length=150)
+    role: Literal["mediator", "police", "judge", "prosecutor", "lawyer", "grid_leader", "expert"]
+
+
+def _team(request: HttpRequest, team_id: int):
+    for team in selectors.teams(actor_from_request(request, required=True)):
+        if team.pk == team_id:
+            return team
+    raise NotFound(gettext("no such mediation team in your area"))
+
+
+@router.get("/teams", response={200: dict, 401: Problem}, summary="Mediation teams of my area (调解组织)")
+def team_list(request: HttpRequest):
+    rows = [selectors.team_row(t) for t in selectors.teams(actor_from_request(request, required=True))]
+    return {"count": len(rows), "items": rows}
+
+
+@router.post("/teams", response={201: dict, **ERRORS}, summary="Set up a mediation team")
+def team_create(request: HttpRequest, body: TeamIn = Body(...)):
+    team = team_services.create_team(actor=actor_from_request(request, required=True), **body.dict())
+    return Status(201, selectors.team_row(team))
+
+
+@router.post("/teams/{team_id}/members", response={200: dict, **ERRORS}, summary="Add or change a member")
+def team_member(request: HttpRequest, team_id: int, body: MemberIn = Body(...)):
+    team = _team(request, team_id)
+    team_services.add_member(actor=actor_from_request(request, required=True), team=team, **body.dict())
+    return selectors.team_row(_team(request, team_id))

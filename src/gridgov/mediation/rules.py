@@ -84,7 +84,8 @@ def routing_text(steps: list[dict]) -> str:
     return "; ".join(words)
 
 
-def _area(actor: Actor, roles) -> list[str]:
+def area(actor: Actor, roles) -> list[str]:
+    """The grid scopes of the actor's posts in `roles` (departments' scopes left out)."""
     return [s for r, s in actor.posts if r in roles and s and not s.startswith("D")]
 
 
@@ -95,7 +96,7 @@ def visible(actor: Actor) -> Q:
     q = Q(pk__in=[])
     if actor.user is not None:
         q |= Q(team__in=TeamMember.objects.filter(user=actor.user).values("team")) | Q(opened_by=actor.user)
-    for scope in _area(actor, ACT_ROLES + READ_ROLES):
+    for scope in area(actor, ACT_ROLES + READ_ROLES):
         q |= Q(grid__code__startswith=scope)
     return q
 

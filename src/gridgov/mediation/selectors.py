@@ -9,7 +9,16 @@ from django.utils import timezone
 
 from gridgov.core.timefmt import day_span
 from gridgov.mediation import rules
-from gridgov.mediation.models import Dispute, DisputeClass, Domain, Level, PartyRole, Status, TeamMember
+from gridgov.mediation.models import (
+    Dispute,
+    DisputeClass,
+    Domain,
+    Level,
+    MediationTeam,
+    PartyRole,
+    Status,
+    TeamMember,
+)
 from gridgov.people.actors import Actor
 
 
@@ -114,4 +123,31 @@ def figures(*, area: str, start: date, end: date) -> dict:
         "by_class_and_level": table,
         "by_status": {s: outcome.get(s, 0) for s in Status.values},
         "agreements": received.filter(agreement__isnull=False).count(),
+    }
+
+
+def teams(actor: Actor) -> list[MediationTeam]:
+    """Teams an actor may see: all for admins; else those they belong to, those over their area and those
+    above it that take its disputes (a district committee for a street's mediators)."""
+    every = MediationTeam.objects.prefetch_related("members__user").order_by("code", "kind", "domain")
+    if actor.is_admin:
+        return list(every)
+    mine = set(TeamMember.objects.filter(user=actor.user).values_list("team_id", flat=True)) if actor.user else set()
+    scopes = rules.area(actor, rules.ACT_ROLES + rules.READ_ROLES)
+    return [t for t in every if t.pk in mine or any(t.code.startswith(s) or s.startswith(t.code) for s in scopes)]
+
+
+def team_row(team: MediationTeam) -> dict:
+    return {
+        "id": team.pk,
+        "name": team.name,
+        "code": team.code,
+        "level": team.level,
+        "kind": team.kind,
+        "domain": team.domain,
+        "short_name": team.short_name,
+        "members": [
+            {"username": m.user.get_username(), "name": m.user.get_full_name(), "role": m.role}
+            for m in sorted(team.members.all(), key=lambda m: (m.role, m.user.get_username()))
+        ],
     }

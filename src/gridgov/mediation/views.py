@@ -16,7 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from gridgov.core.errors import BadInput, Conflict, Forbidden, NotFound
 from gridgov.mediation import rules, selectors, services
-from gridgov.mediation.models import Agreement
+from gridgov.mediation import teams as team_services
+from gridgov.mediation.models import Agreement, Domain, MemberRole, TeamKind
 from gridgov.people.actors import Actor
 
 MAX_ROWS = 200
@@ -163,3 +164,46 @@ def agreement_page(request, number: str):
     if agreement is None:
         raise Http404
     return render(request, "mediation/agreement.html", {"d": selectors.dispute_row(d, detail=True), "a": agreement})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_list(request):
+    """调解组织: the teams over my area and their members; POST sets a team up or adds a member (admins and the
+    area's mediators; the services refuse others with 403)."""
+    actor = Actor.of(request.user)
+    error, status = "", 200
+    if request.method == "POST":
+        post = request.POST
+        try:
+            if post.get("team", "").isdigit():
+                team = next((t for t in selectors.teams(actor) if t.pk == int(post["team"])), None)
+                if team is None:
+                    raise NotFound(gettext("no such mediation team in your area"))
+                team_services.add_member(
+                    actor=actor, team=team, username=post.get("username", "").strip(), role=post.get("role", "")
+                )
+            else:
+                team_services.create_team(
+                    actor=actor,
+                    name=post.get("name", "").strip(),
+                    code=post.get("code", "").strip(),
+                    kind=post.get("kind", ""),
+                    domain=post.get("domain", ""),
+                    short_name=post.get("short_name", "").strip(),
+                )
+            return redirect("mediation:teams")
+        except (BadInput, Conflict, Forbidden, NotFound) as exc:
+            error = str(exc)
+            status = {BadInput: 400, Conflict: 409, Forbidden: 403, NotFound: 404}[type(exc)]
+    context = {
+        "teams": [selectors.team_row(t) for t in selectors.teams(actor)],
+        "may_set_up": actor.is_admin or "mediator" in actor.roles,
+        "kinds": TeamKind.choices,
+        "domains": Domain.choices,
+        "member_roles": MemberRole.choices,
+        "labels": {**dict(TeamKind.choices), **dict(Domain.choices), **dict(MemberRole.choices)},
+        "error": error,
+        "form": request.POST if error else {},
+    }
+    return render(request, "mediation/teams.html", context, status=status)

@@ -7,5 +7,6 @@ from gridgov.points import views
 app_name = "points"
 urlpatterns = [
     path("console/points/counter/", views.counter, name="counter"),
+    path("console/points/shelf/", views.shelf, name="shelf"),
     path("points/board/<str:community>/", views.board, name="board"),
 ]

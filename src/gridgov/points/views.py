@@ -76,8 +76,50 @@ def counter(request):
         )
     if done and "holder" in context:
         context["done"] = done
+    context["stocked"] = bool(request.GET.get("stocked"))
     context.update(error=error, status=status)
     return render(request, "points/counter.html", context, status=status)
+
+
+def _whole(raw: str | None, label: str) -> int:
+    value = (raw or "").strip() or "0"
+    if not value.isdigit():
+        raise BadInput(gettext("%(label)s must be a whole number") % {"label": label})
+    return int(value)
+
+
+@never_cache
+@login_required
+@require_http_methods(["POST"])
+def shelf(request):
+    """货架: put a new item on the shelf or restock one (prices may change); back to the counter with a notice,
+    or the counter with the error and its status."""
+    actor = Actor.of(request.user)
+    shop_id = request.POST.get("shop", "")
+    try:
+        shop = selectors.supermarket(actor, int(shop_id)) if shop_id.isdigit() else None
+        if shop is None:
+            raise BadInput(gettext("choose the love supermarket"))
+        item_id = request.POST.get("item", "")
+        item = shop.items.filter(pk=int(item_id)).first() if item_id.isdigit() else None
+        if item_id and item is None:
+            raise BadInput(gettext("that item is not on this shelf"))
+        name = (request.POST.get("name") or (item.name if item else "")).strip()
+        if not name:
+            raise BadInput(gettext("a new item needs a name"))
+        services.stock_item(
+            actor=actor,
+            supermarket=shop,
+            item=item,
+            name=name,
+            points=_whole(request.POST.get("points"), gettext("price in points")),
+            add=_whole(request.POST.get("add"), gettext("quantity to add")),
+        )
+    except GridgovError as exc:
+        context = _counter_context(actor, request, shop_id, "") if shop_id.isdigit() else {"shops": []}
+        context.update(error=exc.message, status=exc.status, key=uuid.uuid4().hex)
+        return render(request, "points/counter.html", context, status=exc.status)
+    return redirect(f"{reverse('points:counter')}?{urlencode({'shop': shop.pk, 'stocked': 1})}")
 
 
 @require_GET

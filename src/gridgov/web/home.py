@@ -130,10 +130,11 @@ def supervisor_section(actor: Actor) -> dict:
 
 
 def mediator_section(actor: Actor) -> dict:
-    """调解员: the open disputes of their area, oldest first."""
+    """调解员: their disputes in mediation, and the open dispute cases of their area that nobody has taken into
+    mediation yet (a case becomes a dispute in one step on /mediation/), oldest first."""
     disputes = (
         case_selectors.visible_cases(actor)
-        .filter(status__in=OPEN_STATUSES, category__name__contains=DISPUTE_WORD)
+        .filter(status__in=OPEN_STATUSES, category__name__contains=DISPUTE_WORD, disputes__isnull=True)
         .order_by("reported_at", "id")[:LIST_SIZE]
     )
     # 三类三级一庭: the disputes in mediation of their teams and area, soonest due first (gridgov.mediation)
