@@ -86,10 +86,13 @@ INSTALLED_APPS = [
     "gridgov.campaigns",
     "gridgov.points",
     "gridgov.mediation",
+    "gridgov.deputies",
+    "gridgov.stations",
     "gridgov.deliberation",
     "gridgov.portal",
     "gridgov.oversight",
     "gridgov.assessment",
+    "gridgov.open311",
     "gridgov.web",
 ]
 # The demo city (sim: its simulated people and their passwords) and the bench are not production apps: the

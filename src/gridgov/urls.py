@@ -13,10 +13,13 @@ urlpatterns = [
     path("", include("gridgov.registry.urls")),
     path("", include("gridgov.visits.urls")),
     path("", include("gridgov.mediation.urls")),
+    path("", include("gridgov.stations.urls")),
+    path("", include("gridgov.deputies.urls")),
     path("", include("gridgov.deliberation.urls")),
     path("", include("gridgov.oversight.urls")),
     path("", include("gridgov.portal.urls")),
     path("", include("gridgov.party.urls")),
     path("", include("gridgov.points.urls")),
+    path("", include("gridgov.open311.urls")),  # /open311/v2/ (GeoReport v2)
     path("", include("gridgov.web.urls")),
 ]

@@ -20,6 +20,7 @@ from gridgov.assessment.indicators import RATE_BY_NAME, fraction
 from gridgov.assessment.models import CaseFact, ScoringScheme
 from gridgov.core.errors import BadInput, Forbidden, NotFound
 from gridgov.core.privacy import mask_name
+from gridgov.deputies import selectors as deputies
 from gridgov.grids.models import Grid
 from gridgov.oversight import selectors as oversight
 from gridgov.patrols import selectors as patrols
@@ -57,8 +58,6 @@ def _count(name: str) -> Input:
     return Input((name,), lambda own, grid: own[name])
 
 
-NOT_YET = Input((), lambda own, grid: None, available=False)  # collected by a later part (needs, tasks: 三单制)
-
 INPUTS: dict[str, Input] = {
     **{name: _rate(name) for name in RATE_BY_NAME},
     **{f"grid_{name}": _rate(name, area=True) for name in RATE_BY_NAME},
@@ -81,8 +80,10 @@ INPUTS: dict[str, Input] = {
     "deputy_visits": Input(("deputy_visits",), lambda own, grid: own.get("deputy_visits", 0)),
     # 一聘三督: supervisors' findings charged to a worker, or in a region's grids (gridgov.oversight)
     "oversight_findings": Input(("oversight_findings",), lambda own, grid: own.get("oversight_findings", 0)),
-    "needs_collected": NOT_YET,
-    "tasks_closed": NOT_YET,
+    # 三单制: needs a deputy collected, tasks they closed, suggestions they filed (gridgov.deputies.selectors)
+    "needs_collected": Input(("needs_collected",), lambda own, grid: own.get("needs_collected", 0)),
+    "tasks_closed": Input(("tasks_closed",), lambda own, grid: own.get("tasks_closed", 0)),
+    "suggestions": Input(("suggestions",), lambda own, grid: own.get("suggestions", 0)),
 }
 RULES = ("rate", "per_count", "target", "bonus")
 
@@ -227,6 +228,16 @@ def scores(scheme: ScoringScheme, month: str, region: str | None = None) -> list
         for subject in people:
             n = made[int(subject.code)]
             owns[subject.code] = {**owns[subject.code], "household_visits": n, "deputy_visits": n}
+    duty = ("deputy_visits", "needs_collected", "tasks_closed", "suggestions")
+    if kind == "person" and scheme.subject == "deputy" and any(item["input"] in duty for item in scheme.items):
+        figures = deputies.duty_many([int(s.code) for s in people], start, end)
+        for subject in people:
+            f = figures[int(subject.code)]
+            owns[subject.code] = {  # 进网格接待走访: household visits and the reception days attended
+                **owns[subject.code],
+                "deputy_visits": owns[subject.code].get("deputy_visits", 0) + f["receptions"],
+                **{key: f[key] for key in ("needs_collected", "tasks_closed", "suggestions")},
+            }
     if any(item["input"] == "oversight_findings" for item in scheme.items) and kind in ("person", "region"):
         if kind == "person":
             by_worker = oversight.findings_by_worker([int(s.code) for s in people], start, end)

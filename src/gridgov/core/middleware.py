@@ -2,6 +2,7 @@ import json
 import logging
 import math
 from datetime import timedelta
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -46,6 +47,23 @@ class ChineseFirstLocaleMiddleware:
 
 
 JSON_PREFIXES = ("/api/", "/open311/")  # clients of these read errors as {"detail": …}
+OPEN311_PREFIX = "/open311/"  # …except Open311's, which read GeoReport v2 errors: [{code, description}]
+
+
+def api_error(request, status: int, message: str) -> HttpResponse:
+    """An API client's error: {"detail"} for /api/, GeoReport v2's list of {code, description} for /open311/
+    (XML when the path asks .xml), so that errors answered here look like the endpoints' own."""
+    if not request.path.startswith(OPEN311_PREFIX):
+        return JsonResponse({"detail": message}, status=status, json_dumps_params={"ensure_ascii": False})
+    if request.path.endswith(".xml"):
+        error = f"<code>{status}</code><description>{escape(message)}</description>"
+        body = f'<?xml version="1.0" encoding="UTF-8"?>\n<errors><error>{error}</error></errors>'
+        return HttpResponse(body.encode(), status=status, content_type="text/xml; charset=utf-8")
+    return JsonResponse(
+        [{"code": status, "description": message}], status=status, safe=False, json_dumps_params={"ensure_ascii": False}
+    )
+
+
 TEXT_TYPES = ("application/json", "application/x-www-form-urlencoded", "text/")
 
 
@@ -108,7 +126,7 @@ class RefuseNulMiddleware:
         if not refused:
             return self.get_response(request)
         if request.path.startswith(JSON_PREFIXES):
-            return JsonResponse({"detail": message}, status=400, json_dumps_params={"ensure_ascii": False})
+            return api_error(request, 400, message)
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 
@@ -127,6 +145,9 @@ NAMED_BUDGETS = {
     ("POST", "web:login"): "signin",
     ("POST", "admin:login"): "signin",
     ("POST", "api-v1:token"): "signin",
+    # Open311 clients are counted per API key (open311.keys), not per address: an app's server posts for
+    # many residents from one address. "open311" is off unless GRIDGOV_RATE_LIMITS names it.
+    ("POST", "open311:requests"): "open311",
 }
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 # Without Redis counted in each process's memory, not the database: a write per page view would make every
@@ -173,7 +194,7 @@ def too_many_requests(request, delay: timedelta) -> HttpResponse:
         minutes,
     ) % {"minutes": minutes, "time": until}
     if request.path.startswith(JSON_PREFIXES):
-        response = JsonResponse({"detail": message}, status=429, json_dumps_params={"ensure_ascii": False})
+        response = api_error(request, 429, message)
     else:
         response = render(request, "core/too_many_requests.html", {"message": message}, status=429)
     response["Retry-After"] = str(math.ceil(delay.total_seconds()))

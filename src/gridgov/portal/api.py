@@ -10,10 +10,12 @@ from ninja import Router
 from gridgov.core.errors import NotAuthenticated
 from gridgov.http.problems import Problem
 from gridgov.portal import selectors
+from gridgov.portal.bookings import api_router as bookings_router
 from gridgov.portal.session import identity_of
 
 router = Router(tags=["residents"])
 ROUTERS = [("/my", router)]  # mounted by gridgov.http.api
+router.add_router("/bookings", bookings_router)  # 便民服务 sign-ups (/api/v1/my/bookings)
 
 
 @router.get("", response={200: dict, 401: Problem}, summary="My reports, points and deliberations (我的)")

@@ -16,6 +16,7 @@ from gridgov.routing.services import load_all
 from gridgov.sim.campaigns import build_demo_campaigns
 from gridgov.sim.city import DISTRICT_CODE, build_layout
 from gridgov.sim.deliberation import build_demo_deliberation
+from gridgov.sim.deputies import build_demo_deputies
 from gridgov.sim.fieldwork import simulate_fieldwork
 from gridgov.sim.history import simulate_history
 from gridgov.sim.mediation import build_demo_mediation
@@ -24,6 +25,7 @@ from gridgov.sim.party import build_demo_party
 from gridgov.sim.points import build_demo_points
 from gridgov.sim.residents import FULL_STREET, build_demo_registry
 from gridgov.sim.staffing import build_demo_staff
+from gridgov.sim.stations import build_demo_stations
 
 
 @dataclass(frozen=True)
@@ -37,9 +39,11 @@ class DemoResult:
     campaigns: dict | None = None
     party: dict | None = None
     mediation: dict | None = None
+    stations: dict | None = None
     points: dict | None = None
     deliberation: dict | None = None
     oversight: dict | None = None
+    deputies: dict | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -52,9 +56,11 @@ class DemoResult:
             "campaigns": self.campaigns or {},
             "party": self.party or {},
             "mediation": self.mediation or {},
+            "stations": self.stations or {},
             "points": self.points or {},
             "deliberation": self.deliberation or {},
             "oversight": self.oversight or {},
+            "deputies": self.deputies or {},
         }
 
 
@@ -113,7 +119,7 @@ def build_demo_city(
         install_key_group_tags()  # the same for the registry's key groups (重点人群)
         install_default_rules()  # and the points rules (积分规则)
     registry = fieldwork = campaigns = party = points = None
-    mediation = deliberation = oversight = None
+    mediation = deliberation = oversight = stations = deputies = None
     if people:
         say("registering the synthetic households and residents")
         registry = build_demo_registry(seed=seed, full_street=DISTRICT_CODE if full_registry else FULL_STREET)
@@ -133,8 +139,12 @@ def build_demo_city(
             points = build_demo_points(seed=seed)
             say("setting up mediation teams and a month of disputes (三类三级一庭)")
             mediation = build_demo_mediation(seed=seed)
+            say("opening the service stations and a month of their activities (3671 便民服务)")
+            stations = build_demo_stations(seed=seed)
             say("appointing resident supervisors and a month of their inspections (一聘三督)")
             oversight = build_demo_oversight(seed=seed)
+            say("deputies in the grids: liaison stations, reception days, needs and suggestions (三单制)")
+            deputies = build_demo_deputies(seed=seed)
     return DemoResult(
         built=True,
         grids=result.created,
@@ -145,7 +155,9 @@ def build_demo_city(
         campaigns=campaigns,
         party=party,
         mediation=mediation,
+        stations=stations,
         points=points,
         deliberation=deliberation,
         oversight=oversight,
+        deputies=deputies,
     )

@@ -24,6 +24,7 @@ from gridgov.cases import selectors as case_selectors
 from gridgov.cases.models import CaseEvent, Channel
 from gridgov.cases.reads import REVIEW_ROLES
 from gridgov.cases.transitions import OPEN_STATUSES
+from gridgov.deputies import selectors as deputy_selectors
 from gridgov.mediation import rules as mediation_rules
 from gridgov.mediation import selectors as mediation_selectors
 from gridgov.oversight import selectors as oversight_selectors
@@ -111,7 +112,12 @@ def my_posts(user) -> list[dict]:
 def deputy_section(actor: Actor) -> dict:
     """代表: what they passed on through the deputy channel, newest first."""
     cases = case_selectors.visible_cases(actor).filter(reporter=actor.user, channel=Channel.DEPUTY)
-    return {"cases": _rows(cases.order_by("-reported_at", "-id")[:LIST_SIZE], link=bool(actor.roles & CONSOLE_ROLES))}
+    # 三单制: the needs of their grids waiting for a deputy, and their tasks in hand (gridgov.deputies)
+    needs = deputy_selectors.needs(actor).filter(status__in=("collected", "claimed"))[:LIST_SIZE]
+    return {
+        "cases": _rows(cases.order_by("-reported_at", "-id")[:LIST_SIZE], link=bool(actor.roles & CONSOLE_ROLES)),
+        "needs": [deputy_selectors.need_row(n) for n in needs],
+    }
 
 
 def supervisor_section(actor: Actor) -> dict:
