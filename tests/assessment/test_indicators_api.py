@@ -37,7 +37,7 @@ def feed(api, grid, *, category, total, closed):
         number = r.json()["number"]
         if n < closed:
             assert leader.act(number, "verify", {"passed": True}).status_code == 200
-            assert dispatcher.act(number, "close").status_code == 200
+            assert dispatcher.act(number, "close", {"reply": "已办结"}).status_code == 200
         else:
             assert dispatcher.act(number, "register", {}).status_code == 200
 

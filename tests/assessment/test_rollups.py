@@ -82,6 +82,7 @@ def test_a_step_after_a_refresh_moves_the_counts_exactly_once(demo_city):
         "close",
         actor=helpers.actor(helpers.dispatcher_for(case.platform)),
         number=made.number,
+        reply="已办结",
         at=START + timedelta(hours=3),
     )
     assert services.refresh_cases(numbers=[made.number]) == 1

@@ -173,7 +173,9 @@ def test_indicators_ignore_the_assist_event(demo_city):
     services.report_assist_part(actor=helper, number=number, result="已配合")
     services.resolve_case(actor=lead, number=number, result="已处理完毕")
     services.verify_case(actor=actor(f"worker-{GRID}"), number=number, passed=True)
-    services.close_case(actor=actor(dispatcher_for(Case.objects.get(number=number).platform)), number=number)
+    services.close_case(
+        actor=actor(dispatcher_for(Case.objects.get(number=number).platform)), number=number, reply="已办结"
+    )
     events = events_of(number)
     assert "assist" in [e.action for e in events]
     with_assist = case_counters(events)

@@ -62,7 +62,7 @@ def test_full_loop_for_each_channel(api, spot, channel):
     checker = api(f"leader-{spot['community']}" if resolver.startswith("worker-") else f"worker-{spot['grid']}")
     r = checker.act(number, "verify", {"passed": True})
     assert r.status_code == 200, r.content
-    r = dispatcher.act(number, "close")
+    r = dispatcher.act(number, "close", {"reply": "已办结，感谢您的反映"})
     assert r.status_code == 200 and r.json()["status"] == "closed"
 
     resident = api()

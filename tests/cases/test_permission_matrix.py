@@ -96,7 +96,7 @@ BODIES = {
     "supervise": {"note": "请加快办理"},
     "resolve": {"result": "已处理完毕", "photos": []},
     "verify": {"passed": True, "note": "现场核查通过"},
-    "close": {},
+    "close": {"reply": "已办结，感谢您的反映"},
     "evaluate": {"satisfaction": "satisfied", "solved": True, "note": "回访"},
     "reopen": {"reason": "群众不满意"},
 }

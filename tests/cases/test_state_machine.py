@@ -316,8 +316,10 @@ class ClosedLoop(RuleBasedStateMachine):
                 or (not unit.startswith("D") and h.covers(case.platform, unit))
             )
             return {"unit": unit, "assisting": assisting, "note": text}, valid and assisting != ["D410102999"]
-        if action in ("accept", "grant_extension", "resume", "close"):
+        if action in ("accept", "grant_extension", "resume"):
             return {}, True
+        if action == "close":  # 句号管理: the reply to the requester
+            return {"reply": text}, ok
         if action in ("reject", "return", "deny_extension", "reopen"):
             return {"reason": text}, ok
         if action in ("escalate", "supervise"):

@@ -96,7 +96,7 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "resolve": ("resolve", {"result": "已处理完毕", "photos": []}),
     "verify-passed": ("verify", {"passed": True, "note": "现场核查通过"}),
     "verify-failed": ("verify", {"passed": False, "note": "未修好，返工"}),
-    "close": ("close", {}),
+    "close": ("close", {"reply": "已办结，感谢您的反映"}),
     "evaluate": ("evaluate", {"satisfaction": "dissatisfied", "solved": False, "note": "回访"}),
     "reopen": ("reopen", {"reason": "群众不满意"}),
 }

@@ -73,7 +73,8 @@ def test_command_json_shape(db, capsys):
     counts = json.loads(capsys.readouterr().out)
     assert counts["categories"]["created"] == 0 and counts["categories"]["updated"] == 0
     assert counts["categories"]["trees"]["hotline"]["leaves"] == 517
-    assert set(counts) == {"categories", "units", "catalogue"}
+    assert set(counts) == {"categories", "units", "catalogue", "modes"}
+    assert counts["modes"] == 0  # the handling modes' rules are there already: a load adds only missing ones
 
 
 def test_adding_a_class_in_the_admin_keeps_leaves_right(loaded, admin_client_):

@@ -263,6 +263,7 @@ def test_the_whole_loop_in_a_browser(browser, live_server, demo_city, artifacts)
         desk.wait_for_selector("#action-close")
         assert desk.inner_text("#case-status") == _status("verified")
         assert _forms(desk, "form.action-form") == ["action-supervise", "action-close"]
+        desk.fill("#action-close textarea[name=reply]", "井盖已更换，感谢您的反映。")  # 句号管理: the reply
         desk.click("#action-close button[type=submit]")
         desk.wait_for_function(
             "() => document.querySelector('#case-status').textContent.trim() === '%s'" % _status("closed")

@@ -203,6 +203,10 @@ class VerifyIn(_Body):
     photos: list[str] = []
 
 
+class CloseIn(_Body):
+    reply: str = ""  # 句号管理: the reply to the requester, unless one was recorded before (POST …/reply)
+
+
 class EvaluateIn(_Body):
     satisfaction: Literal["satisfied", "basically_satisfied", "dissatisfied"]
     solved: bool
@@ -227,7 +231,7 @@ ACTION_BODIES: dict[str, type[BaseModel]] = {
     "supervise": NoteIn,
     "resolve": ResolveIn,
     "verify": VerifyIn,
-    "close": EmptyIn,
+    "close": CloseIn,
     "evaluate": EvaluateIn,
     "reopen": ReasonIn,
 }
@@ -326,3 +330,59 @@ def assist(request: HttpRequest, number: str, body: AssistIn):
             "at": iso(event.at),
         },
     )
+
+
+# ---- the handling modes' steps (办理方式, cases/services/modes.py): answered like an action ----------------
+
+STEP_ANSWERS = {200: dict, 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem}
+
+
+class ModeIn(Schema):
+    mode: Literal["immediate", "coordinated", "on_site", "linked"]
+    reason: str = Field(..., max_length=2000)
+
+
+class SiteVisitIn(Schema):
+    note: str = Field(..., max_length=2000)
+    photos: list[str] = Field(..., min_length=1)
+
+
+class StepNoteIn(Schema):
+    note: str = Field(..., max_length=2000)
+
+
+class ReplyIn(Schema):
+    reply: str = Field(..., max_length=2000)
+
+
+def _answer(request: HttpRequest, number: str) -> dict:
+    actor = actor_from_request(request, required=True)
+    return selectors.staff_view(Case.objects.select_related("grid", "category", "master").get(number=number), actor)
+
+
+@router.post("/{number}/mode", response=STEP_ANSWERS, summary="Change the handling mode (变更办理方式), with a reason")
+def change_mode(request: HttpRequest, number: str, body: ModeIn):
+    services.change_mode(
+        actor=actor_from_request(request, required=True), number=number, mode=body.mode, reason=body.reason
+    )
+    return _answer(request, number)
+
+
+@router.post("/{number}/site-visits", response=STEP_ANSWERS, summary="Record the site visit of 现场办 (photos)")
+def site_visit(request: HttpRequest, number: str, body: SiteVisitIn):
+    services.record_site_visit(
+        actor=actor_from_request(request, required=True), number=number, note=body.note, photos=body.photos
+    )
+    return _answer(request, number)
+
+
+@router.post("/{number}/progress", response=STEP_ANSWERS, summary="Report progress (进展报告, 联动办 on a schedule)")
+def progress(request: HttpRequest, number: str, body: StepNoteIn):
+    services.report_progress(actor=actor_from_request(request, required=True), number=number, note=body.note)
+    return _answer(request, number)
+
+
+@router.post("/{number}/reply", response=STEP_ANSWERS, summary="Reply to the requester (答复, 句号管理)")
+def reply(request: HttpRequest, number: str, body: ReplyIn):
+    services.reply_to_requester(actor=actor_from_request(request, required=True), number=number, reply=body.reply)
+    return _answer(request, number)

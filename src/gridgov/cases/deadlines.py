@@ -18,12 +18,22 @@ SEVERITY = {"green": 0, "yellow": 1, "red": 2}
 
 
 def initial(
-    *, start: datetime, sign_hours: float, resolve_days: float, urgent: bool, resolve_hours: float | None
+    *,
+    start: datetime,
+    sign_hours: float,
+    resolve_days: float,
+    urgent: bool,
+    resolve_hours: float | None,
+    resolve_working_hours: float | None = None,
 ) -> tuple[datetime, datetime]:
     sign_by = add_working_hours(start, sign_hours)
     if urgent and resolve_hours:
         # urgent classes run on the clock: a burst water main does not wait for Monday
         return min(sign_by, start + timedelta(hours=resolve_hours)), start + timedelta(hours=resolve_hours)
+    if resolve_working_hours:
+        # 立即办: a short clock of working hours (its ModeRule), never longer than the class's own days
+        resolve_by = min(add_working_hours(start, resolve_working_hours), add_working_days(start, resolve_days))
+        return min(sign_by, resolve_by), resolve_by
     return sign_by, add_working_days(start, resolve_days)
 
 

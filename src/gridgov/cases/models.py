@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.crypto import EncryptedTextField
-from gridgov.routing.models import Complexity
+from gridgov.routing.models import Complexity, HandlingMode
 
 
 class Status(models.TextChoices):
@@ -79,6 +79,15 @@ class Case(models.Model):
     complexity = models.CharField(_("complexity"), max_length=8, choices=Complexity.choices, default=Complexity.GENERAL)
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, db_index=True)
+    # 办理方式: fixed at registration from the complexity (routing.ModeRule), changed by the platform with a
+    # reason; empty until registered. Its rules are data: what the mode asks before a result.
+    mode = models.CharField(
+        _("handling mode"), max_length=12, choices=HandlingMode.choices, blank=True, default="", db_index=True
+    )
+    progress_due = models.DateTimeField(_("next progress report due"), null=True, blank=True)
+    # 句号管理: the reply to the requester (what was done, or why it cannot be); no case closes without one.
+    reply = models.TextField(_("reply to the requester"), blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
 
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -217,8 +217,12 @@ def summary(case: Case, now: datetime | None = None) -> dict:
         "grid": _grid_ref(case),
         "category": _category(case),
         "complexity": case.complexity,
+        "mode": case.mode or None,  # 办理方式: null until registered
         "channel": case.channel,
         "deadlines": deadlines.as_dict(case, now),
+        "progress_due": iso(case.progress_due),
+        "reply": case.reply,  # 答复 to the requester (句号管理): public too
+        "replied_at": iso(case.replied_at),
         "reported_at": iso(case.reported_at),
         "lon": case.lon,
         "lat": case.lat,
@@ -284,7 +288,7 @@ def public_view(case: Case, now: datetime | None = None) -> dict:
     """
     followed = case.master if case.master_id else case
     events = list(followed.events.order_by("seq"))
-    public_notes = {"reject", "resolve", "resolve_on_spot", "return"}  # what the reporter should read
+    public_notes = {"reject", "resolve", "resolve_on_spot", "return", "reply", "close"}  # what the reporter reads
     return {
         "number": case.number,
         "title": case.title,
@@ -298,6 +302,7 @@ def public_view(case: Case, now: datetime | None = None) -> dict:
         "result": followed.result
         if followed.status in (Status.RESOLVED, Status.VERIFIED, Status.CLOSED, Status.EVALUATED)
         else "",
+        "reply": followed.reply,
         "can_evaluate": case.status == Status.CLOSED,
         "timeline": [
             {

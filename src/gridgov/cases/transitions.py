@@ -63,6 +63,19 @@ TABLE: dict[str, Transition] = {
 }
 
 ACTIONS = tuple(TABLE)
+
+# Steps beside the table (the status does not change) whose who and when are rules of the same shape: the
+# handling modes' steps (办理方式, cases/services/modes.py).
+OPEN_REGISTERED = OPEN_STATUSES - {S.REPORTED}
+STEPS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        _t("change_mode", OPEN_REGISTERED - {S.RESOLVED, S.VERIFIED}, None, {"dispatcher"}, "platform", "变更办理方式"),
+        _t("site_visit", {S.IN_PROGRESS}, None, LEAD_UNIT_ROLES, "lead_unit", "现场办理"),
+        _t("progress", {S.IN_PROGRESS, S.SUSPENDED}, None, LEAD_UNIT_ROLES, "lead_unit", "进展报告"),
+        _t("reply", OPEN_REGISTERED, None, {"dispatcher"}, "platform", "答复"),
+    ]
+}
 # Actions on a case that are not transitions but still go into its file.
 CREATION_ACTIONS = ("report", "resolve_on_spot")
 
@@ -75,6 +88,7 @@ TERMS = {
     "deadline": "超时提醒",
     "assist": "协办反馈",
     **{a: t.label for a, t in TABLE.items()},
+    **{a: t.label for a, t in STEPS.items()},
 }
 
 
@@ -108,5 +122,9 @@ LABELS = {
     "close": _label("Closed"),
     "evaluate": _label("Rated"),
     "reopen": _label("Reopened"),
+    "change_mode": _label("Handling mode changed"),
+    "site_visit": _label("Handled on site"),
+    "progress": _label("Progress report"),
+    "reply": _label("Reply to the requester"),
 }
 require_same_keys(LABELS, TERMS, "every event has its term and its label")

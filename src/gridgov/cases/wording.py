@@ -34,6 +34,10 @@ _ACTIONS = {
     "close": pgettext_lazy("case action", "close"),
     "evaluate": pgettext_lazy("case action", "evaluate"),
     "reopen": pgettext_lazy("case action", "reopen"),
+    "change_mode": pgettext_lazy("case action", "change_mode"),
+    "site_visit": pgettext_lazy("case action", "site_visit"),
+    "progress": pgettext_lazy("case action", "progress"),
+    "reply": pgettext_lazy("case action", "reply"),
 }
 
 # The fields services check with their `_text` helper, named as the form names them.
@@ -48,6 +52,7 @@ _FIELDS = {
     "reason": pgettext_lazy("field", "reason"),
     "participant": pgettext_lazy("field", "participant"),
     "decision": pgettext_lazy("field", "decision"),
+    "reply": pgettext_lazy("field", "reply"),
 }
 
 

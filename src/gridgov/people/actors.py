@@ -68,3 +68,10 @@ class Actor:
     @property
     def is_admin(self) -> bool:
         return Role.ADMIN in self.roles
+
+
+def admin_actor(user) -> Actor:
+    """The admin site's user as an actor: a superuser acts as an administrator, anyone else by their posts."""
+    if getattr(user, "is_superuser", False):
+        return Actor(user=user, posts=(("admin", ""),), label=user.get_username())
+    return Actor.of(user)

@@ -5,16 +5,9 @@ write them. Residents appear by their masked names only."""
 from django.contrib import admin
 
 from gridgov.core.admin_forms import ServiceAdminMixin, ServiceForm, ViewOnlyAdminMixin
-from gridgov.people.actors import Actor
+from gridgov.people.actors import admin_actor
 from gridgov.points import services
 from gridgov.points.models import Account, Entry, Item, PointsRule, RedemptionLine, Supermarket
-
-
-def admin_actor(user) -> Actor:
-    """The admin's user as an actor: a superuser acts as an administrator, anyone else by their posts."""
-    if getattr(user, "is_superuser", False):
-        return Actor(user=user, posts=(("admin", ""),), label=user.get_username())
-    return Actor.of(user)
 
 
 class RuleForm(ServiceForm):

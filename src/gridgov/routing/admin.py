@@ -4,10 +4,12 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.admin_forms import ServiceAdminMixin, ServiceForm
 from gridgov.core.admin_io import Column, ImportExportMixin, choice_label
+from gridgov.people.actors import admin_actor
 from gridgov.people.models import Unit
 from gridgov.routing.edits import delete_dispatch_rule, save_category, save_dispatch_rule
-from gridgov.routing.models import Category, DispatchRule
+from gridgov.routing.models import Category, DispatchRule, ModeRule
 from gridgov.routing.services import import_categories, import_dispatch_rules
+from gridgov.routing.services.modes import save_mode_rule
 
 CATEGORY_COLUMNS = (
     Column("code", _("code"), required=True),
@@ -173,3 +175,51 @@ class DispatchRuleAdmin(ServiceAdminMixin, ImportExportMixin, admin.ModelAdmin):
     @admin.display(description=_("unit name"), ordering="unit")
     def unit_name(self, obj):
         return _unit_name(obj)
+
+
+class ModeRuleForm(ServiceForm):
+    class Meta:
+        model = ModeRule
+        fields = (
+            "mode",
+            "complexities",
+            "resolve_working_hours",
+            "site_visit_required",
+            "consultation_required",
+            "progress_every_days",
+            "note",
+        )
+
+    def apply(self, actor):
+        return save_mode_rule(
+            actor=admin_actor(actor),
+            mode=self.value("mode"),
+            complexities=self.value("complexities") or "",
+            resolve_working_hours=self.value("resolve_working_hours"),
+            site_visit_required=bool(self.value("site_visit_required")),
+            consultation_required=bool(self.value("consultation_required")),
+            progress_every_days=self.value("progress_every_days"),
+            note=self.value("note") or "",
+        )
+
+
+@admin.register(ModeRule)
+class ModeRuleAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """办理方式规则: which complexities each mode takes and what it asks before a result; saves go through
+    routing.services.modes (checked, audited). The four modes are fixed: no adding or deleting."""
+
+    list_display = (
+        "mode",
+        "complexities",
+        "resolve_working_hours",
+        "site_visit_required",
+        "consultation_required",
+        "progress_every_days",
+    )
+    form = ModeRuleForm
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

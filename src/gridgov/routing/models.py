@@ -25,6 +25,45 @@ class Complexity(models.TextChoices):
     MAJOR = "major", _("major")  # 重大疑难 → 联动办
 
 
+class HandlingMode(models.TextChoices):
+    """办理方式: how a case is handled (the seeds: 立即办、协调办、现场办、联动办); its rules are ModeRule rows."""
+
+    IMMEDIATE = "immediate", _("handle at once")  # 立即办: the receiving platform answers or fixes it at once
+    COORDINATED = "coordinated", _("coordinated handling")  # 协调办: a lead unit and assisting units
+    ON_SITE = "on_site", _("on-site handling")  # 现场办: the unit goes to the spot (a site visit with photos)
+    LINKED = "linked", _("linked handling")  # 联动办: several units, 集中会商, progress reports, maybe 挂账
+
+
+class ModeRule(models.Model):
+    """What a handling mode asks of a case (办理方式规则): data the admin edits, shipped in data/modes.csv."""
+
+    mode = models.CharField(_("handling mode"), max_length=12, choices=HandlingMode.choices, unique=True)
+    complexities = models.CharField(
+        _("complexities"), max_length=60, blank=True, help_text=_("comma-separated: the classes handled this way")
+    )
+    resolve_working_hours = models.PositiveSmallIntegerField(
+        _("working hours to resolve"), null=True, blank=True, help_text=_("empty: the category's working days")
+    )
+    site_visit_required = models.BooleanField(_("site visit with photos before the result"), default=False)
+    consultation_required = models.BooleanField(_("consultation (集中会商) before the result"), default=False)
+    progress_every_days = models.PositiveSmallIntegerField(
+        _("progress report every (days)"), null=True, blank=True, help_text=_("empty: no scheduled reports")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("handling mode rule")
+        verbose_name_plural = _("handling mode rules")
+
+    def __str__(self) -> str:
+        return str(self.get_mode_display())
+
+    @property
+    def complexity_list(self) -> list[str]:
+        return [c.strip() for c in self.complexities.split(",") if c.strip()]
+
+
 class Tree(models.TextChoices):
     URBAN_COMPONENT = "component", _("city management: components")  # 数字城管 部件
     URBAN_EVENT = "event", _("city management: events")  # 数字城管 事件

@@ -8,7 +8,7 @@ from typing import Literal, cast
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from gridgov.grids.models import CODE_LENGTH, LEVEL_OF_LENGTH
-from gridgov.routing.models import Category, Complexity, DispatchRule
+from gridgov.routing.models import Category, Complexity, DispatchRule, HandlingMode, ModeRule
 
 
 def leaf_categories(tree: str | None = None) -> QuerySet[Category]:
@@ -152,3 +152,25 @@ def limits(category: Category | None, complexity: str | None = None) -> Limits:
     return Limits(
         sign_hours=max(1, sign), resolve_days=max(1, -(-days * num // den)), resolve_hours=hours, urgent=urgent
     )
+
+
+# Without a rule for a complexity (an administrator took it out of every mode), a case is coordinated: a lead
+# unit under the platform, the loop as it always was.
+FALLBACK_MODE = cast(str, HandlingMode.COORDINATED)
+
+
+def mode_rules() -> dict[str, ModeRule]:
+    return {r.mode: r for r in ModeRule.objects.all()}
+
+
+def mode_for(complexity: str, rules: dict[str, ModeRule] | None = None) -> str:
+    """办理方式 that a case of `complexity` gets when it is registered (ModeRule.complexities)."""
+    for rule in (rules if rules is not None else mode_rules()).values():
+        if complexity in rule.complexity_list:
+            return rule.mode
+    return FALLBACK_MODE
+
+
+def mode_rule(mode: str) -> ModeRule:
+    """The rule of `mode`; an unsaved blank rule (asks nothing) when the table lacks it."""
+    return ModeRule.objects.filter(mode=mode).first() or ModeRule(mode=mode)

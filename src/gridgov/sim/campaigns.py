@@ -12,13 +12,11 @@ Deterministic for a seed and `now`; nothing is written after `now`.
 
 from __future__ import annotations
 
-import io
 import random
 import uuid
 from datetime import datetime, timedelta
 
 from django.utils import timezone
-from PIL import Image
 
 from gridgov.campaigns import covert, services
 from gridgov.campaigns.models import CampaignTarget
@@ -28,6 +26,7 @@ from gridgov.core.errors import GridgovError
 from gridgov.grids.models import Grid
 from gridgov.sim.cast import Cast
 from gridgov.sim.city import DISTRICT_CODE
+from gridgov.sim.photos import demo_photo
 from gridgov.sim.residents import FULL_STREET
 
 ITEMS: list[dict] = [
@@ -47,12 +46,6 @@ PROBLEM_RATE = 0.08
 
 def _uuid(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
-
-
-def _photo() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (96, 160, 96)).save(out, "JPEG")
-    return out.getvalue()
 
 
 def _moment(rng: random.Random, start: datetime, end: datetime) -> datetime:
@@ -101,7 +94,7 @@ def build_demo_campaigns(*, seed: int = 0, now: datetime | None = None) -> dict:
                 if rng.random() < 0.5:
                     problem["resolved"] = {"result": "已现场整改"}
             if item.needs_photo and photo is None:
-                photo = store_upload(data=_photo(), uploaded_by=worker.user).id
+                photo = store_upload(data=demo_photo(), uploaded_by=worker.user).id
             try:
                 services.record_result(
                     actor=worker,
@@ -164,7 +157,7 @@ def _rectify(cast: Cast, case, at: datetime) -> bool:
         ("accept", handler, {}),
         ("resolve", handler, {"result": "已按暗访通报整改到位"}),
         ("verify", checker, {"passed": True}),
-        ("close", platform, {}),
+        ("close", platform, {"reply": "暗访发现的问题已整改到位，感谢监督。"}),
     ]
     try:
         for n, (action, who, body) in enumerate(steps, 1):

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from gridgov.cases import services
 from gridgov.cases.models import Status
+from gridgov.cases.uploads import store_upload
 from gridgov.people.actors import Actor
 from gridgov.routing import selectors as routing
 from gridgov.routing.models import Category
@@ -33,6 +35,7 @@ from gridgov.sim.parameters import (
     SUPERVISE_SLOW,
     SUSPEND,
 )
+from gridgov.sim.photos import demo_photo
 
 if TYPE_CHECKING:
     from gridgov.sim.history import CitySimulation, SimCase
@@ -241,10 +244,51 @@ def supervise(sim: CitySimulation, t: datetime, sc: SimCase) -> None:
     )
 
 
+def _mode_steps(sim: CitySimulation, t: datetime, sc: SimCase, handler: str) -> bool:
+    """What the case's handling mode asks before its result (cases/services/modes.py), done as the units do:
+    a site visit with a photo for 现场办; the platform's 集中会商 and a progress report for 联动办."""
+    rule = routing.mode_rule(sc.row.mode) if sc.row.mode else None
+    if rule is None:
+        return True
+    unit = sim.cast.actor(handler)
+    if rule.site_visit_required and not sc.row.events.filter(action="site_visit").exists():
+
+        def visit():
+            photo = store_upload(data=demo_photo(), uploaded_by=unit.user).id
+            note = "已到现场核实情况并处置"
+            return services.record_site_visit(actor=unit, number=sc.number, note=note, photos=[photo], at=t)
+
+        if sim.call("site_visit", visit, sc) is None:
+            return False
+    if rule.consultation_required and not sc.row.consultations.exists():
+        dispatcher = _dispatcher(sim, sc)
+        if dispatcher is None:
+            sim.refuse("consult", sc, "no demo dispatcher for the platform")
+            return False
+        platform = sim.cast.actor(dispatcher)
+        people = ["指挥中心", "牵头单位", *(["协办单位"] if sc.row.assisting_units else [])]
+        decision = "明确牵头单位和各协办单位职责，限期联动处置"
+
+        def meeting():
+            return services.consult_case(actor=platform, number=sc.number, participants=people, decision=decision, at=t)
+
+        if sim.call("consult", meeting, sc) is None:
+            return False
+    if rule.progress_every_days and not sc.row.events.filter(action="progress").exists():
+
+        def report():
+            return services.report_progress(actor=unit, number=sc.number, note="各单位已按会商意见推进", at=t)
+
+        sim.call("progress", report, sc)
+    return True
+
+
 def resolve(sim: CitySimulation, t: datetime, sc: SimCase) -> None:
     if sc.status != Status.IN_PROGRESS:
         return
     handler = sim.cast.unit_handler(sc.row.lead_unit)
+    if handler and not _mode_steps(sim, t, sc, handler):
+        return
     if sim.do(sc, "resolve", handler, t, result=sc.result or "已处置完毕"):
         sc.resolver = handler or ""  # never "": do() refuses without a handler
         sim.plan(sim.soon(sc, t, 0.5, 8), "verify", sc)
@@ -265,7 +309,8 @@ def verify(sim: CitySimulation, t: datetime, sc: SimCase) -> None:
 
 
 def close(sim: CitySimulation, t: datetime, sc: SimCase) -> None:
-    if not sim.do(sc, "close", _dispatcher(sim, sc), t):
+    reply = f"您反映的“{sc.row.title}”已办理完毕：{sc.row.result or '已处置到位'}。感谢您的监督。"  # 句号管理
+    if not sim.do(sc, "close", _dispatcher(sim, sc), t, reply=reply[:2000]):
         return
     if sim.rng.random() < EVALUATED.get(sc.channel, 0.3):
         if sc.channel in ("resident", "wechat", "open311"):

@@ -82,7 +82,8 @@ ACTION_FIELDS: dict[str, list[dict]] = {
         _f("passed", gettext_lazy("Passed"), "select", True, PASSED_CHOICES),
         _f("note", gettext_lazy("Note"), "textarea"),
     ],
-    "close": [],
+    # 句号管理: the reply to the requester, unless one was recorded before (the service refuses without)
+    "close": [_f("reply", gettext_lazy("Reply to the requester"), "textarea")],
     "evaluate": [
         _f("satisfaction", gettext_lazy("Satisfaction"), "select", True, SATISFACTION_CHOICES),
         _f("solved", gettext_lazy("Solved"), "select", True, YES_NO),

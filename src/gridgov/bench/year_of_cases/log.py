@@ -88,6 +88,10 @@ class CaseState:
         "complexity",
         "channel",
         "status",
+        "mode",
+        "progress_due",
+        "reply",
+        "replied_at",
         "reporter_id",
         "reporter_name",
         "reporter_phone",
@@ -133,6 +137,7 @@ class CaseState:
         self.lead_unit = self.resolved_level = self.result = self.satisfaction = self.light = ""
         self.reporter_name = self.reporter_phone = self.description = self.address = ""
         self.reporter_digest = self.reporter_phone_keys = ""
+        self.mode = self.reply = ""
         self.urgent = False
         self.clock_banked = 0.0
         self.return_count = self.extension_count = self.rework_count = self.escalation_count = 0
@@ -181,6 +186,7 @@ class CaseLog:
         self.channels = list(h.DAILY_REPORTS)
         self.hours = {ch: list(accumulate(h.CHANNEL_HOURS[ch])) for ch in self.channels}
         self.limits_cache: dict = {}
+        self.mode_rules = routing.mode_rules()  # 办理方式 by complexity, read once (routing.ModeRule)
         self.open_recent: list[CaseState] = []  # candidates for merging duplicates into
         self.deadlines, self.digest, self.routing = deadlines, event_digest, routing
         self.state_digest, self.state_fields, self.key = state_digest, STATE_FIELDS, audit_key()

@@ -105,7 +105,7 @@ class YearOfCases(CaseSteps):
         c.reporter_id = actor.user_id
         if c.on_spot_ok and rng.random() < h.ON_SPOT:  # 就地解决
             c.category_id = c.cat.pk
-            c.status, c.lead_unit, c.result = "", c.grid, c.result_text
+            c.status, c.lead_unit, c.result, c.mode = "", c.grid, c.result_text, "immediate"
             c.resolved_at, c.resolved_by_id, c.resolved_level = t, actor.user_id, "grid"
             c.resolver = actor.label
             self.emit(
@@ -143,5 +143,7 @@ class YearOfCases(CaseSteps):
         c.category_id = c.cat.pk
         if rng.random() < 0.1 and c.complexity in ("simple", "general"):
             c.complexity = {"simple": "general", "general": "complex"}[c.complexity]
-        self.emit(c, "register", t, "registered", dispatcher, data={"category": c.cat.code, "complexity": c.complexity})
+        c.mode = self.routing.mode_for(c.complexity, self.mode_rules)
+        data = {"category": c.cat.code, "complexity": c.complexity, "mode": c.mode}
+        self.emit(c, "register", t, "registered", dispatcher, data=data)
         self.handle(c, self.soon(c, t, 0.02, 0.5), first=True)

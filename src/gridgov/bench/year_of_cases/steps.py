@@ -39,6 +39,7 @@ class CaseSteps(CaseLog):
             resolve_days=limits.resolve_days,
             urgent=limits.urgent,
             resolve_hours=limits.resolve_hours,
+            resolve_working_hours=rule.resolve_working_hours if (rule := self.mode_rules.get(c.mode)) else None,
         )
         self.emit(
             c,
@@ -285,7 +286,8 @@ class CaseSteps(CaseLog):
         closed = self.due(self.soon(c, t, 0.1, 4))
         c.closed_at = closed
         dispatcher = self.dispatcher(c.platform)
-        self.emit(c, "close", closed, "closed", dispatcher)
+        c.reply, c.replied_at = f"您反映的问题已办理完毕：{c.result or '已处置到位'}", closed  # 句号管理
+        self.emit(c, "close", closed, "closed", dispatcher, note=c.reply)
         if rng.random() >= h.EVALUATED.get(c.channel, 0.3):
             return
         public = c.channel in ("resident", "wechat", "open311")

@@ -18,6 +18,7 @@ from gridgov.cases.services.evaluation import evaluate_case, reopen_case
 from gridgov.cases.services.inputs import MAX_CASE_PHOTOS
 from gridgov.cases.services.intake import Intake, report_case
 from gridgov.cases.services.joint import consult_case, report_assist_part
+from gridgov.cases.services.modes import change_mode, record_site_visit, reply_to_requester, report_progress
 from gridgov.cases.services.numbering import TRACKING_ALPHABET
 from gridgov.cases.services.platforms import LEVEL_NAMES, parent_platform, platform_of, resolution_level
 from gridgov.cases.services.record import (
@@ -68,6 +69,7 @@ __all__ = [
     "assisting_unit_of",
     "authorize",
     "case_state",
+    "change_mode",
     "close_case",
     "consult_case",
     "deny_extension",
@@ -81,12 +83,15 @@ __all__ = [
     "perform",
     "phone_last4_matches",
     "platform_of",
+    "record_site_visit",
     "register_and_dispatch",
     "register_case",
     "reject_case",
     "reopen_case",
+    "reply_to_requester",
     "report_assist_part",
     "report_case",
+    "report_progress",
     "reporter_digest",
     "request_extension",
     "resolution_level",

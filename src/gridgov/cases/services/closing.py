@@ -12,10 +12,11 @@ from gridgov.cases import deadlines
 from gridgov.cases.models import Case, Status
 from gridgov.cases.services.inputs import check_case_photos, check_photos, text
 from gridgov.cases.services.locking import begin, move, record_step
+from gridgov.cases.services.modes import required_before_result, set_reply
 from gridgov.cases.services.platforms import resolution_level
 from gridgov.cases.services.record import now as _now
 from gridgov.cases.services.record import record_event
-from gridgov.core.errors import BadInput
+from gridgov.core.errors import BadInput, Conflict
 from gridgov.people.actors import Actor
 
 
@@ -23,8 +24,12 @@ from gridgov.people.actors import Actor
 def resolve_case(
     *, actor: Actor, number: str, result: str, photos: list[str] | None = None, at: datetime | None = None
 ) -> Case:
-    """处置反馈: the lead unit reports the result, with photos."""
+    """处置反馈: the lead unit reports the result, with photos — once its mode's steps are done (a site visit
+    for 现场办, a consultation for 联动办: cases/services/modes.py)."""
     case, t, role = begin(actor, number, "resolve")
+    missing = required_before_result(case)
+    if missing:
+        raise Conflict(missing)
     now = _now(at)
     case.result = text(result, "result", required=True)
     photos = check_case_photos(case, check_photos(photos))
@@ -84,11 +89,16 @@ def verify_case(
 
 
 @transaction.atomic
-def close_case(*, actor: Actor, number: str, at: datetime | None = None) -> Case:
-    """结案."""
+def close_case(*, actor: Actor, number: str, reply: str = "", at: datetime | None = None) -> Case:
+    """结案, with the reply to the requester (句号管理): given here, or recorded before (答复); without one the
+    case stays open."""
     case, t, role = begin(actor, number, "close")
     now = _now(at)
+    if reply:
+        set_reply(case, reply, now)
+    elif not case.reply:
+        raise BadInput(gettext("reply to the requester before closing: what was done, or why it cannot be (句号管理)"))
     case.closed_at = now
     before = move(case, t)
-    record_event(case, actor=actor, action=t.action, from_status=before, role=role, at=now)
+    record_event(case, actor=actor, action=t.action, from_status=before, role=role, note=case.reply, at=now)
     return case

@@ -29,6 +29,7 @@ from gridgov.grids.locator import current_locator
 from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor
 from gridgov.routing import selectors as routing
+from gridgov.routing.models import HandlingMode
 
 # cast: without django-stubs mypy reads a TextChoices member as its (value, label) tuple; it is a str.
 DEFAULT_CHANNEL_BY_ROLE: list[tuple[str, str]] = cast(
@@ -268,6 +269,7 @@ def _prepare_case(
     result = text((resolved or {}).get("result"), "result", required=True)
     fix_photos = check_photos((resolved or {}).get("photos"))
     case.status = Status.RESOLVED
+    case.mode = HandlingMode.IMMEDIATE  # 就地解决 is 立即办 by nature: fixed as it was found
     case.lead_unit = grid.code
     case.result = result
     case.resolved_by = actor.user

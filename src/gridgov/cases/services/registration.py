@@ -13,6 +13,7 @@ from gridgov.cases.models import URGENT_CHANNEL_HOURS, Case, Status
 from gridgov.cases.selectors import visibility
 from gridgov.cases.services.inputs import text
 from gridgov.cases.services.locking import begin, deadline_data, move
+from gridgov.cases.services.modes import next_progress_due
 from gridgov.cases.services.record import now as _now
 from gridgov.cases.services.record import record_event
 from gridgov.cases.wording import status_name
@@ -49,6 +50,7 @@ def register_case(
         if complexity not in COMPLEXITIES:
             raise BadInput(gettext("complexity must be simple, general, complex, legacy or major"))
         case.complexity = complexity
+    case.mode = routing.mode_for(case.complexity)  # 办理方式 follows from the class (ModeRule.complexities)
     before = move(case, t)
     record_event(
         case,
@@ -57,7 +59,11 @@ def register_case(
         from_status=before,
         role=role,
         note=text(note, "note"),
-        data={"category": case.category.code if case.category else None, "complexity": case.complexity},
+        data={
+            "category": case.category.code if case.category else None,
+            "complexity": case.complexity,
+            "mode": case.mode,
+        },
         at=_now(at),
     )
     return case
@@ -150,13 +156,16 @@ def dispatch_case(
     case.dispatched_at = case.clock_start = now
     case.clock_banked = 0.0
     case.accepted_at = None
+    rule = routing.mode_rule(case.mode) if case.mode else None
     case.sign_by, case.resolve_by = deadlines.initial(
         start=now,
         sign_hours=limits.sign_hours,
         resolve_days=limits.resolve_days,
         urgent=limits.urgent,
         resolve_hours=limits.resolve_hours,
+        resolve_working_hours=rule.resolve_working_hours if rule else None,  # 立即办: a short clock
     )
+    case.progress_due = next_progress_due(case, rule, now) if rule else None
     before = move(case, t)
     record_event(
         case,

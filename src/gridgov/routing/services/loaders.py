@@ -16,6 +16,7 @@ from gridgov.grids.models import Grid
 from gridgov.people.models import Unit
 from gridgov.people.models import UnitKind as PeopleUnitKind
 from gridgov.routing.models import Category, Complexity, DispatchRule, Tree, UnitKind
+from gridgov.routing.services.modes import install_mode_rules
 from gridgov.routing.services.upserts import (
     DISTRICT_RE,
     CategoryRow,
@@ -239,9 +240,11 @@ def load_dispatch_catalogue(*, district: str = "410102", actor=None) -> dict[str
 
 @transaction.atomic
 def load_all(*, district: str = "410102", actor=None) -> dict[str, Any]:
-    """Categories, the district's units and its dispatch catalogue, in that order (what `gridgov routing load` does)."""
+    """Categories, the district's units and its dispatch catalogue, in that order, and the handling modes' rules
+    that are missing (what `gridgov routing load` does)."""
     return {
         "categories": load_categories(actor=actor),
         "units": load_units(district=district, actor=actor),
         "catalogue": load_dispatch_catalogue(district=district, actor=actor),
+        "modes": install_mode_rules(),
     }
