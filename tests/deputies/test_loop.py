@@ -62,7 +62,7 @@ def test_the_three_lists_loop_through_the_api(deputies, api, client):
     assert handler.act(case_number, "resolve", {"result": "已更换路灯"}).status_code == 200
     assert api(WORKER).act(case_number, "verify", {"passed": True}).status_code == 200
     assert deputy.get(f"/deputies/needs/{number}").json()["status"] == "case"
-    assert platform.act(case_number, "close").status_code == 200
+    assert platform.act(case_number, "close", {"reply": "路灯已更换，感谢您的反映"}).status_code == 200  # 句号管理
     shown = deputy.get(f"/deputies/needs/{number}").json()
     assert (shown["status"], shown["case_status"]) == ("closed", "closed")  # the need follows its case
     # the resident, signed in on /my/ with the same phone, sees it and rates it

@@ -33,7 +33,10 @@ def test_three_days_run_the_whole_loop(three_days):
     assert result["refusals"] == [], "a service refused a step the loop should allow"
     assert set(cases.values_list("channel", flat=True)) == CHANNELS
     statuses = set(cases.values_list("status", flat=True))
-    assert {"reported", "in_progress", "resolved", "closed", "rejected"} <= statuses and len(statuses) >= 8
+    assert {"in_progress", "resolved", "closed", "rejected"} <= statuses and len(statuses) >= 8
+    # and some still wait for the platform or the unit (which of these at the end of the run depends on the
+    # draws: 立即办's short clock changed them, so none was left unregistered at 15:30 with this seed)
+    assert statuses & {"reported", "registered", "dispatched"}
     assert sum(result["by_status"].values()) == result["cases"]
 
     events = CaseEvent.objects

@@ -154,6 +154,8 @@ def _notes(case: Case, master: str | None) -> str:
     words = str(PUBLIC_STATUS_WORDS[case.status])
     if master:
         words += gettext(" (service request %(id)s)") % {"id": master}
+    if case.reply:  # 答复: the platform's reply to the requester (句号管理) is public, phones masked
+        words += gettext("; reply: %(reply)s") % {"reply": mask_phones(case.reply)}
     return words
 
 

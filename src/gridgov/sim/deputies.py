@@ -76,7 +76,7 @@ def _close(number: str, grid_code: str, platform: str, unit: str) -> None:
         ("accept", handler, {}),
         ("resolve", handler, {"result": "已按代表转来的需求办理完毕"}),
         ("verify", checker, {"passed": True}),
-        ("close", dispatcher, {}),
+        ("close", dispatcher, {"reply": "您通过人大代表反映的问题已办理完毕，感谢您的信任。"}),
     ]
     for action, actor, body in steps:
         perform(action, actor=actor, number=number, **body)
