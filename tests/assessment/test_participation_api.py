@@ -8,7 +8,7 @@ from tests.mediation.conftest import ON, clock, open_walk_in, teams  # noqa: F40
 
 pytestmark = pytest.mark.django_db
 DAY = {"start": ON.date().isoformat(), "end": ON.date().isoformat()}
-SECTIONS = {"deputy_cases", "points", "deliberation", "mediation", "oversight", "party"}
+SECTIONS = {"deputies", "points", "deliberation", "mediation", "oversight", "party", "stations"}
 
 
 def test_a_streets_figures_in_one_call(teams, api):  # noqa: F811

@@ -10,17 +10,19 @@ import calendar
 from datetime import date
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils.translation import gettext
 
 from gridgov.cases.models import Case
 from gridgov.core.errors import BadInput, Forbidden
+from gridgov.core.timefmt import day_span
 from gridgov.deputies import rules
 from gridgov.deputies.models import Level, Need, Reception, Status
-from gridgov.deputies.selectors import _span, duty_many
+from gridgov.deputies.selectors import duty_many
 from gridgov.deputies.services import CASE_ENDED
 from gridgov.people.actors import Actor
 from gridgov.people.models import Post, in_force_during
+from gridgov.visits.models import Visit
 
 FIGURES = ("visits", "receptions", "needs_collected", "tasks_closed", "escalations", "suggestions", "adopted")
 
@@ -51,7 +53,7 @@ def deputies_of(area: str, start: date, end: date) -> list[tuple[int, str, str]]
 
 def totals(area: str, start: date, end: date) -> dict:
     """The area's 三单制 figures: needs collected in the period and where they stand now."""
-    lo, hi = _span(start, end)
+    lo, hi = day_span(start, end)
     qs = Need.objects.filter(grid__code__startswith=area, collected_at__gte=lo, collected_at__lt=hi)
     ended = Q(status=Status.CASE, case__status__in=CASE_ENDED)
     return {
@@ -69,6 +71,31 @@ def totals(area: str, start: date, end: date) -> dict:
         "deputy_cases": Case.objects.filter(
             grid__code__startswith=area, channel="deputy", reported_at__gte=lo, reported_at__lt=hi
         ).count(),
+    }
+
+
+def figures(area: str, start: date, end: date) -> dict:
+    """The seeds' deputy figures of an area (assessment's participation figures): the 三单制 totals and closure,
+    and the deputies' person-times in the grids — household visits by the deputies posted there and their
+    attendances at reception days (进网格接待走访人次) — with the residents the receptions received."""
+    lo, hi = day_span(start, end)
+    people = [uid for uid, _name, _scope in deputies_of(area, start, end)]
+    made = totals(area, start, end)
+    visits = Visit.objects.filter(visitor_id__in=people, at__gte=lo, at__lt=hi).count()
+    attended = Reception.attended.through.objects.filter(
+        reception__station__grid__code__startswith=area, reception__day__gte=start, reception__day__lte=end
+    ).count()
+    received = Reception.objects.filter(station__grid__code__startswith=area, day__gte=start, day__lte=end).aggregate(
+        n=Sum("residents_received")
+    )["n"]
+    return {
+        **made,
+        "closure_rate": round(made["closed"] / made["needs"], 4) if made["needs"] else None,
+        "deputies": len(people),
+        "visit_person_times": visits + attended,
+        "household_visits": visits,
+        "reception_attendances": attended,
+        "residents_received": received or 0,
     }
 
 

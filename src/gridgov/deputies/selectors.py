@@ -14,11 +14,11 @@ evaluated, rejected, merged) shows closed even before services.follow_cases has 
 from __future__ import annotations
 
 from collections import Counter as Tally
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
+from gridgov.core.timefmt import day_span
 from gridgov.deputies import rules
 from gridgov.deputies.models import Hop, Level, Need, Rating, Reception, Source, Status, Suggestion
 from gridgov.deputies.services import CASE_ENDED
@@ -109,14 +109,9 @@ def my_needs(resident_digest: str) -> list[dict]:
 # ---- 履职积分 -------------------------------------------------------------------------------------------
 
 
-def _span(start: date, end: date) -> tuple[datetime, datetime]:
-    tz = timezone.get_default_timezone()
-    return datetime.combine(start, time(), tz), datetime.combine(end + timedelta(days=1), time(), tz)
-
-
 def duty_many(user_ids: list[int], start: date, end: date) -> dict[int, dict]:
     """Each deputy's 履职 figures over the period (definitions in the module's docstring)."""
-    lo, hi = _span(start, end)
+    lo, hi = day_span(start, end)
     out = {
         uid: {
             "visits": 0,
