@@ -5,6 +5,7 @@ from gridgov.http.api import api
 from gridgov.web.signin import ThrottledAdminAuthenticationForm
 
 admin.site.login_form = ThrottledAdminAuthenticationForm  # /admin/login/ is bounded like /login/
+handler404 = "gridgov.core.middleware.not_found"  # API clients read a 404 in their own shape
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -203,6 +203,20 @@ class VerifyIn(_Body):
     photos: list[str] = []
 
 
+class ChangeModeIn(_Body):
+    mode: Literal["immediate", "coordinated", "on_site", "linked"]
+    reason: str
+
+
+class SiteVisitBodyIn(_Body):
+    note: str
+    photos: list[str] = []  # at least one: the service says so (a page attaches its files after parsing)
+
+
+class ReplyBodyIn(_Body):
+    reply: str
+
+
 class CloseIn(_Body):
     reply: str = ""  # 句号管理: the reply to the requester, unless one was recorded before (POST …/reply)
 
@@ -234,6 +248,11 @@ ACTION_BODIES: dict[str, type[BaseModel]] = {
     "close": CloseIn,
     "evaluate": EvaluateIn,
     "reopen": ReasonIn,
+    # the handling modes' steps (transitions.STEPS), also at their own paths below
+    "change_mode": ChangeModeIn,
+    "site_visit": SiteVisitBodyIn,
+    "progress": NoteIn,
+    "reply": ReplyBodyIn,
 }
 
 

@@ -19,11 +19,12 @@ from django.db.models import Q
 from django.utils.translation import gettext
 
 from gridgov.cases.models import Case, Channel, Satisfaction, Status
-from gridgov.cases.transitions import GRID_STAFF, OPEN_STATUSES, TABLE, Transition
+from gridgov.cases.transitions import GRID_STAFF, OPEN_STATUSES, STEPS, TABLE, Transition
 from gridgov.cases.wording import action_name, status_name, statuses
 from gridgov.cases.wording import roles as role_names
 from gridgov.core.errors import Conflict, Forbidden, GridgovError
 from gridgov.people.actors import Actor, covers
+from gridgov.routing.selectors import mode_rule
 
 # Channels an actor may report through, by role; residents (no account) use the public ones.
 PUBLIC_CHANNELS = {Channel.RESIDENT, Channel.WECHAT, Channel.OPEN311}
@@ -205,6 +206,21 @@ def may(actor: Actor, case: Case, action: str) -> bool:
 def allowed_actions(actor: Actor, case: Case) -> list[str]:
     """The actions of the table this actor may take on this case now (pages show these and only these)."""
     return [action for action in TABLE if may(actor, case, action)]
+
+
+def allowed_steps(actor: Actor, case: Case) -> list[str]:
+    """The handling modes' steps (transitions.STEPS) this actor may take now and that the case's mode asks for:
+    a site visit only under a mode that asks one, progress reports only under one with a schedule."""
+    rule = mode_rule(case.mode) if case.mode else None
+    relevant = {
+        "site_visit": bool(rule and rule.site_visit_required),
+        "progress": bool(rule and rule.progress_every_days),
+    }
+    return [
+        step
+        for step, t in STEPS.items()
+        if relevant.get(step, True) and t.allows_status(case.status) and _acting_role(actor, case, t) is not None
+    ]
 
 
 def not_resolved_by(actor: Actor) -> Q:

@@ -278,6 +278,7 @@ def staff_view(case: Case, actor: Actor, *, reveal: bool = False, now: datetime 
             for e, who in zip(events, event_actors(case, events), strict=True)
         ],
         "actions": available_actions(case, actor),
+        "steps": permissions.allowed_steps(actor, case),  # the handling modes' steps (办理方式)
     }
 
 

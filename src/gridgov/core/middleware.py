@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
+from django.views import defaults
 
 from gridgov.core import throttle
 
@@ -62,6 +63,14 @@ def api_error(request, status: int, message: str) -> HttpResponse:
     return JsonResponse(
         [{"code": status, "description": message}], status=status, safe=False, json_dumps_params={"ensure_ascii": False}
     )
+
+
+def not_found(request, exception=None) -> HttpResponse:
+    """The 404 of an address no route matches (urls.handler404): API clients get their own error shape rather
+    than an HTML page (an id that is no number, a path that does not exist); people get Django's page."""
+    if request.path.startswith(JSON_PREFIXES):
+        return api_error(request, 404, gettext("no such address: see the API's documentation"))
+    return defaults.page_not_found(request, exception)
 
 
 TEXT_TYPES = ("application/json", "application/x-www-form-urlencoded", "text/")

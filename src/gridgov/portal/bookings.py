@@ -8,16 +8,12 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.http import HttpRequest
-from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from ninja import Body, Router, Schema, Status
-from pydantic import Field
 
-from gridgov.core.errors import Forbidden, GridgovError, NotAuthenticated
+from gridgov.core.errors import GridgovError
 from gridgov.portal.session import identity_of
 from gridgov.registry.models import Resident
 from gridgov.stations import bookings as booking_services
@@ -99,49 +95,3 @@ def cancel(request, booking_id: int):
     else:
         messages.success(request, gettext("Your booking is cancelled."))
     return redirect("portal:services")
-
-
-# ---- JSON: /api/v1/my/bookings ------------------------------------------------------------------------
-
-api_router = Router(tags=["residents"])
-
-
-def _resident(request: HttpRequest) -> str:
-    identity = identity_of(request)
-    if identity is None:
-        raise NotAuthenticated(gettext(SIGN_IN_FIRST))
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        request.csrf_processing_done = False
-        if CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {}) is not None:
-            raise Forbidden(gettext("CSRF check failed: reload the page and try again"))
-    return identity.registry_digest
-
-
-@api_router.get("", response={200: dict}, summary="My bookings at the service stations (便民服务)")
-def my_bookings(request: HttpRequest):
-    return {"items": [selectors.booking_row(b) for b in selectors.my_bookings(_resident(request))[:100]]}
-
-
-class BookingIn(Schema):
-    offering: int
-    name: str = Field(max_length=50)
-    phone: str = Field("", max_length=30)
-    client_id: str = Field("", max_length=64)  # a UUID made by the client: a resend writes nothing
-
-
-@api_router.post("", response={201: dict}, summary="Sign up for an activity or appointment slot")
-def sign_up(request: HttpRequest, body: BookingIn = Body(...)):
-    b = booking_services.sign_up(
-        resident=_resident(request),
-        offering_id=body.offering,
-        name=body.name,
-        phone=body.phone,
-        client_key=body.client_id,
-    )
-    return Status(201, selectors.booking_row(b))
-
-
-@api_router.post("/{int:booking_id}/cancel", response={200: dict}, summary="Cancel my booking")
-def cancel_booking(request: HttpRequest, booking_id: int):
-    b = booking_services.cancel(resident=_resident(request), booking_id=booking_id)
-    return selectors.booking_row(b)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from gridgov.cases.models import Channel, Light, Status
 from gridgov.core.invariants import require_same_keys
 from gridgov.people.actors import Actor
+from gridgov.routing.models import HandlingMode
 
 CONSOLE_ROLES = frozenset({"dispatcher", "leader", "supervisor", "admin"})
 NEARBY_METRES = 300
@@ -26,6 +27,8 @@ COMPLEXITY_CHOICES = [
     ("legacy", gettext_lazy("legacy")),
     ("major", gettext_lazy("major")),
 ]
+# 办理方式 (routing.HandlingMode): the same words as the model's choices
+MODE_CHOICES = list(HandlingMode.choices)
 SATISFACTION_CHOICES = [
     ("satisfied", gettext_lazy("Satisfied")),
     ("basically_satisfied", gettext_lazy("Basically satisfied")),
@@ -90,7 +93,15 @@ ACTION_FIELDS: dict[str, list[dict]] = {
         _f("note", gettext_lazy("Note"), "textarea"),
     ],
     "reopen": [_f("reason", gettext_lazy("Reason"), "textarea", True)],
+    # the handling modes' steps the platform takes (transitions.STEPS)
+    "change_mode": [
+        _f("mode", gettext_lazy("Handling mode"), "select", True, MODE_CHOICES),
+        _f("reason", gettext_lazy("Reason"), "textarea", True),
+    ],
+    "reply": [_f("reply", gettext_lazy("Reply to the requester"), "textarea", True)],
 }
+# the steps the console has forms for (the unit's site visits and progress reports are on /dept/)
+CONSOLE_STEPS = ("change_mode", "reply")
 
 
 def _word(english: str):
@@ -117,6 +128,8 @@ ACTION_WORDS = {
     "close": _word("Close"),
     "evaluate": _word("Record the call-back rating"),
     "reopen": _word("Reopen"),
+    "change_mode": _word("Change the handling mode"),
+    "reply": _word("Reply to the requester"),
 }
 require_same_keys(ACTION_WORDS, ACTION_FIELDS, "every action has its words and its fields")
 

@@ -31,7 +31,9 @@ from gridgov.web.console import (
     ACTION_WORDS,
     CHANNEL_NAMES,
     COMPLEXITY_CHOICES,
+    CONSOLE_STEPS,
     LIGHT_NAMES,
+    MODE_CHOICES,
     NEARBY_METRES,
     STATUS_NAMES,
     console_actor,
@@ -232,7 +234,10 @@ def _case_context(request, actor: Actor, case: Case, posted: dict | None = None)
         "assisting": [{"code": c, "name": names.get(c, "")} for c in case.assisting_units],
         "evidence": evidence(case.number, case_photos.before_and_after(case)),
         "nearby": nearby_open_cases(case, actor),
-        "forms": _forms(case, view["actions"], options, route, posted),
+        "forms": _forms(
+            case, [*view["actions"], *(s for s in view["steps"] if s in CONSOLE_STEPS)], options, route, posted
+        ),
+        "mode_name": dict(MODE_CHOICES).get(case.mode, "—"),
         "complexity_name": dict(COMPLEXITY_CHOICES).get(case.complexity, case.complexity),
         "pick_config": {"categories": reverse("web:console-pick-categories")},
     }

@@ -33,14 +33,18 @@ GROUPS = [  # (key, statuses, heading)
     ("to_check", {"resolved"}, gettext_lazy("Waiting for check")),
 ]
 # The actions this page has forms for, in the order they are shown.
-PAGE_ACTIONS = ("accept", "return", "request_extension", "resolve")
+PAGE_ACTIONS = ("accept", "return", "request_extension", "site_visit", "progress", "resolve")
 ACTION_WORDS = {
+    "site_visit": gettext_lazy("Record the site visit"),  # 现场办: before the result, with photos
+    "progress": gettext_lazy("Report progress"),  # 联动办: on the mode's schedule
     "accept": gettext_lazy("Sign for the case"),
     "return": gettext_lazy("Return the case"),
     "request_extension": gettext_lazy("Request an extension"),
     "resolve": gettext_lazy("Report the result"),
 }
 DONE_WORDS = {
+    "site_visit": gettext_lazy("The site visit is recorded."),
+    "progress": gettext_lazy("The progress report is recorded."),
     "accept": gettext_lazy("The case is signed for."),
     "return": gettext_lazy("The case was returned to the dispatcher."),
     "request_extension": gettext_lazy("The extension was requested."),
@@ -136,6 +140,8 @@ def _payload(request, action: str) -> dict:
         return {"days": post.get("days", "").strip(), "reason": post.get("reason", "").strip()}
     if action == "resolve":
         return {"result": post.get("result", "").strip()}
+    if action in ("site_visit", "progress"):
+        return {"note": post.get("note", "").strip()}
     return {}
 
 
@@ -170,7 +176,7 @@ def case_page(request, number: str):
         if not isinstance(outcome, Refusal):
             return outcome
         refusal = outcome
-        refusal.posted = {k: request.POST.get(k, "") for k in ("reason", "days", "result")}
+        refusal.posted = {k: request.POST.get(k, "") for k in ("reason", "days", "result", "note")}
         case.refresh_from_db()
 
     reads.record_read(actor=actor, case=case, via="dept")  # a case-file reading, logged
@@ -182,7 +188,8 @@ def case_page(request, number: str):
     elif any(s in view["assisting_units"] for s in scopes):
         role = "assist"
     events, case_photos = timeline(view, names)
-    forms = [{"action": a, "heading": ACTION_WORDS[a]} for a in PAGE_ACTIONS if a in view["actions"]]
+    may = {*view["actions"], *view["steps"]}
+    forms = [{"action": a, "heading": ACTION_WORDS[a]} for a in PAGE_ACTIONS if a in may]
     context = {
         "case": view,
         "status_word": STATUS_WORDS.get(view["status"], view["status"]),

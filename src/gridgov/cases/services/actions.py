@@ -6,6 +6,7 @@ from django.utils.translation import gettext
 
 from gridgov.cases.models import Case
 from gridgov.cases.services.evaluation import evaluate_case, reopen_case
+from gridgov.cases.services.modes import change_mode, record_site_visit, reply_to_requester, report_progress
 from gridgov.cases.services.steps import (
     accept_case,
     close_case,
@@ -24,7 +25,7 @@ from gridgov.cases.services.steps import (
     suspend_case,
     verify_case,
 )
-from gridgov.cases.transitions import TABLE
+from gridgov.cases.transitions import STEPS, TABLE
 from gridgov.core.errors import NotFound
 from gridgov.core.invariants import require_same_keys
 from gridgov.people.actors import Actor
@@ -51,15 +52,23 @@ ACTION_SERVICES = {
     "reopen": reopen_case,
 }
 require_same_keys(ACTION_SERVICES, TABLE, "every action of the table has its service")
+# the handling modes' steps beside the table (transitions.STEPS): pages post them as actions too
+STEP_SERVICES = {
+    "change_mode": change_mode,
+    "site_visit": record_site_visit,
+    "progress": report_progress,
+    "reply": reply_to_requester,
+}
+require_same_keys(STEP_SERVICES, STEPS, "every step has its service")
 
 
 def perform(action: str, *, actor: Actor, number: str, **body) -> Case:
     """Run one action by name (the API and pages call this)."""
-    service = ACTION_SERVICES.get(action)
+    service = ACTION_SERVICES.get(action) or STEP_SERVICES.get(action)
     if service is None:
         raise NotFound(
             gettext("unknown action %(action)r: one of %(known)s")
-            % {"action": action, "known": ", ".join(ACTION_SERVICES)}
+            % {"action": action, "known": ", ".join([*ACTION_SERVICES, *STEP_SERVICES])}
         )
     # the deadlines of one action see one set of workday overrides, read once
     with one_calendar():
