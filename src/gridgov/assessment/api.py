@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 from django.http import HttpRequest
 from ninja import Router
 
-from gridgov.assessment import participation, scoring, selectors
+from gridgov.assessment import modes, participation, scoring, selectors
 from gridgov.assessment.facts import COUNTERS
 from gridgov.assessment.indicators import LEVELS, RATE_BY_NAME
 from gridgov.http.auth import actor_from_request
@@ -118,6 +118,21 @@ def overview(request, region: str, start: str | None = None, end: str | None = N
         "lights": selectors.lights(code),
         "categories": selectors.category_breakdown(code, first, last),
         "hot_spots": selectors.hot_spots(code, first, last),
+    }
+
+
+@router.get("/modes", response=ANSWERS, summary="Indicators by handling mode, and 清零 per platform (句号管理)")
+def handling_modes(request, region: str, start: str | None = None, end: str | None = None):
+    """Cases reported between `start` and `end` under `region`: for each mode (立即办、协调办、现场办、联动办)
+    cases, open, closed, closed on time, replied, rates; and per platform whether every one is closed (清零)."""
+    _subject(request, region, None, None)
+    first, last = selectors.parse_range(start, end)
+    return {
+        "region": region,
+        "start": first.isoformat(),
+        "end": last.isoformat(),
+        "modes": modes.by_mode(region, first, last),
+        "platforms": modes.clearance(region, first, last),
     }
 
 
