@@ -49,3 +49,12 @@ def test_only_the_indicators_readers(demo_city, api):
     assert api().get("/stats/modes", {"region": h.STREET}).status_code == 401
     assert api(f"dispatcher-{h.OTHER_STREET}").get("/stats/modes", {"region": h.STREET}).status_code == 403
     assert api("leader").get("/stats/modes", {"region": "999999"}).status_code == 404
+
+
+def test_the_dashboard_shows_clearance_per_platform(demo_city, client):
+    in_progress("complex")
+    client.force_login(h.user("leader"))
+    html = client.get("/dashboard/", {"region": h.STREET, **DAY}).content.decode()
+    panel = html[html.index('id="clearance"') :]
+    panel = panel[: panel.index("</ul>")]
+    assert f'data-platform="{h.STREET}"' in panel and "1 件未办结" in panel and "已清零" not in panel

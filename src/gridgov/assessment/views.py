@@ -23,13 +23,14 @@ from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from gridgov.assessment import scoring, selectors
+from gridgov.assessment import modes, scoring, selectors
 from gridgov.assessment.api import INDICATOR_NAMES
 from gridgov.assessment.indicators import LEVELS, LOWER_IS_BETTER, RATES
 from gridgov.assessment.page_parts import month_label, month_of, ranking_rows, refuse
 from gridgov.assessment.public_rankings import PUBLIC_CACHE_SECONDS, PUBLIC_MONTHS, PUBLIC_SCHEMES, rankings
 from gridgov.core.errors import GridgovError, NotFound
 from gridgov.core.invariants import require_same_keys
+from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor
 
 __all__ = [
@@ -150,6 +151,15 @@ def _headlines(figures: dict) -> list[dict]:
     return out
 
 
+def _clearance(region: str, start, end) -> list[dict]:
+    """问题清零 per platform under the region (assessment.modes.clearance), with the platforms' names."""
+    rows = modes.clearance(region, start, end)
+    names = dict(
+        Grid.objects.filter(code__in=[r["platform"] for r in rows], valid_to__isnull=True).values_list("code", "name")
+    )
+    return [{**r, "name": names.get(r["platform"], r["platform"])} for r in rows]
+
+
 def _strings() -> dict[str, str]:
     """Words the dashboard's script shows, translated here so that the script holds no language."""
     return {
@@ -259,6 +269,7 @@ def dashboard(request):
         "figures": figures,
         "lights": selectors.lights(region),
         "hot_spots": [{**h, "url": link(h["code"])} for h in selectors.hot_spots(region, start, end)],
+        "clearance": _clearance(region, start, end),
         "ranking": ranking,
         "ranking_rows": [
             {**row, "url": link(row["code"]) if row.get("code") and scheme != WORKER_SCHEME else None}
