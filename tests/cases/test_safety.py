@@ -333,7 +333,7 @@ def test_two_people_race_to_accept_resolve_and_close(account, spot):
     checker = leader if case.resolved_by.username == worker else worker
     services.verify_case(actor=Actor.of(account(checker)), number=number, passed=True)
 
-    closing = {"number": number, "reply": "已办结"}
+    closing = {"number": number, "body": {"reply": "已办结"}}
     one_winner(race([(STREET_DISPATCHER, "close", closing), ("dispatcher", "close", closing)]))
     assert events.filter(action="close").count() == 1
     case = Case.objects.get(number=number)
