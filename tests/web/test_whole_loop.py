@@ -154,14 +154,23 @@ def test_the_whole_loop_in_a_browser(browser, live_server, demo_city, artifacts)
         assert "立案已完成" in desk.inner_text(".messages")
         assert desk.inner_text("#case-status") == _status("registered")
         assert desk.input_value("#f-dispatch-unit") == route.unit, "the routing suggestion is prefilled"
-        assert _forms(desk, "form.action-form") == ["action-dispatch", "action-supervise"]
+        assert _forms(desk, "form.action-form") == [
+            "action-dispatch",
+            "action-supervise",
+            "action-change_mode",  # 办理方式 and 答复: the platform's steps beside the table
+            "action-reply",
+        ]
         desk.click("#action-dispatch button[type=submit]")
         desk.wait_for_function(
             "() => document.querySelector('#case-status').textContent.trim() === '%s'" % _status("dispatched")
         )
         assert _timeline(desk) == ["report", "register", "dispatch"]
         assert _labels(desk) == ["上报", "立案", "派遣"]
-        assert _forms(desk, "form.action-form") == ["action-supervise"], "nothing but 督办 while the unit works"
+        assert _forms(desk, "form.action-form") == [
+            "action-supervise",
+            "action-change_mode",
+            "action-reply",
+        ], "督办, the mode and a reply while the unit works"
         assert desk.locator("#action-close").count() == 0 and desk.locator("#action-dispatch").count() == 0
         _shot(desk, artifacts, "2-dispatcher-dispatched")
 
@@ -262,7 +271,7 @@ def test_the_whole_loop_in_a_browser(browser, live_server, demo_city, artifacts)
         desk.goto(f"{base}/console/cases/{number}/")
         desk.wait_for_selector("#action-close")
         assert desk.inner_text("#case-status") == _status("verified")
-        assert _forms(desk, "form.action-form") == ["action-supervise", "action-close"]
+        assert _forms(desk, "form.action-form") == ["action-supervise", "action-close", "action-reply"]
         desk.fill("#action-close textarea[name=reply]", "井盖已更换，感谢您的反映。")  # 句号管理: the reply
         desk.click("#action-close button[type=submit]")
         desk.wait_for_function(

@@ -93,7 +93,7 @@ def poison() -> dict[str, str]:
             address=ADDRESS,
         )
         number = intake.case.number
-        services.register_case(actor=dispatcher, number=number, note=NOTE)
+        services.register_case(actor=dispatcher, number=number, note=NOTE, complexity="general")  # 协调办
         services.dispatch_case(actor=dispatcher, number=number, unit=unit)
         lead = Actor.of(get_user_model().objects.get(username=WORKER if unit == GRID else HANDLER))
         services.accept_case(actor=lead, number=number)
