@@ -9,13 +9,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from gridgov.cases.services import report_case
 from gridgov.core import audit
 from gridgov.core.errors import BadInput, Conflict, Forbidden
+from gridgov.core.sequences import next_value
 from gridgov.deputies import rules
 from gridgov.deputies.models import Counter, Hop, Need, Rating, Reception, Source, Status
 from gridgov.grids.models import Grid
@@ -38,28 +39,9 @@ def _log(actor: Actor, action: str, kind: str, number: str, **data) -> None:
     )
 
 
-def next_value(key: str) -> int:
-    """The next value of a counter; its row stays locked until commit (as mediation numbers disputes)."""
-    quote = connection.ops.quote_name
-    table, last, pk = quote(Counter._meta.db_table), quote("last"), quote("key")
-    for _ in range(2):
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET {last} = {last} + 1 WHERE {pk} = %s RETURNING {last}", [key])
-            row = cursor.fetchone()
-        if row:
-            return int(row[0])
-        try:
-            with transaction.atomic():
-                Counter.objects.create(key=key, last=1)
-            return 1
-        except IntegrityError:
-            continue
-    raise Conflict(gettext("the numbering is busy: try again"))
-
-
 def number_for(prefix: str, now: datetime) -> str:
     day = timezone.localtime(now).strftime("%Y%m%d")
-    return f"{'XQ' if prefix == 'N' else 'JY'}{day}{next_value(prefix + day):04d}"
+    return f"{'XQ' if prefix == 'N' else 'JY'}{day}{next_value(Counter, prefix + day):04d}"
 
 
 def _client_uuid(client_id) -> uuid.UUID | None:

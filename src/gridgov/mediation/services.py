@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 
 from gridgov.cases.models import Case
 from gridgov.core import audit
 from gridgov.core.errors import BadInput, Conflict, Forbidden, NotFound
+from gridgov.core.sequences import next_value
 from gridgov.grids.models import Grid
 from gridgov.mediation import rules
 from gridgov.mediation.models import (
@@ -46,25 +47,6 @@ def _log(actor: Actor, action: str, dispute: Dispute, **data) -> None:
         object_id=dispute.number,
         data={**data, "as": actor.label},
     )
-
-
-def next_value(key: str) -> int:
-    """The next value of a counter; its row stays locked until commit (race-safe numbering, as cases do)."""
-    quote = connection.ops.quote_name
-    table, last, pk = quote(Counter._meta.db_table), quote("last"), quote("key")
-    for _ in range(2):
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET {last} = {last} + 1 WHERE {pk} = %s RETURNING {last}", [key])
-            row = cursor.fetchone()
-        if row:
-            return int(row[0])
-        try:
-            with transaction.atomic():
-                Counter.objects.create(key=key, last=1)
-            return 1
-        except IntegrityError:  # another process created the row first: bump it
-            continue
-    raise Conflict(gettext("the numbering is busy: try again"))
 
 
 # ---- intake -------------------------------------------------------------------------------------------
@@ -146,7 +128,7 @@ def open_dispute(
         routed = rules.route(dispute_class=dispute_class, domain=domain, grid_code=code)
         day = timezone.localtime(now).strftime("%Y%m%d")
         dispute = Dispute.objects.create(
-            number=f"TJ{day}{next_value('D' + day):04d}",
+            number=f"TJ{day}{next_value(Counter, 'D' + day):04d}",
             dispute_class=dispute_class,
             domain=domain,
             title=title,
@@ -273,7 +255,7 @@ def record_agreement(*, actor: Actor, number: str, terms: str, signed_on: date) 
         _running(d)
         if d.team is None:
             raise Conflict(gettext("route this dispute to a team first: agreements are numbered by team"))
-        seq = next_value(f"A{d.team_id}-{signed_on.year}")
+        seq = next_value(Counter, f"A{d.team_id}-{signed_on.year}")
         agreement = Agreement.objects.create(
             dispute=d,
             team=d.team,
