@@ -48,7 +48,7 @@ def dispute_list(request):
             return redirect("mediation:dispute", number=d.number)
         except (BadInput, Conflict, Forbidden, NotFound) as exc:
             error = str(exc)
-            status = {BadInput: 400, Conflict: 409, Forbidden: 403, NotFound: 404}[type(exc)]
+            status = exc.status  # the refusal carries its HTTP status
     now = timezone.now()
     rows = [selectors.dispute_row(d, at=now) for d in selectors.disputes(actor)[:MAX_ROWS]]
     context = {
@@ -195,7 +195,7 @@ def team_list(request):
             return redirect("mediation:teams")
         except (BadInput, Conflict, Forbidden, NotFound) as exc:
             error = str(exc)
-            status = {BadInput: 400, Conflict: 409, Forbidden: 403, NotFound: 404}[type(exc)]
+            status = exc.status  # the refusal carries its HTTP status
     context = {
         "teams": [selectors.team_row(t) for t in selectors.teams(actor)],
         "may_set_up": actor.is_admin or "mediator" in actor.roles,
