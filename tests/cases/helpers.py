@@ -196,6 +196,16 @@ def expected_status(
         done = case.consultations.exists() if step == "consult" else case.events.filter(action=step).exists()
         if not done:
             return 409
+    if attempt.action == "dispatch" and case.mode == "linked":  # 联动办: a district-level lead (modes.csv)
+        lead = attempt.body.get("unit")
+        if lead is None:
+            from gridgov.routing import selectors as routing
+
+            lead = routing.responsible_unit(
+                category=case.category, grid_code=case.grid.code, district=case.platform[:6]
+            ).unit
+        if not str(lead).startswith("D"):
+            return 409
     if attempt.action == "merge":
         master = Case.objects.filter(number=attempt.body.get("into")).first()
         if master is not None and not sees(posts, master):

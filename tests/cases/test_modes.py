@@ -97,6 +97,34 @@ def test_linked_needs_a_consultation_and_reports_progress_on_a_schedule(demo_cit
     assert services.resolve_case(actor=lead, number=number, result="已联动处置", at=later).status == "resolved"
 
 
+def test_linked_is_led_by_a_district_unit_not_a_grid(demo_city):
+    number = h.report(at=AT).case.number
+    platform = h.actor(PLATFORM)
+    services.register_case(actor=platform, number=number, complexity="legacy", at=AT)
+    with pytest.raises(Conflict, match="区级"):
+        services.dispatch_case(actor=platform, number=number, unit=h.GRID, at=AT)
+    assert Case.objects.get(number=number).status == "registered"  # nothing written
+    case = services.dispatch_case(actor=platform, number=number, unit=h.UNIT, assisting=[h.GRID], at=AT)
+    assert (case.lead_unit, case.assisting_units) == (h.UNIT, [h.GRID])
+
+
+def test_the_sweep_presses_once_for_each_progress_report_past_its_date(demo_city):
+    number = in_progress("major")
+    due = Case.objects.get(number=number).progress_due
+    assert services.sweep_deadlines(now=due - timedelta(hours=1)).progress_overdue == 0
+    assert services.sweep_deadlines(now=due + timedelta(hours=1)).progress_overdue == 1
+    assert services.sweep_deadlines(now=due + timedelta(hours=2)).progress_overdue == 0  # once per report due
+    pressed = Case.objects.get(number=number).events.get(action="supervise", data__overdue__startswith="progress:")
+    assert pressed.note == "进展报告逾期自动督办" and pressed.unit == h.UNIT
+    # reported: the next one falls due a week on, and is pressed for in its turn
+    services.report_progress(actor=h.actor(LEAD), number=number, note="各单位已进场", at=due + timedelta(days=1))
+    later = Case.objects.get(number=number).progress_due
+    assert services.sweep_deadlines(now=later - timedelta(hours=1)).progress_overdue == 0
+    assert services.sweep_deadlines(now=later + timedelta(minutes=1)).progress_overdue == 1
+    # a 协调办 case owes none
+    assert Case.objects.get(number=in_progress("general")).progress_due is None
+
+
 def test_the_platform_changes_the_mode_with_a_reason(demo_city):
     number = in_progress("general")
     platform = h.actor(PLATFORM)

@@ -434,32 +434,43 @@ class ClosedLoop(RuleBasedStateMachine):
         self.sweeps_here += 1
         before = {n: h.row(n) for n in self.cases}
         result = services.sweep_deadlines(now=self.clock)
-        supervised = 0
+        supervised = progress_pressed = 0
         for number, was in before.items():
             now_row = h.row(number)
             new = list(CaseEvent.objects.filter(case_id=was["id"], seq__gt=was["event_count"]).order_by("seq"))
-            assert len(new) <= 1, f"{number}: the sweep wrote {len(new)} events"
-            if new:
-                e = new[0]
+            assert len(new) <= 2, f"{number}: the sweep wrote {len(new)} events"
+            for e in new:
                 assert e.action == "supervise" and e.actor_id is None and e.actor_role == "system", e.__dict__
                 assert e.at == self.clock and e.from_status == e.to_status == was["status"]
-                assert was["status"] in ("dispatched", "in_progress") and _red(was, self.clock), (
-                    f"{number}: automatic 督办 on a case that is not overdue ({was['status']})"
-                )
-                key = e.data.get("overdue")  # names the deadline it is about, which has passed
-                assert isinstance(key, str) and any(iso(d) in key for d in _passed(was, self.clock)), (
-                    f"{number}: automatic 督办 keyed {key!r}; passed deadlines {_passed(was, self.clock)}"
-                )
+                key = e.data.get("overdue")
+                if isinstance(key, str) and key.startswith("progress:"):
+                    # 联动办: a progress report owed past its date (one per date)
+                    assert was["status"] in ("in_progress", "suspended") and was["progress_due"] is not None
+                    assert was["progress_due"] < self.clock and key == f"progress:{iso(was['progress_due'])}"
+                    progress_pressed += 1
+                else:
+                    assert was["status"] in ("dispatched", "in_progress") and _red(was, self.clock), (
+                        f"{number}: automatic 督办 on a case that is not overdue ({was['status']})"
+                    )
+                    # names the deadline it is about, which has passed
+                    assert isinstance(key, str) and any(iso(d) in key for d in _passed(was, self.clock)), (
+                        f"{number}: automatic 督办 keyed {key!r}; passed deadlines {_passed(was, self.clock)}"
+                    )
+                    supervised += 1
                 earlier = CaseEvent.objects.filter(
                     case_id=was["id"], action="supervise", actor_role="system", seq__lt=e.seq, data__overdue=key
                 )
                 assert not earlier.exists(), f"{number}: a second automatic 督办 for the same deadline"
-                supervised += 1
                 self.events += 1
                 self.cases[number]["events"] += 1
-            else:
+            if not new:
                 changed = {k for k in was if was[k] != now_row[k]}
                 assert changed <= {"light"}, f"{number}: the sweep changed {changed} without an event"
+            owed = now_row["progress_due"]
+            if now_row["status"] in ("in_progress", "suspended") and owed is not None and owed < self.clock:
+                assert CaseEvent.objects.filter(
+                    case_id=was["id"], action="supervise", data__overdue=f"progress:{iso(owed)}"
+                ).exists(), f"{number}: a progress report owed since {owed} was not pressed for"
             if now_row["status"] in ("dispatched", "in_progress") and now_row["resolve_by"] is not None:
                 assert (now_row["light"] == "red") == _red(now_row, self.clock), (
                     f"{number}: light {now_row['light']} at {self.clock} with sign_by {now_row['sign_by']}, "
@@ -473,7 +484,7 @@ class ClosedLoop(RuleBasedStateMachine):
                         case_id=was["id"], action="supervise", actor_role="system"
                     ).values_list("data__overdue", flat=True)
                     assert any(iso(d) in (k or "") for k in keys for d in wanted), (number, list(keys), wanted)
-        assert result.supervised == supervised
+        assert (result.supervised, result.progress_overdue) == (supervised, progress_pressed)
         assert h.event_total() == self.events
 
     # ---- invariants --------------------------------------------------------------------------------

@@ -187,6 +187,7 @@ class ModeRuleForm(ServiceForm):
             "site_visit_required",
             "consultation_required",
             "progress_every_days",
+            "district_lead_required",
             "note",
         )
 
@@ -199,6 +200,7 @@ class ModeRuleForm(ServiceForm):
             site_visit_required=bool(self.value("site_visit_required")),
             consultation_required=bool(self.value("consultation_required")),
             progress_every_days=self.value("progress_every_days"),
+            district_lead_required=bool(self.value("district_lead_required")),
             note=self.value("note") or "",
         )
 
@@ -215,6 +217,7 @@ class ModeRuleAdmin(ServiceAdminMixin, admin.ModelAdmin):
         "site_visit_required",
         "consultation_required",
         "progress_every_days",
+        "district_lead_required",
     )
     form = ModeRuleForm
 

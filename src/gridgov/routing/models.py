@@ -49,6 +49,8 @@ class ModeRule(models.Model):
     progress_every_days = models.PositiveSmallIntegerField(
         _("progress report every (days)"), null=True, blank=True, help_text=_("empty: no scheduled reports")
     )
+    # 联动办: several units under a lead at district level — a district department (D…), not a grid
+    district_lead_required = models.BooleanField(_("lead unit at district level"), default=False)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:

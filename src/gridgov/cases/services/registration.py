@@ -148,6 +148,12 @@ def dispatch_case(
     lead = _check_unit(case, unit or route.unit, lead=True)
     helpers = [_check_unit(case, u, lead=False) for u in (assisting if assisting is not None else route.assisting)]
     helpers = [u for u in dict.fromkeys(helpers) if u != lead]
+    rule = routing.mode_rule(case.mode) if case.mode else None
+    if rule and rule.district_lead_required and not lead.startswith("D"):
+        raise Conflict(
+            gettext("%(mode)s: the lead must be a district-level unit (a department), with the others assisting")
+            % {"mode": rule.get_mode_display()}
+        )
     limits = routing.limits(case.category, case.complexity)
     if (hours := URGENT_CHANNEL_HOURS.get(case.channel)) and not limits.urgent:
         limits = replace(limits, urgent=True, resolve_hours=hours)  # an alarm stays urgent in any category
@@ -156,7 +162,6 @@ def dispatch_case(
     case.dispatched_at = case.clock_start = now
     case.clock_banked = 0.0
     case.accepted_at = None
-    rule = routing.mode_rule(case.mode) if case.mode else None
     case.sign_by, case.resolve_by = deadlines.initial(
         start=now,
         sign_hours=limits.sign_hours,

@@ -34,6 +34,7 @@ def default_rows() -> list[dict]:
                 "site_visit_required": _flag(row["site_visit_required"]),
                 "consultation_required": _flag(row["consultation_required"]),
                 "progress_every_days": _number(row["progress_every_days"]),
+                "district_lead_required": _flag(row["district_lead_required"]),
                 "note": row["note"],
             }
             for row in csv.DictReader(handle)
@@ -58,6 +59,7 @@ def save_mode_rule(
     site_visit_required: bool = False,
     consultation_required: bool = False,
     progress_every_days: int | None = None,
+    district_lead_required: bool = False,
     note: str = "",
 ) -> ModeRule:
     """Change what a mode asks (administrators): a complexity belongs to one mode at most."""
@@ -92,6 +94,7 @@ def save_mode_rule(
                 "site_visit_required": site_visit_required,
                 "consultation_required": consultation_required,
                 "progress_every_days": progress_every_days,
+                "district_lead_required": district_lead_required,
                 "note": note.strip()[:200],
             },
         )
