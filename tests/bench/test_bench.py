@@ -67,6 +67,7 @@ def test_locate_without_the_database_builds_the_demo_city_in_memory():
     assert "Locator.locate" in fig["single_locate_us"]["via"]
 
 
+@pytest.mark.once  # every benchmark also has its own tests on each engine; this one checks they all report
 @pytest.mark.django_db
 def test_without_names_runs_every_benchmark():
     # intake at its smallest: one second per run, two connections (tests/bench/test_intake.py covers it)
