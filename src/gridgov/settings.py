@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "gridgov.visits",
     "gridgov.party",
     "gridgov.campaigns",
+    "gridgov.exchange",
     "gridgov.points",
     "gridgov.mediation",
     "gridgov.deputies",
@@ -158,6 +159,12 @@ TEMPLATES = [
         },
     },
 ]
+
+# The city's 12345 platform (gridgov.exchange.hotline): its base URL (unset: the adapter is off), the bearer
+# token it gave us, and the field mapping (a JSON file; the shipped hotline/mapping.json when unset).
+GRIDGOV_12345_URL = os.environ.get("GRIDGOV_12345_URL", "")
+GRIDGOV_12345_TOKEN = os.environ.get("GRIDGOV_12345_TOKEN", "")
+GRIDGOV_12345_MAPPING = os.environ.get("GRIDGOV_12345_MAPPING", "")
 
 # Unset: background tasks run in-process after commit; set: they go to Celery workers on Redis.
 GRIDGOV_REDIS_URL = os.environ.get("GRIDGOV_REDIS_URL", "")

@@ -33,7 +33,7 @@ CHANNEL_ROLES = cast(
     dict[str, set[str]],
     {
         Channel.PATROL: {"grid_worker", "grid_leader"},
-        Channel.HOTLINE: {"dispatcher"},
+        Channel.HOTLINE: {"dispatcher", "system"},  # a 受理员, or the city 12345 adapter (exchange.hotline)
         Channel.DEPUTY: {"deputy"},
         Channel.SUPERVISOR: {"supervisor", "leader"},  # 督查: supervisors, and leaders inspecting (暗访)
         Channel.SENSOR: {"system", "admin", "dispatcher"},

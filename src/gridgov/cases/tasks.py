@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from gridgov.cases.models import Case, CaseEvent
+from gridgov.cases.signals import case_events_committed
 from gridgov.cases.transitions import TERMS
 from gridgov.core.tasks import task
 from gridgov.notifications.services import Message, notify, notify_many
@@ -73,7 +74,13 @@ def notify_case_events(*, event_ids: list[int]) -> None:
 
     Many steps in a few queries: the events with their cases, every post of the platforms and units
     they name at once, then one bulk insert (notifications.services.notify_many). The same people as
-    recipients() picks for one case."""
+    recipients() picks for one case. Then the outside world hears of them (signals.case_events_committed:
+    exchange's webhooks and 12345 pushes), in the same transaction."""
+    _notify_people(event_ids)
+    case_events_committed.send(sender=CaseEvent, event_ids=sorted(event_ids))
+
+
+def _notify_people(event_ids: list[int]) -> None:
     # only the columns used: a whole case row would also decrypt the reporter's name and phone
     events = list(
         CaseEvent.objects.select_related("case__grid", "case__reporter")

@@ -87,6 +87,7 @@ TERMS = {
     "consult": "集中会商",
     "deadline": "超时提醒",
     "assist": "协办反馈",
+    "reply_withdrawn": "答复退回",
     **{a: t.label for a, t in TABLE.items()},
     **{a: t.label for a, t in STEPS.items()},
 }
@@ -126,5 +127,6 @@ LABELS = {
     "site_visit": _label("Handled on site"),
     "progress": _label("Progress report"),
     "reply": _label("Reply to the requester"),
+    "reply_withdrawn": _label("Reply refused by the city platform"),
 }
 require_same_keys(LABELS, TERMS, "every event has its term and its label")

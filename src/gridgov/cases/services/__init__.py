@@ -18,7 +18,13 @@ from gridgov.cases.services.evaluation import evaluate_case, reopen_case
 from gridgov.cases.services.inputs import MAX_CASE_PHOTOS
 from gridgov.cases.services.intake import Intake, report_case
 from gridgov.cases.services.joint import consult_case, report_assist_part
-from gridgov.cases.services.modes import change_mode, record_site_visit, reply_to_requester, report_progress
+from gridgov.cases.services.modes import (
+    change_mode,
+    record_site_visit,
+    reply_to_requester,
+    report_progress,
+    withdraw_reply,
+)
 from gridgov.cases.services.numbering import TRACKING_ALPHABET
 from gridgov.cases.services.platforms import LEVEL_NAMES, parent_platform, platform_of, resolution_level
 from gridgov.cases.services.record import (
@@ -105,4 +111,5 @@ __all__ = [
     "tracking_code_matches",
     "tracking_hash",
     "verify_case",
+    "withdraw_reply",
 ]

@@ -20,7 +20,7 @@ from gridgov.cases.services.inputs import check_case_photos, check_photos, text
 from gridgov.cases.services.locking import lock_case
 from gridgov.cases.services.record import now as _now
 from gridgov.cases.services.record import record_event
-from gridgov.cases.transitions import STEPS
+from gridgov.cases.transitions import OPEN_REGISTERED, STEPS
 from gridgov.core.errors import BadInput, Conflict
 from gridgov.people.actors import Actor
 from gridgov.routing import selectors as routing
@@ -139,4 +139,20 @@ def reply_to_requester(*, actor: Actor, number: str, reply: str, at: datetime | 
     now = _now(at)
     note = set_reply(case, reply, now)
     record_event(case, actor=actor, action="reply", from_status=case.status, role=role, note=note, at=now)
+    return case
+
+
+@transaction.atomic
+def withdraw_reply(*, actor: Actor, number: str, reason: str, at: datetime | None = None) -> Case:
+    """答复退回: the requester's side (the city's 12345 platform, a system actor) refused the reply. The case
+    holds no reply again, so it cannot close (句号管理) before the platform answers anew; on a closed case
+    the refusal is only recorded (the platform reopens it through the loop if need be)."""
+    if not actor.is_system:
+        raise BadInput(gettext("only an outside platform's adapter withdraws a reply"))
+    case = lock_case(number, actor)
+    now = _now(at)
+    note = text(reason, "reason", required=True)
+    if case.status in OPEN_REGISTERED:
+        case.reply, case.replied_at = "", None
+    record_event(case, actor=actor, action="reply_withdrawn", from_status=case.status, role="system", note=note, at=now)
     return case

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Linux: the worker gets SIGTERM when the server (this process, after exec) goes away."""
     with contextlib.suppress(OSError, AttributeError):  # not Linux: no prctl
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
@@ -24,7 +24,7 @@ def serve(port: int, workers: int, host: str = "127.0.0.1") -> None:
         # deadline sweep) and drains the outbox: requests only write follow-up work into it
         # (gridgov.core.tasks), the worker runs it. It shares our process group, so Ctrl-C stops both.
         os.environ["GRIDGOV_OUTBOX_DRAIN"] = "worker"  # inherited by the worker and gunicorn's children
-        subprocess.Popen([sys.executable, "-m", "gridgov.cli", "worker"], preexec_fn=_die_with_parent)
+        subprocess.Popen([sys.executable, "-m", "gridgov.cli", "worker"], preexec_fn=die_with_parent)
     args = [
         sys.executable,
         "-m",
