@@ -166,6 +166,14 @@ GRIDGOV_12345_URL = os.environ.get("GRIDGOV_12345_URL", "")
 GRIDGOV_12345_TOKEN = os.environ.get("GRIDGOV_12345_TOKEN", "")
 GRIDGOV_12345_MAPPING = os.environ.get("GRIDGOV_12345_MAPPING", "")
 
+# Category suggestions (gridgov.routing.classifier): the model the retraining task writes, the function that
+# classifies outside work orders (a dotted path; empty: none) and the confidence it needs to name a category.
+GRIDGOV_CLASSIFIER_MODEL = os.environ.get(
+    "GRIDGOV_CLASSIFIER_MODEL", str(PROJECT_DIR / "var" / "models" / "categories.joblib")
+)
+GRIDGOV_TEXT_CLASSIFIER = os.environ.get("GRIDGOV_TEXT_CLASSIFIER", "gridgov.routing.classifier.suggest.classify")
+GRIDGOV_CLASSIFIER_THRESHOLD = float(os.environ.get("GRIDGOV_CLASSIFIER_THRESHOLD") or 0.5)
+
 # Unset: background tasks run in-process after commit; set: they go to Celery workers on Redis.
 GRIDGOV_REDIS_URL = os.environ.get("GRIDGOV_REDIS_URL", "")
 # The cache every process of the site shares (rankings kept a few minutes must agree whichever process answers):

@@ -73,14 +73,15 @@ def every_text(book) -> str:
     )
 
 
-def test_the_workbook_has_three_sheets_with_frozen_chinese_headers(month_cases):
+def test_the_workbook_has_four_sheets_with_frozen_chinese_headers(month_cases):
     book = open_book(report.monthly_workbook(region="410102", month=MONTH))
-    assert book.sheetnames == ["指标", "排名", "案件台账"]
+    assert book.sheetnames == ["指标", "排名", "案件台账", "热点"]
     firsts = {s.title: [c.value for c in s[1]][:3] for s in book}
     assert firsts == {
         "指标": ["编码", "名称", "层级"],
         "排名": ["考核方案", "考核对象", "排名"],
         "案件台账": ["案件编号", "上报时间", "标题"],
+        "热点": ["时段", "网格编码", "网格"],
     }
     for sheet in book:
         assert sheet.freeze_panes and sheet.freeze_panes.endswith("2")  # the header row stays in view
@@ -204,14 +205,18 @@ def run_report(*args) -> str:
 def test_the_command_writes_the_file(month_cases, tmp_path, monkeypatch):
     target = tmp_path / "out.xlsx"
     data = json.loads(run_report("--month", MONTH, "--region", "410102", "--output", str(target), "--json"))
-    assert data == {"file": str(target.resolve()), "sheets": ["指标", "排名", "案件台账"], "cases": len(month_cases)}
+    assert data == {
+        "file": str(target.resolve()),
+        "sheets": ["指标", "排名", "案件台账", "热点"],
+        "cases": len(month_cases),
+    }
     assert len(table(openpyxl.load_workbook(target)["案件台账"])) == len(month_cases)
 
     monkeypatch.chdir(tmp_path)
     text = run_report("--month", MONTH, "--region", helpers.STREET)
     default = tmp_path / f"report-{helpers.STREET}-{MONTH}.xlsx"
     assert default.exists() and str(default.name) in text
-    assert openpyxl.load_workbook(default).sheetnames == ["指标", "排名", "案件台账"]
+    assert openpyxl.load_workbook(default).sheetnames == ["指标", "排名", "案件台账", "热点"]
 
 
 @pytest.mark.parametrize("month", ["2026-13", "2026-1", "26-09", "September", "2026-09-01", ""])

@@ -164,6 +164,11 @@ def test_nearby_open_cases_of_the_same_category(client, demo_city):
     second = _report("井盖丢了", category=category.code)
     html = _login(client, STREET_DISPATCHER).get(f"/console/cases/{second.number}/").content.decode()
     assert 'id="nearby"' in html and first.number in html
+    assert "疑似重复件" in html and f'name="into" value="{first.number}"' in html  # one click merges
+    r = client.post(f"/console/cases/{second.number}/", {"action": "merge", "into": first.number})
+    assert r.status_code in (200, 302)
+    second.refresh_from_db()
+    assert second.status == "merged" and second.master_id == first.pk
 
 
 def test_grid_worker_gets_403(client, demo_city):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Field, Query, Router, Schema, Status
 
-from gridgov.assessment import modes, participation, scoring, selectors
+from gridgov.assessment import hotspots, modes, participation, reply_cases, scoring, selectors
 from gridgov.assessment.facts import COUNTERS
 from gridgov.assessment.indicators import LEVELS, RATE_BY_NAME
 from gridgov.http.auth import actor_from_request
@@ -118,6 +118,7 @@ def overview(request, region: str, start: str | None = None, end: str | None = N
         "lights": selectors.lights(code),
         "categories": selectors.category_breakdown(code, first, last),
         "hot_spots": selectors.hot_spots(code, first, last),
+        "hot_clusters": [spot.as_dict() for spot in hotspots.find_hotspots(code, first, last)],
     }
 
 
@@ -161,3 +162,53 @@ def evidence(
     kind, code = _subject(request, region, department, person)
     first, last = selectors.parse_range(start, end)
     return {"counter": counter, "items": scoring.evidence(kind, code, first, last, counter)}
+
+
+@router.get(
+    "/hotspots", response=ANSWERS, summary="Hot spots (热点): a grid × category where reports keep coming, by heat"
+)
+def hot_spots(request, region: str, start: str | None = None, end: str | None = None, limit: int = 20):
+    """Heat = reports + distinct reporters + followers + growth (the second half over the first):
+    assessment/hotspots.py. At least 3 reports in the period."""
+    _kind, code = _subject(request, region, None, None)
+    first, last = selectors.parse_range(start, end)
+    found = hotspots.find_hotspots(code, first, last, limit=max(1, min(limit, 100)))
+    return {"region": code, "start": first.isoformat(), "end": last.isoformat(), "items": [s.as_dict() for s in found]}
+
+
+class HotSpotAct(Schema):
+    region: str = Field(max_length=18)
+    key: str = Field(max_length=48)
+    start: str | None = None
+    end: str | None = None
+
+
+@router.post(
+    "/hotspots/act",
+    response={201: dict, 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem},
+    summary="未诉先办: turn a hot spot into a proactive case sent to its grid (once per period)",
+)
+def act_on_hot_spot(request, body: HotSpotAct):
+    actor = actor_from_request(request, required=True)
+    first, last = selectors.parse_range(body.start, body.end)
+    case = hotspots.act_on_hotspot(actor=actor, region=body.region, key=body.key, start=first, end=last)
+    return Status(201, {"number": case.number, "status": case.status, "lead_unit": case.lead_unit})
+
+
+class ReplyQuery(Schema):
+    region: str | None = Field(None, max_length=18)
+    start: str | None = None
+    end: str | None = None
+    limit: int = Field(20, ge=1, le=reply_cases.MAX_LIMIT)
+
+
+@router.get("/replies", response=ANSWERS, summary="The weakest replies to requesters, scored (答复质量、句号管理)")
+def replies(request, query: Query[ReplyQuery]):
+    """Replies given between `start` and `end` (local dates, `end` inclusive; default: this month) to cases
+    under `region` (default: the caller's widest area), each scored for relevance, completeness and timeliness
+    (0–1) and in total (0–100) with its reasons; the distribution of the parts; the `limit` weakest first.
+    The same readers as `/indicators`: 401 unsigned, 403 outside the caller's area, 404 an unknown grid,
+    400 bad dates."""
+    actor = actor_from_request(request, required=True)
+    first, last = selectors.parse_range(query.start, query.end)
+    return reply_cases.weakest_replies(actor, since=first, until=last, region=query.region, limit=query.limit)

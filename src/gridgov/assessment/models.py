@@ -120,3 +120,21 @@ class ScoringScheme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProactiveCase(models.Model):
+    """A hot spot turned into a case (未诉先办, assessment.hotspots): once per hot spot and period."""
+
+    key = models.CharField(_("hot spot"), max_length=48)  # "GRID:CATEGORY"
+    period = models.CharField(_("period"), max_length=24)  # "START/END" (local dates)
+    case = models.ForeignKey("cases.Case", null=True, on_delete=models.PROTECT, verbose_name=_("case"))
+    created_by = models.CharField(_("created by"), max_length=150)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("proactive case")
+        verbose_name_plural = _("proactive cases")
+        constraints = [models.UniqueConstraint(fields=["key", "period"], name="assessment_proactive_once")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.period}"

@@ -48,6 +48,7 @@ from gridgov.assessment.report_cells import (
     begin_sheet,
     header_cells,
     row_cells,
+    write_table,
 )
 from gridgov.assessment.report_indicators import (
     COUNTER_NAMES,
@@ -160,6 +161,7 @@ def monthly_report(*, region: str, month: str) -> MonthlyReport:
         indicator_sheet(book, grid, start, end)
         ranking_sheet(book, grid, month)
         cases = _ledger_sheet(book, grid, start, end)
+        _hotspot_sheet(book, grid, start, end)
         book.properties.title = f"{grid.name}{month}月度考核报表"
         book.properties.creator = "gridgov"
         out = io.BytesIO()
@@ -271,6 +273,45 @@ def ledger_rows(region: str, start: date, end: date):
             on_time,
             str(ratings.get(c["satisfaction"], "")),
         ]
+
+
+HOTSPOT_COLUMNS = [
+    Column("时段", width=12),
+    Column("网格编码", width=17),
+    Column("网格", width=18),
+    Column("问题类别", width=22),
+    Column("热度", COUNT_FORMAT, width=8),
+    Column("反映件数", COUNT_FORMAT, width=10),
+    Column("反映人数", COUNT_FORMAT, width=10),
+    Column("关注人数", COUNT_FORMAT, width=10),
+    Column("增长", COUNT_FORMAT, width=8),
+    Column("最近案件", width=40),
+]
+
+
+def _hotspot_sheet(book, grid: Grid, start: date, end: date) -> None:
+    """热点: the month's hot spots and the last week's (the weekly brief for leaders), hottest first."""
+    from gridgov.assessment.hotspots import find_hotspots, weeks_brief_range
+
+    table = Table(HOTSPOT_COLUMNS)
+    week_start, week_end = weeks_brief_range(end)
+    for label, first, last in (("本月", start, end), ("最近一周", max(start, week_start), week_end)):
+        for spot in find_hotspots(grid.code, first, last, limit=20):
+            table.rows.append(
+                [
+                    label,
+                    spot.grid,
+                    spot.grid_name,
+                    spot.category_name or "未分类",
+                    spot.heat,
+                    spot.reports,
+                    spot.reporters,
+                    spot.support,
+                    spot.growth,
+                    "、".join(spot.numbers),
+                ]
+            )
+    write_table(book, SHEETS[3], table, "A2")
 
 
 def _ledger_sheet(book, grid: Grid, start: date, end: date) -> int:

@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from gridgov.core.rows import sheet_value
 
-SHEETS = ("指标", "排名", "案件台账")
+SHEETS = ("指标", "排名", "案件台账", "热点")
 
 COUNT_FORMAT, RATE_FORMAT, SCORE_FORMAT = "#,##0", "0.00%", "0.00"
 CHANGE_FORMAT, TIME_FORMAT = "+0.00;-0.00;0.00", "yyyy-mm-dd hh:mm"

@@ -175,6 +175,8 @@ def _strings() -> dict[str, str]:
         "open": _("Open the dashboard of {name}"),
         "noCategories": _("No cases with a category in this period."),
         "noHotSpots": _("No cases in this period."),
+        "heat": _("heat {n}"),
+        "hotClusters": _("{n} hot spots (grid × category) on the map"),
         "noRanking": _("Nobody to rank here."),
         "noCases": _("no cases"),
         "new": _("new"),
@@ -281,6 +283,7 @@ def dashboard(request):
         # the category rollups go down to communities (selectors.category_breakdown)
         "has_categories": here["level"] <= CATEGORY_LEVELS,
         "report_url": reverse("assessment:report") + "?" + urlencode({"region": region, "month": month}),
+        "hotspots_url": reverse("assessment:hotspots") + "?" + urlencode(range_query),
         "dashboard_config": config,
         "dashboard_strings": _strings(),
     }

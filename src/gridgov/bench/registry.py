@@ -28,6 +28,9 @@ BENCHMARKS: dict[str, str] = {
     "locate": "gridgov.bench.locate:run",
     "dashboard": "gridgov.bench.dashboard:run",
     "intake": "gridgov.bench.intake:run",
+    "classify": "gridgov.bench.classify:run",
+    "division": "gridgov.bench.division:run",
+    "duplicates": "gridgov.bench.duplicates:run",
 }
 
 

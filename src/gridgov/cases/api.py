@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -13,6 +13,7 @@ from ninja.files import UploadedFile
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gridgov.cases import audit_api, photos, proof, reads, reveals, selectors, services
+from gridgov.cases.duplicates import answer as duplicates_answer
 from gridgov.cases.models import Case
 from gridgov.cases.uploads import store_upload
 from gridgov.core.errors import BadInput, NotAuthenticated, NotFound
@@ -50,6 +51,11 @@ class CaseIn(Schema):
     photos: list[str] = []
     reporter: Reporter | None = None
     resolved: OnSpot | None = None
+    follow: str | None = Field(
+        None,
+        max_length=14,
+        description="重复件: the number of an open case nearby that this report repeats; the report is merged into it",
+    )
 
 
 class UploadOut(Schema):
@@ -80,22 +86,24 @@ def report(
     request: HttpRequest, body: CaseIn = Body(...), idempotency_key: str | None = Header(None, alias="Idempotency-Key")
 ):
     actor = actor_from_request(request, required=False)
-    intake = services.report_case(
-        actor=actor,
-        title=body.title,
-        description=body.description,
-        lon=body.lon,
-        lat=body.lat,
-        crs=body.crs,
-        category=body.category,
-        channel=body.channel,
-        photos=body.photos,
-        reporter_name=body.reporter.name if body.reporter else "",
-        reporter_phone=body.reporter.phone if body.reporter else "",
-        resolved=body.resolved.dict() if body.resolved else None,
-        address=body.address,
-        idempotency_key=idempotency_key,
-    )
+    report: dict[str, Any] = {
+        "actor": actor,
+        "title": body.title,
+        "description": body.description,
+        "lon": body.lon,
+        "lat": body.lat,
+        "crs": body.crs,
+        "category": body.category,
+        "channel": body.channel,
+        "photos": body.photos,
+        "reporter_name": body.reporter.name if body.reporter else "",
+        "reporter_phone": body.reporter.phone if body.reporter else "",
+        "resolved": body.resolved.dict() if body.resolved else None,
+        "address": body.address,
+        "idempotency_key": idempotency_key,
+    }
+    # 重复件: following an open case files the report merged into it (services/repeats.py)
+    intake = services.report_following(follow=body.follow, **report) if body.follow else services.report_case(**report)
     case = intake.case  # as written, its grid and category attached; a retry's case is read again
     if not intake.created:
         case = Case.objects.select_related("grid", "category").get(pk=case.pk)
@@ -121,6 +129,25 @@ def case_list(request: HttpRequest, filters: Query[ListFilters]):
     qs = selectors.case_list(actor, **filters.dict(exclude={"limit", "offset"}))
     page = qs[filters.offset : filters.offset + filters.limit]
     return {"count": qs.count(), "items": [selectors.summary(c) for c in page]}
+
+
+class DuplicateQuery(Schema):
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    crs: Literal["wgs84", "gcj02"] = "wgs84"
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=5000)
+    category: str | None = Field(None, max_length=24)
+
+
+@router.get(
+    "/duplicates",
+    response={200: dict, 400: Problem},
+    summary="重复件: open cases nearby that may be the same problem (anyone: public fields; staff: their cases)",
+)
+def duplicates(request: HttpRequest, query: Query[DuplicateQuery]):
+    actor = actor_from_request(request, required=False)
+    return duplicates_answer(actor if actor.user is not None else None, **query.dict())
 
 
 @router.get(

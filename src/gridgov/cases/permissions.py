@@ -32,7 +32,8 @@ PUBLIC_CHANNELS = {Channel.RESIDENT, Channel.WECHAT, Channel.OPEN311}
 CHANNEL_ROLES = cast(
     dict[str, set[str]],
     {
-        Channel.PATROL: {"grid_worker", "grid_leader"},
+        # grid staff on patrol; the system for the platform's 未诉先办 (assessment.hotspots: the grid goes and looks)
+        Channel.PATROL: {"grid_worker", "grid_leader", "system"},
         Channel.HOTLINE: {"dispatcher", "system"},  # a 受理员, or the city 12345 adapter (exchange.hotline)
         Channel.DEPUTY: {"deputy"},
         Channel.SUPERVISOR: {"supervisor", "leader"},  # 督查: supervisors, and leaders inspecting (暗访)

@@ -213,3 +213,11 @@ def write_daily_anchor() -> None:
     from gridgov.cases.chains import write_anchor
 
     write_anchor(daily=True)
+
+
+@task(every=6 * 3600)
+def retrain_categories() -> None:
+    """The category suggestions' model retrained from the labelled cases when enough changed (cases.suggestions)."""
+    from gridgov.cases.suggestions import retrain_categories as retrain
+
+    retrain()

@@ -52,6 +52,7 @@ class SubscriptionForm(ServiceForm):
         }
         if self.instance.pk is None:
             sub, self.secret = webhooks.create_subscription(**values, actor=actor)
+            self.instance.plain_secret = self.secret  # for the page after saving (response_add), never stored
             return sub
         return webhooks.update_subscription(
             subscription_id=self.instance.pk, **values, active=bool(self.value("active")), actor=actor
@@ -80,14 +81,15 @@ class SubscriptionAdmin(ServiceAdminMixin, admin.ModelAdmin):
     def events_text(self, sub: Subscription) -> str:
         return ", ".join(sub.events) or gettext("every action")
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if form.secret:
+    def response_add(self, request, obj, post_url_continue=None):
+        secret = getattr(obj, "plain_secret", "")  # set by the form's apply (the service made it)
+        if secret:
             messages.warning(
                 request,
                 gettext("The secret of %(name)s is %(secret)s — copy it now: it is shown only this once.")
-                % {"name": obj.name, "secret": form.secret},
+                % {"name": obj.name, "secret": secret},
             )
+        return super().response_add(request, obj, post_url_continue)
 
     @admin.action(description=_("Give the selected subscriptions a new secret"))
     def rotate(self, request, queryset):

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from gridgov.cases import duplicates, reads, selectors, services
 from gridgov.cases import photos as case_photos
-from gridgov.cases import reads, selectors, services
 from gridgov.cases.api import parse_action_body
 from gridgov.cases.models import Case
 from gridgov.core.errors import GridgovError
@@ -34,7 +34,6 @@ from gridgov.web.console import (
     CONSOLE_STEPS,
     LIGHT_NAMES,
     MODE_CHOICES,
-    NEARBY_METRES,
     STATUS_NAMES,
     console_actor,
     field,
@@ -65,18 +64,26 @@ def _grid_chain(grid: Grid) -> list[Grid]:
     return list(reversed(chain))
 
 
-def nearby_open_cases(case: Case, actor: Actor, metres: float = NEARBY_METRES) -> list[dict]:
-    """A first duplicate hint: open cases of the same category within `metres`."""
-    found = selectors.open_cases_near(
+def nearby_open_cases(case: Case, actor: Actor) -> list[dict]:
+    """重复件: open cases that may be the same problem (cases.duplicates: text, place, category), best first;
+    on the console over half a year, since the case to merge into may be an old one still open."""
+    found = duplicates.candidates(
         actor,
         lon=case.lon,
         lat=case.lat,
-        metres=metres,
+        title=case.title,
+        description=case.description,
+        grid_code=case.grid.code,
         category_id=case.category_id,
-        same_category_only=True,
         exclude_pk=case.pk,
+        window_days=180,
+        limit=8,
     )
-    return [near_row(other, distance) for other, distance in found]
+    return [
+        {**near_row(c.case, c.distance_m), "score": round(100 * c.score), "likely": c.likely}
+        for c in found
+        if c.likely or c.same_category
+    ]
 
 
 def near_row(other: Case, distance: float) -> dict:
@@ -234,6 +241,7 @@ def _case_context(request, actor: Actor, case: Case, posted: dict | None = None)
         "assisting": [{"code": c, "name": names.get(c, "")} for c in case.assisting_units],
         "evidence": evidence(case.number, case_photos.before_and_after(case)),
         "nearby": nearby_open_cases(case, actor),
+        "can_merge": "merge" in view["actions"],
         "forms": _forms(
             case, [*view["actions"], *(s for s in view["steps"] if s in CONSOLE_STEPS)], options, route, posted
         ),

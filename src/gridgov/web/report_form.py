@@ -17,6 +17,7 @@ def report_endpoints() -> dict[str, str]:
         "grids": reverse("api-v1:grid_geojson"),
         "locate": reverse("api-v1:locate"),
         "categories": reverse("web:categories"),
+        "duplicates": reverse("api-v1:duplicates"),
     }
 
 
@@ -40,4 +41,8 @@ def report_strings() -> dict[str, str]:
         "mapFailed": _("Could not load the map. You can still use your position."),
         "noCategory": _("No matching category"),
         "unknownCategory": _("Choose a category from the list, or leave it empty."),
+        "dupItem": _("{title} · {status} · reported {date}, {distance} m away"),
+        "dupFollow": _("Follow this case"),
+        "dupUnfollow": _("It is a different problem"),
+        "dupFollowing": _("Your report will follow case {number}."),
     }

@@ -38,6 +38,7 @@ from gridgov.cases.services.record import (
     tracking_code_matches,
     tracking_hash,
 )
+from gridgov.cases.services.repeats import report_following
 from gridgov.cases.services.steps import (
     MAX_EXTENSION_DAYS,
     accept_case,
@@ -97,6 +98,7 @@ __all__ = [
     "reply_to_requester",
     "report_assist_part",
     "report_case",
+    "report_following",
     "report_progress",
     "reporter_digest",
     "request_extension",

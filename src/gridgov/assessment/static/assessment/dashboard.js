@@ -282,6 +282,22 @@
     }
   }
 
+  // 热点: a grid × category where reports keep coming, as a circle on the map sized by its heat
+  let hotLayer = null;
+  function drawHotClusters(rows) {
+    if (hotLayer) hotLayer.remove();
+    hotLayer = L.layerGroup(rows.map((row) => {
+      const circle = L.circleMarker(B.toMap(row.lon, row.lat), {
+        radius: Math.min(24, 6 + 2 * Math.sqrt(row.heat)), color: "#b00020", weight: 2, fillOpacity: 0.35,
+        className: "hot-cluster",
+      });
+      const words = [row.grid.name || row.grid.code, row.category ? row.category.name : "", fill(t.heat, { n: row.heat })];
+      circle.bindTooltip(words.filter(Boolean).join(" · "));
+      return circle;
+    })).addTo(map);
+    $("hot-count").textContent = fill(t.hotClusters, { n: rows.length });
+  }
+
   function changeCell(change) {
     const td = document.createElement("td");
     let kind = "same", symbol = "—", words = t.same;
@@ -350,6 +366,7 @@
       drawFigures(overview.indicators);
       drawLights(overview.lights);
       drawHotSpots(overview.hot_spots);
+      drawHotClusters(overview.hot_clusters || []);
       drawCategories(overview.categories);
       drawTrend(series.items);
       if (scores) drawRanking(scores);

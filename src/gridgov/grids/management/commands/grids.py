@@ -6,6 +6,7 @@ from gridgov.core.errors import GridgovError
 from gridgov.core.geo import CRS_CHOICES, CoordinateError
 from gridgov.grids import formats
 from gridgov.grids.checks import check_tree
+from gridgov.grids.division import SERVICES
 from gridgov.grids.models import Grid
 from gridgov.grids.selectors import OutsideGrids, locate
 from gridgov.grids.services import GridImportError, import_grids, retire_grid
@@ -36,6 +37,11 @@ class Command(BaseCommand):
         p.add_argument("file")
         p.add_argument("--root", help="export only the subtree under this code")
         p.add_argument("--crs", choices=CRS_CHOICES, default="wgs84")
+        p = sub.add_parser("propose", help="propose 三级网格 for a community from its registry households (网格划分)")
+        p.add_argument("--community", required=True, metavar="CODE", help="the community's 12-digit code")
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--accept", action="store_true", help="redraw the community's grids as proposed (audited)")
+        p.add_argument("--json", action="store_true")
         p = sub.add_parser("retire", help="retire grids and the grids under them (cases keep pointing at them)")
         p.add_argument("codes", nargs="+", metavar="CODE")
         p.add_argument("--json", action="store_true")
@@ -119,3 +125,29 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.SUCCESS(f"retired {grid.name} ({code}) and the grids under it: {count}"))
         if json:
             self.stdout.write(dump({"retired": retired}))
+
+    def do_propose(self, *, community, seed=0, accept=False, json=False, **_):
+        """The registry's proposal (registry/division.py, through the SERVICES hook); --accept writes it as
+        the system, which the audit log records."""
+        try:
+            if accept:
+                data = SERVICES["accept_as_system"](community=community, seed=seed)
+            else:
+                data = SERVICES["propose"](community=community, seed=seed).as_dict()
+        except GridgovError as exc:
+            raise CommandError(exc.message) from exc
+        if json:
+            self.stdout.write(dump(data))
+            return
+        rule = data["rule"]
+        self.stdout.write(
+            f"{data['name']} ({data['community']}): {data['households']} households, rule {rule['min']}–{rule['max']}, "
+            f"{len(data['grids'])} grids, {data['changed_households']} households change grid, {data['seconds']} s"
+        )
+        for g in data["grids"]:
+            mark = "kept" if g["kept"] else ("continues" if g["continues"] else "new")
+            self.stdout.write(
+                f"  {g['code']} {g['households']:5d} households  compactness {g['compactness']:.2f}  {mark}"
+            )
+        for code in data["retired"]:
+            self.stdout.write(f"  {code} retired")

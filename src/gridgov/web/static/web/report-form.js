@@ -46,6 +46,7 @@
       else marker = L.circleMarker(at, { radius: 8, color: "#d62728", weight: 3, fillOpacity: 0.6, className: "report-marker" }).addTo(map);
       $("point-text").textContent = fmt(T.pointAt, { lon: lon.toFixed(6), lat: lat.toFixed(6) });
       showError("");
+      document.dispatchEvent(new CustomEvent("gridgov:point"));  // e.g. report.js asks for likely duplicates
       return outlineGrid(lon, lat);
     }
     fetch(config.geojson, { headers: { Accept: "application/json" } })
@@ -84,6 +85,8 @@
   function categoryPicker({ config, T, state }) {
     const input = $("category");
     let timer = null;
+    // a suggested category (category-suggest.js) comes with its code: the check below then knows it
+    input.addEventListener("gridgov:pick", (e) => state.categories.set(e.detail.label, e.detail.code));
     input.addEventListener("input", () => {
       clearTimeout(timer);
       const q = input.value.trim();

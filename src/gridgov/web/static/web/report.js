@@ -9,7 +9,7 @@
   const $ = (id) => document.getElementById(id);
   const form = $("report-form");
   const errorBox = $("form-error");
-  const state = { point: null, uploads: [], pending: 0, key: null, categories: new Map() };
+  const state = { point: null, uploads: [], pending: 0, key: null, categories: new Map(), follow: null };
 
   // A refusal shows where the person is looking: scrolled into view and focused (role=alert reads it
   // out), whether the form's own check or the server said no; the field at fault is marked invalid.
@@ -27,6 +27,55 @@
   // --- anonymous: hide and never send name and phone
   $("anonymous").addEventListener("change", (e) => { $("contact-fields").hidden = e.target.checked; });
 
+  // --- 重复件: open cases nearby that say the same, asked once the title and the place are known; the
+  // resident may follow one (the report is then merged into it) instead of filing the same problem again
+  const dupBox = $("dup-box"), dupList = $("dup-list"), dupFollowing = $("dup-following");
+  let dupAsked = "";
+  function showFollowing() {
+    dupFollowing.hidden = !state.follow;
+    dupFollowing.textContent = state.follow ? fmt(T.dupFollowing, { number: state.follow }) : "";
+    dupList.querySelectorAll("button[data-number]").forEach((b) => {
+      const mine = b.dataset.number === state.follow;
+      b.textContent = mine ? T.dupUnfollow : T.dupFollow;
+      b.setAttribute("aria-pressed", mine ? "true" : "false");
+    });
+  }
+  function askDuplicates() {
+    const title = $("title").value.trim();
+    if (!title || !state.point || !config.duplicates) return;
+    const params = new URLSearchParams({ lon: state.point.lon, lat: state.point.lat, crs: state.point.crs || "wgs84",
+                                         title, description: $("description").value.trim().slice(0, 500) });
+    if (params.toString() === dupAsked) return;
+    dupAsked = params.toString();
+    fetch(config.duplicates + "?" + params.toString(), { headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : { items: [] }))
+      .then((data) => {
+        const items = data.items || [];
+        if (!items.some((i) => i.number === state.follow)) state.follow = null;
+        dupList.replaceChildren(...items.map((i) => {
+          const li = document.createElement("li");
+          const text = document.createElement("span");
+          text.textContent = fmt(T.dupItem, { title: i.title, status: i.status_name, date: i.reported_on,
+                                              distance: Math.round(i.distance_m) });
+          const button = document.createElement("button");
+          button.type = "button"; button.className = "secondary"; button.dataset.number = i.number;
+          button.addEventListener("click", () => {
+            state.follow = state.follow === i.number ? null : i.number;
+            state.key = null;  // another body: another report
+            showFollowing();
+          });
+          li.append(text, " ", button);
+          return li;
+        }));
+        dupBox.hidden = items.length === 0;
+        showFollowing();
+      })
+      .catch(() => { dupAsked = ""; });  // the prompt is a help: a failure only hides it
+  }
+  $("title").addEventListener("change", askDuplicates);
+  $("description").addEventListener("change", askDuplicates);
+  document.addEventListener("gridgov:point", askDuplicates);
+
   // --- submit
   form.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -38,6 +87,7 @@
     };
     if (category) body.category = category;
     if (address) body.address = address;
+    if (state.follow) body.follow = state.follow;
     if (!$("anonymous").checked) {
       const name = $("reporter-name").value.trim(), phone = $("reporter-phone").value.trim();
       if (name || phone) body.reporter = { name, phone };
