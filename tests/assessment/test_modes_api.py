@@ -38,7 +38,7 @@ def test_figures_by_mode_and_clearance_by_platform(demo_city, api):
     assert (out["modes"]["linked"]["cases"], out["modes"]["linked"]["closure_rate"]) == (1, 0.0)
     assert out["modes"]["coordinated"]["cases"] == 0 and out["modes"]["coordinated"]["closure_rate"] is None
     assert out["platforms"] == [
-        {"platform": h.STREET, "cases": 3, "open": 2, "closed": 1, "replied": 1, "cleared": False}
+        {"platform": h.STREET, "name": "林山寨街道", "cases": 3, "open": 2, "closed": 1, "replied": 1, "cleared": False}
     ]
     # a range with nothing in it: no platform to clear
     empty = api("leader").get("/stats/modes", {"region": h.STREET, "start": "2026-03-11", "end": "2026-03-11"})

@@ -309,3 +309,9 @@ def test_action_words_are_the_tables_terms_in_chinese():
         english = {a: str(w) for a, w in ACTION_WORDS.items()}
     assert english["register"] == "Register" and english["close"] == "Close"
     assert all(w.isascii() for w in english.values())
+
+
+def test_the_grid_division_page_is_in_the_menu_of_leaders_only(client, demo_city):
+    html = _login(client, "leader").get("/console/grids/divide/").content.decode()
+    assert 'id="nav-division"' in html and "网格划分" in html
+    assert 'id="nav-division"' not in _login(client, STREET_DISPATCHER).get("/console/").content.decode()

@@ -201,6 +201,8 @@ def test_dashboard_map_charts_figures_and_drill_down(page, live_server, history,
 
 
 def test_dashboard_refreshes_itself(browser, live_server, history, artifacts):
+    from django.contrib.auth import get_user_model
+
     from gridgov.assessment.services import refresh_cases
     from gridgov.cases import services
     from gridgov.grids.selectors import current_geometries
@@ -219,6 +221,12 @@ def test_dashboard_refreshes_itself(browser, live_server, history, artifacts):
 
         point = shapely.point_on_surface(current_geometries([GRID])[GRID])
         made = services.report_case(actor=Actor.anonymous(), title="井盖缺失", lon=point.x, lat=point.y)
+        platform = made.case.platform
+        cleared = f'#clearance li[data-platform="{platform}"] .n'
+        # 问题清零 of the platform the new case goes to (no row yet when it has no registered case this month)
+        clear_before = page.inner_text(cleared) if page.locator(cleared).count() else ""
+        dispatcher = Actor.of(get_user_model().objects.get(username=f"dispatcher-{platform}"))
+        services.register_case(actor=dispatcher, number=made.case.number, complexity="general")
         # its rollup now, whether or not the after-commit task has run yet (the page is under test here)
         refresh_cases(numbers=[made.case.number])
         page.clock.fast_forward(30_000)
@@ -230,6 +238,9 @@ def test_dashboard_refreshes_itself(browser, live_server, history, artifacts):
             "(n) => document.querySelector('#kpi-received .kpi-value').textContent === n", arg=str(before + 1)
         )
         assert re.fullmatch(r"更新于 \d\d:\d\d", page.inner_text("#updated"))
+        # the 清零 panel is redrawn by the same timer: one more open case on that platform
+        clear_after = page.inner_text(cleared)
+        assert clear_after != clear_before and "未办结" in clear_after, (clear_before, clear_after)
 
         # a 三级网格 has no sub-grids: the map outlines the grid itself and says so
         page.goto(f"{live_server.url}/dashboard/?region={GRID}")

@@ -16,6 +16,7 @@ from gridgov.assessment.facts import CLOSED
 from gridgov.assessment.indicators import fraction
 from gridgov.cases.models import Case
 from gridgov.core.timefmt import day_span
+from gridgov.grids.models import Grid
 from gridgov.routing.models import HandlingMode
 
 OPEN = ("registered", "dispatched", "in_progress", "suspended", "resolved", "verified")
@@ -58,8 +59,8 @@ def by_mode(region: str, start: date, end: date) -> dict[str, dict]:
 
 
 def clearance(region: str, start: date, end: date) -> list[dict]:
-    """清零 per platform: of the cases registered there (reported in the range), how many are still open and
-    how many closed with their reply; a platform is cleared when none is open."""
+    """清零 per platform (with its name): of the cases registered there (reported in the range), how many are
+    still open and how many closed with their reply; a platform is cleared when none is open."""
     rows = (
         _cases(region, start, end)
         .exclude(mode="")
@@ -72,4 +73,8 @@ def clearance(region: str, start: date, end: date) -> list[dict]:
         )
         .order_by("platform")
     )
-    return [{**row, "cleared": row["open"] == 0} for row in rows]
+    rows = list(rows)
+    names = dict(
+        Grid.objects.filter(code__in=[r["platform"] for r in rows], valid_to__isnull=True).values_list("code", "name")
+    )
+    return [{**row, "name": names.get(row["platform"], row["platform"]), "cleared": row["open"] == 0} for row in rows]

@@ -30,7 +30,6 @@ from gridgov.assessment.page_parts import month_label, month_of, ranking_rows, r
 from gridgov.assessment.public_rankings import PUBLIC_CACHE_SECONDS, PUBLIC_MONTHS, PUBLIC_SCHEMES, rankings
 from gridgov.core.errors import GridgovError, NotFound
 from gridgov.core.invariants import require_same_keys
-from gridgov.grids.models import Grid
 from gridgov.people.actors import Actor
 
 __all__ = [
@@ -151,15 +150,6 @@ def _headlines(figures: dict) -> list[dict]:
     return out
 
 
-def _clearance(region: str, start, end) -> list[dict]:
-    """问题清零 per platform under the region (assessment.modes.clearance), with the platforms' names."""
-    rows = modes.clearance(region, start, end)
-    names = dict(
-        Grid.objects.filter(code__in=[r["platform"] for r in rows], valid_to__isnull=True).values_list("code", "name")
-    )
-    return [{**r, "name": names.get(r["platform"], r["platform"])} for r in rows]
-
-
 def _strings() -> dict[str, str]:
     """Words the dashboard's script shows, translated here so that the script holds no language."""
     return {
@@ -177,6 +167,9 @@ def _strings() -> dict[str, str]:
         "noHotSpots": _("No cases in this period."),
         "heat": _("heat {n}"),
         "hotClusters": _("{n} hot spots (grid × category) on the map"),
+        "cleared": _("cleared"),
+        "openCount": _("{n} open"),
+        "closedReplied": _("{closed} closed, {replied} with a reply"),
         "noRanking": _("Nobody to rank here."),
         "noCases": _("no cases"),
         "new": _("new"),
@@ -251,6 +244,7 @@ def dashboard(request):
         + "?"
         + urlencode({"parent": path[-2]["code"], "simplify_m": 2} if len(path) > 1 else {"level": here["level"]}),
         "dashboard": reverse("assessment:dashboard"),
+        "modes": reverse("api-v1:handling_modes") + "?" + urlencode(range_query),
         "rates": [r.name for r in RATES] + [f"level_{lv}" for lv in LEVELS],  # shown as percentages
         "lowerIsBetter": sorted(LOWER_IS_BETTER),
         "labels": {name: str(label) for name, label in INDICATOR_LABELS.items()},
@@ -271,7 +265,7 @@ def dashboard(request):
         "figures": figures,
         "lights": selectors.lights(region),
         "hot_spots": [{**h, "url": link(h["code"])} for h in selectors.hot_spots(region, start, end)],
-        "clearance": _clearance(region, start, end),
+        "clearance": modes.clearance(region, start, end),
         "ranking": ranking,
         "ranking_rows": [
             {**row, "url": link(row["code"]) if row.get("code") and scheme != WORKER_SCHEME else None}

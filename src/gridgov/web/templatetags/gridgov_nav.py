@@ -45,6 +45,8 @@ def console_links(context) -> dict:
         links.append({"id": "nav-deliberation", "url": reverse("deliberation:staff"), "name": DELIBERATION_PAGE})
     if campaign_rules.grid_scopes(actor, campaign_rules.READ_ROLES):
         links.append({"id": "nav-campaigns", "url": reverse("web:console-campaigns"), "name": _("Campaigns")})
+    if actor.is_admin or actor.roles & {"leader", "grid_leader"}:  # 网格划分: proposals (accepting is the admin's)
+        links.append({"id": "nav-division", "url": reverse("web:console-division"), "name": _("Grid division")})
     if actor.roles & set(access.AUDIT_ROLES):
         links.append({"id": "nav-access-log", "url": reverse("registry:access-log"), "name": _("Access log")})
     return {"console": bool(actor.roles & CONSOLE_ROLES), "links": links}

@@ -298,6 +298,28 @@
     $("hot-count").textContent = fill(t.hotClusters, { n: rows.length });
   }
 
+  // 问题清零 per platform, drawn anew with the other figures
+  function drawClearance(platforms) {
+    const list = $("clearance");
+    list.replaceChildren();
+    if (!platforms.length) {
+      const li = document.createElement("li");
+      li.className = "muted";
+      li.textContent = t.noHotSpots;  // "no cases in this period"
+      list.append(li);
+    }
+    for (const p of platforms) {
+      const li = document.createElement("li");
+      li.dataset.platform = p.platform;
+      const n = document.createElement("span");
+      n.className = "n";
+      const state = p.cleared ? t.cleared : fill(t.openCount, { n: p.open });
+      n.textContent = state + " · " + fill(t.closedReplied, { closed: p.closed, replied: p.replied });
+      li.append(document.createTextNode(p.name + " "), n);
+      list.append(li);
+    }
+  }
+
   function changeCell(change) {
     const td = document.createElement("td");
     let kind = "same", symbol = "—", words = t.same;
@@ -360,8 +382,9 @@
     if (state.busy) return;
     state.busy = true;
     try {
-      const [overview, series, scores] = await Promise.all([
-        getJSON(cfg.overview), getJSON(cfg.series), getJSON(cfg.scores).catch(() => null), loadValues(),
+      const [overview, series, scores, modes] = await Promise.all([
+        getJSON(cfg.overview), getJSON(cfg.series), getJSON(cfg.scores).catch(() => null),
+        cfg.modes ? getJSON(cfg.modes).catch(() => null) : null, loadValues(),
       ]);
       drawFigures(overview.indicators);
       drawLights(overview.lights);
@@ -370,6 +393,7 @@
       drawCategories(overview.categories);
       drawTrend(series.items);
       if (scores) drawRanking(scores);
+      if (modes) drawClearance(modes.platforms || []);
       $("updated").textContent = fill(t.updatedAt, { time: clock.format(new Date()) });
       document.body.dataset.refreshed = String((Number(document.body.dataset.refreshed) || 0) + 1);
       showError("");
