@@ -138,3 +138,17 @@ def test_the_shipped_texts_load():
     assert not any("A市" in m.title + m.description or "西地省" in m.title + m.description for m in messages)
     assert {"p", "r", "s", "d", "i"} <= set("".join(f.channels for f in findings))
     assert all("{place}" in f.description or "{building}" in f.description for f in findings)
+
+
+@pytest.mark.django_db
+def test_the_history_teaches_the_category_suggestions(three_days, settings, tmp_path):
+    """What `gridgov demo` does after its history: the suggestions learn from the registered cases."""
+    from gridgov.cases.suggestions import retrain_categories
+    from gridgov.routing.classifier.suggest import suggest
+
+    settings.GRIDGOV_CLASSIFIER_MODEL = str(tmp_path / "categories.joblib")
+    trained = retrain_categories()
+    assert trained["trained"] and trained["rows"] > 0 and trained["labels"] >= 2, trained
+    case = Case.objects.filter(category__isnull=False, status="closed").first()
+    suggested = suggest(case.title, case.description)
+    assert 1 <= len(suggested) <= 3 and all(0 < s["confidence"] <= 1 for s in suggested)

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from gridgov.assessment.services import install_default_schemes
+from gridgov.cases.suggestions import retrain_categories
 from gridgov.grids.models import Grid
 from gridgov.grids.services import GridInput, import_grids
 from gridgov.points.services import install_default_rules
@@ -128,6 +129,9 @@ def build_demo_city(
     if days > 0:
         say(f"simulating {days} days of cases through the real services")
         simulate_history(days=days, seed=seed, progress=say)
+        # the category suggestions learn from the cases just registered (a model file beside the database)
+        trained = retrain_categories()
+        say(f"category suggestions: trained on {trained['rows']} cases" if trained["trained"] else trained["why"])
         if people:
             say(f"simulating {days} days of patrols, visits and sensor alarms")
             fieldwork = simulate_fieldwork(days=days, seed=seed)
