@@ -82,6 +82,8 @@ def _timeline(page) -> list[str]:
 
 
 def _labels(page) -> list[str]:
+    # the track page fills its timeline after the status line: wait for it (a race seen once in CI)
+    page.wait_for_selector("#timeline > li > .label", state="attached")
     return [t.strip() for t in page.eval_on_selector_all("#timeline > li > .label", "ls => ls.map(l => l.textContent)")]
 
 
