@@ -212,6 +212,15 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 10,
     }
 DATABASES = {"default": _db}
+# A PostgreSQL hot standby of the primary: dashboards, /stats/* and exports read there (core/dbrouter.py); writes,
+# migrations and every other read stay on the primary. Tests mirror it onto the default database.
+GRIDGOV_REPLICA_URL = os.environ.get("GRIDGOV_REPLICA_URL", "").strip()
+if GRIDGOV_REPLICA_URL:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(GRIDGOV_REPLICA_URL, conn_max_age=60),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["gridgov.core.dbrouter.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The password policy (docs/security.md): at least 10 characters, not like the username or name, not a
@@ -300,7 +309,7 @@ MEDIA_ROOT = Path(os.environ.get("GRIDGOV_MEDIA_ROOT", PROJECT_DIR / "var" / "me
 MEDIA_URL = "/media/"
 # Photos are served only through an authorizing view (web/media.py). Behind nginx, set this to an
 # `internal` location aliased to MEDIA_ROOT (e.g. /protected-media/): the view then answers with
-# X-Accel-Redirect and nginx sends the file (README: Deploying behind nginx).
+# X-Accel-Redirect and nginx sends the file (docs/deploy.md, deploy/nginx/gridgov.conf).
 GRIDGOV_MEDIA_ACCEL_REDIRECT = os.environ.get("GRIDGOV_MEDIA_ACCEL_REDIRECT", "").strip()
 # The header a trusted reverse proxy puts the client's address in (e.g. X-Real-IP); unset: REMOTE_ADDR.
 # Guessing of tracking codes is limited per client address, so behind a proxy this must be set.

@@ -251,7 +251,8 @@ def test_the_sweep_lights_supervises_once_and_notifies_once(account, accepted, d
     # run again, and once more as a worker that had not seen the red light yet
     result, swept = sweep(t(25, 17, 30))
     assert result.supervised == 0 and swept.light == "red"
-    Case.objects.filter(pk=case.pk).update(light="yellow")
+    # the row as it was before the red light was written: yellow, and due at the deadline
+    Case.objects.filter(pk=case.pk).update(light="yellow", light_next_at=t(25, 16, 45))
     result, swept = sweep(t(26, 9, 0))
     assert result.supervised == 0 and swept.light == "red"
     assert supervise.count() == 1

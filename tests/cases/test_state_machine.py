@@ -465,7 +465,7 @@ class ClosedLoop(RuleBasedStateMachine):
                 self.cases[number]["events"] += 1
             if not new:
                 changed = {k for k in was if was[k] != now_row[k]}
-                assert changed <= {"light"}, f"{number}: the sweep changed {changed} without an event"
+                assert changed <= {"light", "light_next_at"}, f"{number}: the sweep changed {changed} without an event"
             owed = now_row["progress_due"]
             if now_row["status"] in ("in_progress", "suspended") and owed is not None and owed < self.clock:
                 assert CaseEvent.objects.filter(

@@ -10,11 +10,14 @@ from ninja import Field, Query, Router, Schema, Status
 from gridgov.assessment import hotspots, modes, participation, reply_cases, scoring, selectors
 from gridgov.assessment.facts import COUNTERS
 from gridgov.assessment.indicators import LEVELS, RATE_BY_NAME
+from gridgov.core.dbrouter import reads_replica
 from gridgov.http.auth import actor_from_request
 from gridgov.http.problems import Problem
 
 router = Router(tags=["statistics"])
 ROUTERS = [("/stats", router)]  # mounted by gridgov.http.api
+# Every GET here reads the read replica when there is one (core/dbrouter.py); the POST stays on the primary.
+router.add_decorator(reads_replica)
 
 
 # 404 also for a person outside the caller's area: the same answer as for an unknown username.

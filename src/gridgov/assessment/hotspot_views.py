@@ -11,11 +11,13 @@ from django.utils.translation import gettext as _
 
 from gridgov.assessment import hotspots, selectors
 from gridgov.assessment.page_parts import refuse
+from gridgov.core.dbrouter import reads_replica
 from gridgov.core.errors import GridgovError
 from gridgov.people.actors import Actor
 
 
 @login_required
+@reads_replica  # GET only: acting on a hot spot (POST) reads and writes the primary
 def hotspot_page(request):
     actor = Actor.of(request.user)
     if not (actor.is_admin or actor.roles & selectors.STATS_ROLES):

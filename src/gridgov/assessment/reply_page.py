@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from gridgov.assessment import reply_cases, selectors
 from gridgov.assessment.views import _not_for_you, _refusal_for, _stats_actor, percent
+from gridgov.core.dbrouter import reads_replica
 from gridgov.core.errors import GridgovError
 
 PAGE_LIMIT = 50
@@ -18,6 +19,7 @@ PAGE_LIMIT = 50
 
 @login_required
 @require_GET
+@reads_replica
 def reply_quality(request):
     actor = _stats_actor(request)
     if actor is None:

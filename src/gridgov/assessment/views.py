@@ -28,6 +28,7 @@ from gridgov.assessment.api import INDICATOR_NAMES
 from gridgov.assessment.indicators import LEVELS, LOWER_IS_BETTER, RATES
 from gridgov.assessment.page_parts import month_label, month_of, ranking_rows, refuse
 from gridgov.assessment.public_rankings import PUBLIC_CACHE_SECONDS, PUBLIC_MONTHS, PUBLIC_SCHEMES, rankings
+from gridgov.core.dbrouter import reads_replica
 from gridgov.core.errors import GridgovError, NotFound
 from gridgov.core.invariants import require_same_keys
 from gridgov.people.actors import Actor
@@ -184,6 +185,7 @@ def _strings() -> dict[str, str]:
 
 @login_required
 @require_GET
+@reads_replica
 def dashboard(request):
     """大屏: a region's figures for a date range, its sub-grids on a map, trends, rankings and lights."""
     actor = _stats_actor(request)
@@ -286,6 +288,7 @@ def dashboard(request):
 
 @login_required
 @require_GET
+@reads_replica
 def monthly_report(request):
     """月度考核报表: the region's monthly workbook (.xlsx), for those who may see its dashboard."""
     actor = _stats_actor(request)

@@ -31,6 +31,9 @@ BENCHMARKS: dict[str, str] = {
     "classify": "gridgov.bench.classify:run",
     "division": "gridgov.bench.division:run",
     "duplicates": "gridgov.bench.duplicates:run",
+    "import": "gridgov.bench.import_orders:run",
+    "sweep": "gridgov.bench.sweep:run",
+    "memory": "gridgov.bench.memory:run",
 }
 
 

@@ -14,6 +14,12 @@ from gridgov.worktime.calendar import add_working_days, add_working_hours, add_w
 
 YELLOW_AT = 0.8
 RUNNING = {"dispatched", "in_progress"}
+# where a 联动办 case owes progress reports (the step "progress" of cases.transitions.STEPS; Case.progress_due)
+PROGRESS_STATUSES = {"in_progress", "suspended"}
+# past a deadline: the sweep's red is `now > deadline`, its progress press `progress_due < now`
+JUST_AFTER = timedelta(microseconds=1)
+# when rounding leaves the light short of its turn at the computed moment, look again this much later
+RETRY = timedelta(minutes=1)
 SEVERITY = {"green": 0, "yellow": 1, "red": 2}
 
 
@@ -111,6 +117,45 @@ def pressing_deadline(case, now: datetime) -> str:
     if _signing(case) and now > case.sign_by:
         return f"sign:{iso(case.sign_by)}"
     return f"resolve:{iso(case.resolve_by)}"
+
+
+def next_light_change(case, now: datetime, *, settled: bool = False) -> datetime | None:
+    """When the deadline sweep must next look at `case` (Case.light_next_at, docs/architecture.md §3): the
+    first moment after `now` its light turns (yellow at 80 %, red past a deadline, for the signing clock
+    while unsigned and for the resolving clock) or a progress report falls due; None when nothing can
+    happen before the case moves again (suspended, resolved, closed …: each move recomputes it).
+
+    Every writer of a case calls it with the case as written (`record_event`, bulk imports): then a
+    deadline or progress date already passed counts as `now`, because its automatic 督办 may still be
+    owed and only the sweep files it. The sweep, once it has done all that was due at `now`, passes
+    `settled=True`: only what comes later counts.
+    """
+    moments: list[datetime] = []
+    if case.status in RUNNING and case.dispatched_at is not None and case.resolve_by is not None:
+        start, banked = case.clock_start or case.dispatched_at, case.clock_banked or 0.0
+        clocks = [case.resolve_by, case.sign_by] if _signing(case) else [case.resolve_by]
+        for deadline in clocks:
+            moments.extend(_clock_turns(start=start, deadline=deadline, now=now, urgent=case.urgent, banked=banked))
+    if case.status in PROGRESS_STATUSES and case.progress_due is not None:
+        moments.append(case.progress_due + JUST_AFTER)
+    if settled:
+        moments = [m for m in moments if m > now]
+    return max(min(moments), now) if moments else None
+
+
+def _clock_turns(*, start: datetime, deadline: datetime, now: datetime, urgent: bool, banked: float) -> list[datetime]:
+    """The moments one clock's light turns after `now` (red included even when passed: the caller
+    decides whether its 督办 is settled)."""
+    red = deadline + JUST_AFTER
+    light = light_of(start=start, deadline=deadline, now=now, urgent=urgent, banked=banked)
+    total = banked + spent(start, deadline, urgent=urgent)
+    if light != "green" or total <= 0:
+        return [red]
+    left = YELLOW_AT * total - banked  # time still to use from `start` before yellow
+    yellow = _advance(start, max(left, 0.0), urgent)
+    if yellow <= now:  # float rounding: the light is still green at the computed turn
+        yellow = now + RETRY
+    return [min(yellow, red), red]
 
 
 def as_dict(case, now: datetime) -> dict | None:

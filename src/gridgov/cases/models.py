@@ -122,6 +122,11 @@ class Case(models.Model):
     suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
     review_on = models.DateField(_("review on"), null=True, blank=True)
     light = models.CharField(_("light"), max_length=8, choices=Light.choices, blank=True, db_index=True)
+    # When the deadline sweep must next look at the case (cases.deadlines.next_light_change): its light turns or a
+    # deadline or progress report passes. Null when nothing can happen before the case moves again; set on every
+    # event (record_event) and by the sweep, which selects only rows whose moment has come (a partial index on status
+    # and it: a range per status, which SQLite's planner prefers to the (status, resolve_by) index).
+    light_next_at = models.DateTimeField(_("next light change"), null=True, blank=True, editable=False)
     pending_extension_days = models.PositiveSmallIntegerField(_("extension days requested"), null=True, blank=True)
 
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
@@ -163,7 +168,15 @@ class Case(models.Model):
         ordering = ["-reported_at", "-id"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
-        indexes = [models.Index(fields=["platform", "status"]), models.Index(fields=["status", "resolve_by"])]
+        indexes = [
+            models.Index(fields=["platform", "status"]),
+            models.Index(fields=["status", "resolve_by"]),
+            models.Index(
+                fields=["status", "light_next_at"],
+                name="case_light_next_at",
+                condition=models.Q(light_next_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"

@@ -221,3 +221,16 @@ def retrain_categories() -> None:
     from gridgov.cases.suggestions import retrain_categories as retrain
 
     retrain()
+
+
+@task(every=6 * 3600)
+def create_partitions() -> None:
+    """On PostgreSQL, this month's and the next months' partitions of the case events and readings (and the
+    default partition), made ahead of the first row that needs them (cases.partitioned); nothing on SQLite."""
+    from django.db import connection
+
+    from gridgov.cases.partitioned import TABLES
+    from gridgov.core.partitions import ensure
+
+    for spec in TABLES:
+        ensure(connection, spec)

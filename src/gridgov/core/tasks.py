@@ -150,6 +150,14 @@ def enqueue_batched_each(calls: list[tuple[Callable[..., Any] | str, str, Any]],
     _write_rows(rows)
 
 
+def enqueue_batched_items(fn_or_name: Callable[..., Any] | str, /, *, key: str, items: list[Any]) -> None:
+    """`enqueue_batched` for many items in one outbox row (a bulk writer's chunk): merged with the other
+    waiting rows of the task like any, each item once."""
+    if items:
+        spec = _resolve(fn_or_name)
+        _write_rows([(spec.name, _as_json(spec.name, {key: list(items)}), key)])
+
+
 def _as_json(name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
     try:
         return json.loads(json.dumps(kwargs))

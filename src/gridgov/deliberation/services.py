@@ -19,6 +19,7 @@ from gridgov.core import audit, throttle
 from gridgov.core.device_time import CLOCK_SKEW, aware
 from gridgov.core.errors import BadInput, Conflict, TooMany
 from gridgov.core.text import clean_text
+from gridgov.core.timefmt import local_minute
 from gridgov.deliberation.models import Matter, Opinion, Publication, PublicationKind, Round, Status
 from gridgov.deliberation.procedures import PROCEDURES, ROUND, SOLICIT, passes, procedure_for, quorate
 from gridgov.deliberation.rules import require_run
@@ -75,7 +76,7 @@ def _moment(at: datetime | None, floor: datetime | None, what: str) -> datetime:
     if floor is not None and at < floor:
         raise BadInput(
             gettext("%(what)s cannot be before %(floor)s, the step before it")
-            % {"what": what, "floor": timezone.localtime(floor).strftime("%Y-%m-%d %H:%M")}
+            % {"what": what, "floor": local_minute(floor)}
         )
     return at
 
@@ -347,7 +348,7 @@ def _publish(
         if decision is not None and at <= decision.published_at:
             raise BadInput(
                 gettext("the result is made public after the decision (%(at)s): check the date")
-                % {"at": timezone.localtime(decision.published_at).strftime("%Y-%m-%d %H:%M")}
+                % {"at": local_minute(decision.published_at)}
             )
         last = matter.rounds.order_by("-held_on").values_list("held_on", flat=True).first()
         if last is not None and timezone.localdate(at) < last:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gridgov.core.errors import BadInput, GridgovError, NotFound
 from gridgov.core.throttle import client_address
+from gridgov.core.timefmt import parse_local
 from gridgov.deliberation import selectors, services
 from gridgov.deliberation.rules import read_scopes, run_scopes
 from gridgov.grids.models import Grid, Level
@@ -96,10 +97,10 @@ def _int(value: str, what: str) -> int:
 
 
 def _when(value: str) -> datetime:
-    try:
-        return timezone.make_aware(datetime.fromisoformat(value))
-    except (TypeError, ValueError):
-        raise BadInput(gettext("give a date and time")) from None
+    moment = parse_local(value)
+    if moment is None:
+        raise BadInput(gettext("give a date and time"))
+    return moment
 
 
 def _act(request, do):

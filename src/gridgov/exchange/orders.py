@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -250,7 +250,7 @@ def order_data(fields: OrderFields) -> dict[str, str]:
     """The order's non-personal fields as JSON strings, for WorkOrder.data."""
     return {
         key: (value.isoformat() if isinstance(value, datetime) else str(value))
-        for key, value in asdict(fields).items()
+        for key, value in vars(fields).items()  # flat: asdict's deep copy cost more than the rest of a bulk row
         if key not in PERSONAL and value not in (None, "")
     }
 

@@ -10,11 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from gridgov.core.errors import BadInput, Conflict, Forbidden, NotFound
+from gridgov.core.timefmt import parse_local
 from gridgov.mediation import rules, selectors, services
 from gridgov.mediation import teams as team_services
 from gridgov.mediation.models import Agreement, Domain, MemberRole, TeamKind
@@ -63,10 +64,10 @@ def dispute_list(request):
 
 
 def _when(raw: str) -> datetime:
-    value = parse_datetime(raw or "")
+    value = parse_local(raw)
     if value is None:
         raise BadInput(gettext("give the date and time, like 2026-12-07 09:30"))
-    return value if timezone.is_aware(value) else timezone.make_aware(value)
+    return value
 
 
 def _day(raw: str) -> date:

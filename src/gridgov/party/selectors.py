@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from gridgov.core.timefmt import day_start
+from gridgov.core.timefmt import day_start, local_minute
 from gridgov.party.models import (
     CallStatus,
     LiaisonLink,
@@ -117,7 +117,7 @@ def call_row(c: WhistleCall, *, answers: bool = True) -> dict:
         "task": c.task,
         "place": c.place,
         "starts_at": timezone.localtime(c.starts_at).isoformat(),
-        "starts": timezone.localtime(c.starts_at).strftime("%Y-%m-%d %H:%M"),  # as pages show it
+        "starts": local_minute(c.starts_at),  # as pages show it
         "people_needed": c.people_needed,
         "case": c.case.number if c.case_id else None,
         "status": c.status,
@@ -129,7 +129,7 @@ def call_row(c: WhistleCall, *, answers: bool = True) -> dict:
                 "member": a.member.name,
                 "member_id": a.member_id,
                 "answered_at": timezone.localtime(a.answered_at).isoformat(),
-                "answered": timezone.localtime(a.answered_at).strftime("%Y-%m-%d %H:%M"),
+                "answered": local_minute(a.answered_at),
                 "hours": a.hours,
             }
             for a in c.answers.all()

@@ -16,6 +16,7 @@ from gridgov.cases.models import Case
 from gridgov.core import audit
 from gridgov.core.errors import BadInput, Conflict, Forbidden, NotFound
 from gridgov.core.text import clean_text
+from gridgov.core.timefmt import local_minute
 from gridgov.grids.models import Grid
 from gridgov.party.models import (
     CallStatus,
@@ -366,7 +367,7 @@ def record_hours(*, actor: Actor, answer: WhistleAnswer, hours, at: datetime | N
     if now < answer.call.starts_at:
         raise Conflict(
             gettext("record the hours after the task: it begins %(when)s")
-            % {"when": timezone.localtime(answer.call.starts_at).strftime("%Y-%m-%d %H:%M")}
+            % {"when": local_minute(answer.call.starts_at)}
         )
     before = answer.hours
     answer.hours, answer.confirmed_by, answer.confirmed_at = value, actor.user, now

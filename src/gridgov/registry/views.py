@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from gridgov.core.errors import Forbidden
+from gridgov.core.timefmt import local_minute
 from gridgov.people.actors import Actor
 from gridgov.registry import selectors
 
@@ -28,10 +28,7 @@ def access_log_page(request):
     except Forbidden as exc:
         return render(request, "registry/access_log.html", {"refusal": exc.message}, status=403)
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    rows = [
-        {**selectors.access_row(entry), "when": timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M")}
-        for entry in page.object_list
-    ]
+    rows = [{**selectors.access_row(entry), "when": local_minute(entry.at)} for entry in page.object_list]
     return render(
         request,
         "registry/access_log.html",

@@ -24,6 +24,7 @@ from gridgov.cases.models import Case, Channel
 from gridgov.cases.services import report_case
 from gridgov.cases.transitions import OPEN_STATUSES
 from gridgov.core.errors import BadInput
+from gridgov.core.timefmt import local_second
 from gridgov.grids.selectors import current_geometries
 from gridgov.notifications.services import notify
 from gridgov.people.actors import Actor
@@ -148,7 +149,7 @@ def _report(device: Device, kind: str, event_id: str, at: datetime) -> Case:
         ) % {
             "serial": device.serial,
             "device": str(DeviceKind(device.kind).label),
-            "at": timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S"),
+            "at": local_second(at),
             "event": event_id,
         }
     categories = settings.GRIDGOV_SENSOR_CATEGORIES

@@ -9,21 +9,22 @@ from datetime import timedelta
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from gridgov.core.errors import BadInput, GridgovError, NotFound
+from gridgov.core.timefmt import parse_local
 from gridgov.people.actors import Actor
 from gridgov.stations import rules, selectors, services
 from gridgov.stations.models import Kind, ServiceType, TargetGroup
 
 
 def _when(raw: str):
-    value = parse_datetime((raw or "").replace("T", " "))
+    value = parse_local(raw)
     if value is None:
         raise BadInput(gettext("give the date and time, like 2026-12-07 09:30"))
-    return value if timezone.is_aware(value) else timezone.make_aware(value)
+    return value
 
 
 def _int(raw: str) -> int:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from gridgov.cases import reads
 from gridgov.core.errors import Forbidden
+from gridgov.core.timefmt import local_second
 from gridgov.people.actors import Actor
 from gridgov.web import partials
 
@@ -31,10 +32,6 @@ def _day(value: str) -> date | None:
 
 def _start(day: date | None) -> datetime | None:
     return timezone.make_aware(datetime.combine(day, time.min)) if day else None
-
-
-def _when(at: datetime) -> str:
-    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @partials.staff_login_required
@@ -62,7 +59,7 @@ def audit_page(request):
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     rows = []
     for item in map(row, page.object_list):
-        item["when"] = _when(item["at"])
+        item["when"] = local_second(item["at"])
         item["via_name"] = VIA_NAMES.get(item.get("via"), item.get("via") or "")
         rows.append(item)
     keep = urlencode({k: v for k, v in {"show": show, **filters}.items() if v})

@@ -24,8 +24,10 @@ from gridgov.assessment.report import safe_title
 from gridgov.cases import batch, reveals, selectors
 from gridgov.cases.models import Channel, Light, Status
 from gridgov.core.admin_io import xlsx_response
+from gridgov.core.dbrouter import reads_replica
 from gridgov.core.errors import BadInput
 from gridgov.core.privacy import mask_phones
+from gridgov.core.timefmt import local_minute
 from gridgov.people.selectors import district_units, unit_names
 from gridgov.web import partials
 from gridgov.web.console import CHANNEL_NAMES, LIGHT_NAMES, STATUS_NAMES, console_actor, not_console, refuse
@@ -235,11 +237,8 @@ def batch_dispatch(request):
 # ---- the Excel export --------------------------------------------------------------------------------
 
 
-def _when(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
 @partials.staff_login_required
+@reads_replica
 def export(request):
     """The filtered list as .xlsx (导出): what the queue shows, no reporters' names or phones (xlsx_response
     writes formula-like text as text)."""
@@ -269,7 +268,7 @@ def export(request):
     rows = [
         [
             c.number,
-            _when(c.reported_at),
+            local_minute(c.reported_at),
             safe_title(c.title, c.reporter_name),
             mask_phones(c.address),
             c.category.name if c.category else "",
@@ -279,7 +278,7 @@ def export(request):
             str(STATUS_NAMES.get(c.status, c.status)),
             str(LIGHT_NAMES.get(c.light, "")) if c.light else "",
             units.get(c.lead_unit, c.lead_unit),
-            _when(c.resolve_by),
+            local_minute(c.resolve_by),
         ]
         for c in cases
     ]

@@ -6,7 +6,7 @@
 
 Anyone else gets 404, never 403: a guessed address learns nothing. By default Django streams the
 file; with GRIDGOV_MEDIA_ACCEL_REDIRECT set (e.g. /protected-media/) the answer is empty with an
-X-Accel-Redirect header and nginx sends the file from an `internal` location (README).
+X-Accel-Redirect header and nginx sends the file from an `internal` location (docs/deploy.md).
 """
 
 from __future__ import annotations

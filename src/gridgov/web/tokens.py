@@ -9,13 +9,10 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from gridgov.core.errors import NotFound
+from gridgov.core.timefmt import local_minute
 from gridgov.people.models import ApiToken
 from gridgov.people.services import revoke_token
 from gridgov.web import partials
-
-
-def _when(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 @partials.staff_login_required
@@ -35,9 +32,9 @@ def tokens_page(request):
             {
                 "id": token.pk,
                 "label": token.label,
-                "signed_in": _when(token.created_at),
-                "last_used": _when(token.last_used_at),
-                "expires": _when(token.expires_at),
+                "signed_in": local_minute(token.created_at),
+                "last_used": local_minute(token.last_used_at),
+                "expires": local_minute(token.expires_at),
                 "state": state,
                 "live": live,
             }

@@ -24,7 +24,7 @@ from gridgov.people.actors import Actor, nearest_scope
 
 # What each event's digest covers of the case it leaves (案卷状态): the Case fields that change only
 # through events; grid, category and master by their code or number. Left out, because they change
-# outside events or are the chain's own bookkeeping: light (recomputed by the deadline sweep), version,
+# outside events or are the chain's own bookkeeping: light and light_next_at (the deadline sweep's), version,
 # updated_at, event_count, last_hash (the event's seq and time are covered), tracking_hash (re-keyed by
 # migration 0006), reporter_name/reporter_phone/reporter_phone_keys (encrypted, and erased after the
 # retention period: covered through reporter_digest), and the user links reporter and resolved_by (set
@@ -201,6 +201,7 @@ def record_event(
     case.version += 1
     case.updated_at = at
     case.light = deadlines.case_light(case, at) or ""
+    case.light_next_at = deadlines.next_light_change(case, at)  # when the sweep must look again
     # SQL built once (core.statements): a case has about 40 columns and is written on every step
     if case.pk is None:
         statements.insert(case)

@@ -192,6 +192,14 @@ def _restore_postgresql(dump: Path) -> None:
     prelude = f"SET lock_timeout = '{LOCK_TIMEOUT}';\n"
     if tables:
         prelude += f"DROP TABLE IF EXISTS {', '.join(quote(t) for t in tables)} CASCADE;\n"
+    with connection.cursor() as cursor:  # trigger functions (core/partitions.py): the dump creates them again
+        cursor.execute(
+            "SELECT oid::regprocedure::text FROM pg_proc WHERE pronamespace = current_schema()::regnamespace "
+            "AND prorettype = 'trigger'::regtype"
+        )
+        functions = [row[0] for row in cursor.fetchall()]
+    if functions:
+        prelude += f"DROP FUNCTION IF EXISTS {', '.join(functions)} CASCADE;\n"
     connections.close_all()  # our own sessions would hold locks the DROP waits for
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
         f.write(prelude)

@@ -144,6 +144,15 @@ def _key(header: Any) -> str:
 
 def read_rows(path: Path, preset: str = "") -> list[dict[str, Any]]:
     """The file's rows as {field: cell, "row": number}; FileRefused for an unreadable file or missing columns."""
+    rows = list(iter_rows(path, preset))
+    if not rows:
+        raise FileRefused([FileError(0, "", gettext("the file has no rows below its header"))])
+    return rows
+
+
+def iter_rows(path: Path, preset: str = "") -> Iterator[dict[str, Any]]:
+    """read_rows one row at a time (the bulk import's chunks); FileRefused when the first row is asked for
+    and the file is unreadable or misses a column. Blank rows are left out."""
     lines = _lines(path)
     header = next(lines, None)
     if not header or not any(text(h) for h in header):
@@ -155,7 +164,6 @@ def read_rows(path: Path, preset: str = "") -> list[dict[str, Any]]:
     missing = [HEADERS[f][0] for f in REQUIRED if f not in fields]
     if missing:
         raise FileRefused([FileError(1, m, gettext("column %(header)s is missing") % {"header": m}) for m in missing])
-    rows = []
     for number, values in enumerate(lines, start=2):
         if all(text(v) == "" for v in values):
             continue
@@ -163,10 +171,7 @@ def read_rows(path: Path, preset: str = "") -> list[dict[str, Any]]:
         for field, value in zip(fields, values, strict=False):
             if field is not None:
                 row[field] = value
-        rows.append(row)
-    if not rows:
-        raise FileRefused([FileError(0, "", gettext("the file has no rows below its header"))])
-    return rows
+        yield row
 
 
 def _moment(value: Any) -> datetime | None:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import openpyxl
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext
 from openpyxl.cell import WriteOnlyCell
 
@@ -23,6 +22,7 @@ from gridgov.core.audit import record
 from gridgov.core.errors import BadInput
 from gridgov.core.privacy import mask_name, mask_phone, mask_phones
 from gridgov.core.rows import sheet_value
+from gridgov.core.timefmt import local_second
 from gridgov.exchange.files.columns import HEADERS
 from gridgov.exchange.models import WorkOrder
 from gridgov.people.actors import Actor
@@ -48,10 +48,6 @@ RESULT_HEADERS = ("状态", "办结时间", "处理结果", "答复内容", "满
 BATCH = 1000
 
 
-def _when(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
-
-
 def cases_to_export(
     actor: Actor, *, since: date | None = None, until: date | None = None, region: str | None = None
 ) -> QuerySet[Case]:
@@ -70,7 +66,7 @@ def _row(case: Case, order: WorkOrder | None) -> list:
     values = {
         "number": order.number if order is not None else case.number,
         "case": case.number,
-        "received_at": _when(case.reported_at),
+        "received_at": local_second(case.reported_at),
         "source_channel": case.channel,
         "caller_name": mask_name(case.reporter_name),
         "caller_phone": mask_phone(case.reporter_phone) if case.reporter_phone else "",
@@ -82,11 +78,11 @@ def _row(case: Case, order: WorkOrder | None) -> list:
         "title": mask_phones(case.title),
         "text": mask_phones(case.description),
         "category_code": case.category.code if case.category_id else "",
-        "deadline": _when(case.resolve_by),
+        "deadline": local_second(case.resolve_by),
     }
     results = [
         str(Status(case.status).label),
-        _when(finished),
+        local_second(finished),
         mask_phones(case.result),
         mask_phones(case.reply),
         str(Satisfaction(case.satisfaction).label) if case.satisfaction else "",

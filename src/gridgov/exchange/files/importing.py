@@ -42,7 +42,7 @@ class _Stop(Exception):
         self.error = error
 
 
-def _report(rows: int = 0, errors: list[FileError] | None = None) -> dict:
+def empty_report(rows: int = 0, errors: list[FileError] | None = None) -> dict:
     return {
         "rows": rows,
         "created": 0,
@@ -73,17 +73,19 @@ def import_orders(
     path = Path(path)
     tick = progress or (lambda stage, done, total: None)
     if preset and preset not in PRESETS:
-        return _report(errors=[FileError(0, "", gettext("unknown format %(name)s") % {"name": preset})])
+        return empty_report(errors=[FileError(0, "", gettext("unknown format %(name)s") % {"name": preset})])
     if not permissions.may_report_through(actor, "import"):
-        return _report(errors=[FileError(0, "", gettext("importing work orders needs an administrator or dispatcher"))])
+        return empty_report(
+            errors=[FileError(0, "", gettext("importing work orders needs an administrator or dispatcher"))]
+        )
     try:
         rows = read_rows(path, preset)
     except FileRefused as exc:
-        return _report(errors=exc.errors)
+        return empty_report(errors=exc.errors)
     except OSError as exc:
-        return _report(errors=[FileError(0, "", gettext("cannot read the file: %(error)s") % {"error": exc})])
+        return empty_report(errors=[FileError(0, "", gettext("cannot read the file: %(error)s") % {"error": exc})])
 
-    report = _report(len(rows))
+    report = empty_report(len(rows))
     errors: list[FileError] = []
     parsed: list[tuple[int, OrderFields]] = []
     for i, row in enumerate(rows):
@@ -95,16 +97,16 @@ def import_orders(
 
     # duplicates: numbers known for the system, an export's case numbers, repeats within the file
     numbers = [f.number for _, f in parsed]
-    known = _existing(WorkOrder.objects.filter(system=system), numbers)
+    known = existing_numbers(WorkOrder.objects.filter(system=system), numbers)
     row_case = {r["row"]: str(r.get("case") or "").strip() for r in rows}
-    ours = _own_cases(list(set(row_case.values()) - {""}))
+    ours = own_cases(list(set(row_case.values()) - {""}))
     seen: set[str] = set()
     todo: list[tuple[int, OrderFields, Placement, str | None]] = []
     leaves = {c.code: c for c in Category.objects.filter(is_leaf=True, active=True)}
     index = name_index()
     reasons: Counter[str] = Counter()
     for number, fields in parsed:
-        if fields.number in known or fields.number in seen or _fingerprint(row_case[number], fields) in ours:
+        if fields.number in known or fields.number in seen or export_fingerprint(row_case[number], fields) in ours:
             report["duplicates"] += 1
             continue
         seen.add(fields.number)
@@ -163,12 +165,12 @@ def import_orders(
     return report
 
 
-def _fingerprint(number: str, fields: OrderFields) -> tuple:
+def export_fingerprint(number: str, fields: OrderFields) -> tuple:
     moment = fields.received_at.replace(microsecond=0) if fields.received_at else None
     return number, fields.title, moment
 
 
-def _own_cases(numbers: list[str]) -> set[tuple]:
+def own_cases(numbers: list[str]) -> set[tuple]:
     """The cases of this installation that an export's rows (案件编号) are: the same number, title and time
     (case numbers are per installation: another one's file may carry the same number for another case)."""
     found: set[tuple] = set()
@@ -180,7 +182,7 @@ def _own_cases(numbers: list[str]) -> set[tuple]:
     return found
 
 
-def _existing(qs, numbers: list[str]) -> set[str]:
+def existing_numbers(qs, numbers: list[str]) -> set[str]:
     """The numbers that rows of `qs` carry already."""
     known: set[str] = set()
     for start in range(0, len(numbers), 900):  # SQLite's limit on parameters per statement

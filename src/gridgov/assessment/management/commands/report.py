@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from gridgov.assessment.report import monthly_report, report_filename
+from gridgov.core.dbrouter import reading_replica
 from gridgov.core.errors import GridgovError
 
 
@@ -24,7 +25,8 @@ class Command(BaseCommand):
         if path.suffix.lower() != ".xlsx":
             raise CommandError(f"--output must be an .xlsx file, not {path}")
         try:
-            report = monthly_report(region=region, month=month)
+            with reading_replica():  # a read replica when there is one (GRIDGOV_REPLICA_URL)
+                report = monthly_report(region=region, month=month)
         except GridgovError as exc:
             raise CommandError(exc.message) from exc
         try:

@@ -11,8 +11,11 @@ from gridgov.core.outbox import run_drainer
 from gridgov.core.tasks import DRAIN_TASK, periodic_tasks, run_periodic
 
 
-def celery_argv(*, concurrency: int, beat: bool, loglevel: str, schedule_file: Path) -> list[str]:
+def celery_argv(*, concurrency: int, beat: bool, loglevel: str, schedule_file: Path, hostname: str = "") -> list[str]:
     argv = ["worker", "--loglevel", loglevel, "--concurrency", str(concurrency)]
+    if hostname:
+        # Several workers on one machine need names of their own (celery's default, celery@<host>, is shared).
+        argv += ["--hostname", hostname]
     if beat:
         # Embedded beat: run it in exactly one worker process, or periodic tasks are sent twice
         # (harmless, tasks are idempotent, but wasted work).
@@ -37,6 +40,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes")
         parser.add_argument("--no-beat", action="store_true", help="Celery: do not embed beat (another worker runs it)")
+        parser.add_argument(
+            "--beat-only",
+            action="store_true",
+            help="Celery: run beat alone (every periodic task, no worker): the one beat beside --no-beat workers",
+        )
+        parser.add_argument("--hostname", default="", help="Celery: this worker's node name, e.g. worker1@%%h")
         parser.add_argument("--loglevel", default="INFO")
         parser.add_argument(
             "--schedule-file",
@@ -50,15 +59,26 @@ class Command(BaseCommand):
             help="run every periodic task once in this process, drain the outbox and exit",
         )
 
-    def handle(self, *args, concurrency, no_beat, loglevel, schedule_file, once, **options):
+    def handle(self, *args, concurrency, no_beat, beat_only, hostname, loglevel, schedule_file, once, **options):
         schedule_file = Path(schedule_file)
         if not once:
             yield_to_requests()
         if redis_url() and not once:
             app.conf.beat_schedule = beat_schedule(periodic_tasks())
             schedule_file.parent.mkdir(parents=True, exist_ok=True)
+            if beat_only:
+                # The whole schedule (celery.SCHEDULE and every @task(every=N)), which `celery beat` alone
+                # would not know: it reads only celery.SCHEDULE.
+                app.start(["beat", "--loglevel", loglevel, "--schedule", str(schedule_file)])
+                return
             app.worker_main(
-                celery_argv(concurrency=concurrency, beat=not no_beat, loglevel=loglevel, schedule_file=schedule_file)
+                celery_argv(
+                    concurrency=concurrency,
+                    beat=not no_beat,
+                    loglevel=loglevel,
+                    schedule_file=schedule_file,
+                    hostname=hostname,
+                )
             )
             return
         stop = threading.Event()
