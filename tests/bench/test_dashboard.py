@@ -10,10 +10,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connections
 
 from gridgov.assessment import selectors
 from gridgov.bench import bulk_load, dashboard, scratch
+from tests.bench.pg_scratch import pg_scratch
 
 FIGURE_KEYS = {"value", "unit", "limit", "ratio", "better", "size"}
 SCALE = "0.001"  # 3,000 cases
@@ -172,19 +172,9 @@ def test_blocks_cover_the_year_once():
     reason="the PostgreSQL run of the suite covers COPY and CREATE/DROP DATABASE",
 )
 def test_on_postgresql_in_a_database_of_its_own(few_calls, monkeypatch, django_db_blocker):
-    default = connections.settings["default"]
-    name = f"{default['NAME']}_dashboard"
-    settings = {**default, "NAME": name}
-    url = (
-        f"postgresql://{default.get('USER') or 'postgres'}@{default.get('HOST') or '127.0.0.1'}:"
-        f"{default.get('PORT') or 5432}/{name}"
-    )
-    monkeypatch.setenv(scratch.ENV, url)
-    try:
+    with pg_scratch(monkeypatch, "dashboard"):
         with django_db_blocker.unblock():
             fig = run_bench("--scale", SCALE)
         assert fig["database"]["engine"] == "postgresql" and fig["database"]["kept"] is True
         assert fig["same_numbers"] is True and fig["rebuild_rollups_matches"] is True
         assert fig["size"]["cases"] == 3000
-    finally:
-        scratch.pg_admin(settings, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -7,10 +7,10 @@ from __future__ import annotations
 import os
 
 import pytest
-from django.db import connections
 
 from gridgov.bench import import_orders as bench
 from gridgov.bench import scratch
+from tests.bench.pg_scratch import pg_scratch
 
 SCALE = 0.0004  # 400 orders
 
@@ -52,18 +52,8 @@ def test_the_figure_on_sqlite(tmp_path, monkeypatch, django_db_blocker):
     reason="the PostgreSQL run of the suite covers COPY",
 )
 def test_the_figure_on_postgresql(monkeypatch, django_db_blocker):
-    default = connections.settings["default"]
-    name = f"{default['NAME']}_import"
-    settings = {**default, "NAME": name}
-    url = (
-        f"postgresql://{default.get('USER') or 'postgres'}@{default.get('HOST') or '127.0.0.1'}:"
-        f"{default.get('PORT') or 5432}/{name}"
-    )
-    monkeypatch.setenv(scratch.ENV, url)
-    try:
+    with pg_scratch(monkeypatch, "import"):
         with django_db_blocker.unblock():
             fig = bench.run(SCALE, lambda m: None)
         check(fig)
         assert fig["database"]["engine"] == "postgresql"
-    finally:
-        scratch.pg_admin(settings, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

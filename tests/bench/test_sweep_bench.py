@@ -7,12 +7,12 @@ from __future__ import annotations
 import os
 
 import pytest
-from django.db import connections
 
 from gridgov.bench import scratch
 from gridgov.bench import sweep as bench
 from gridgov.bench.registry import BenchmarkError
 from gridgov.cases import services
+from tests.bench.pg_scratch import pg_scratch
 
 SCALE = 0.001
 TINY = 0.00001  # 10 due among 100 (and 20): enough to catch a sweep that reads too much or too little
@@ -83,18 +83,8 @@ def test_a_sweep_that_misses_a_due_case_fails_the_bench(tmp_path, monkeypatch, d
     reason="the PostgreSQL run of the suite covers COPY",
 )
 def test_the_figure_on_postgresql(monkeypatch, django_db_blocker):
-    default = connections.settings["default"]
-    name = f"{default['NAME']}_sweep"
-    settings = {**default, "NAME": name}
-    url = (
-        f"postgresql://{default.get('USER') or 'postgres'}@{default.get('HOST') or '127.0.0.1'}:"
-        f"{default.get('PORT') or 5432}/{name}"
-    )
-    monkeypatch.setenv(scratch.ENV, url)
-    try:
+    with pg_scratch(monkeypatch, "sweep"):
         with django_db_blocker.unblock():
             fig = bench.run(SCALE, lambda m: None)
         check(fig)
         assert fig["database"]["engine"] == "postgresql"
-    finally:
-        scratch.pg_admin(settings, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

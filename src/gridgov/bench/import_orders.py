@@ -30,6 +30,7 @@ import numpy as np
 
 from gridgov.bench.registry import BenchmarkError, Progress, figure
 from gridgov.bench.scratch import scratch_database, write_marker
+from gridgov.exchange.files.columns import HEADERS
 
 ORDERS = 1_000_000
 SEED = 20261207
@@ -37,20 +38,11 @@ GOAL = 0.5  # import ≥ 0.5 × raw
 SAMPLE = 300  # orders also imported one by one (the per-order path), compared with the bulk cases
 CHAINS = 200
 DATA_VERSION = 1
-HEADER = [
-    "工单编号",
-    "受理时间",
-    "来电人",
-    "联系电话",
-    "地址",
-    "所属区域",
-    "经度",
-    "纬度",
-    "坐标系",
-    "标题",
-    "诉求内容",
-    "分类编码",
-]
+COLUMNS = (
+    *("number", "received_at", "caller_name", "caller_phone", "address", "district"),
+    *("lon", "lat", "crs", "title", "text", "category_code"),
+)
+HEADER = [HEADERS[key][0] for key in COLUMNS]  # the importer's own column names (exchange/files/columns.py)
 NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄勇", "周杰", "吴霞"]
 
 

@@ -16,21 +16,7 @@ from typing import cast
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
-_PLAIN_FIELDS = (
-    models.CharField,
-    models.TextField,
-    models.IntegerField,
-    models.PositiveIntegerField,
-    models.PositiveSmallIntegerField,
-    models.BigIntegerField,
-    models.SmallIntegerField,
-    models.FloatField,
-    models.BooleanField,
-    models.ForeignKey,
-    models.AutoField,
-    models.BigAutoField,
-)
-_PLAIN_VALUES = (str, int, float, bool)
+from gridgov.core.statements import PLAIN_VALUES, is_plain
 
 
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:
@@ -77,9 +63,7 @@ def prepared_rows(objs: list[models.Model]) -> tuple[list[str], list[list]]:
     plain_dates = db.vendor == "postgresql"  # psycopg takes aware datetimes and dates as they are
     kinds = []
     for f in fields:
-        plain = type(f) in _PLAIN_FIELDS and not (
-            isinstance(f, models.ForeignKey) and type(f.target_field) not in _PLAIN_FIELDS
-        )
+        plain = is_plain(f)
         stamps = bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
         as_is = plain_dates and isinstance(f, models.DateField)  # DateTimeField is a DateField
         kinds.append((f, f.attname, plain, as_is, stamps))
@@ -92,7 +76,7 @@ def prepared_rows(objs: list[models.Model]) -> tuple[list[str], list[list]]:
                 value = field.pre_save(obj, True)
             else:
                 value = state[attname] if attname in state else getattr(obj, attname)
-            if value is not None and not as_is and not (plain and type(value) in _PLAIN_VALUES):
+            if value is not None and not as_is and not (plain and type(value) in PLAIN_VALUES):
                 value = field.get_db_prep_save(value, db)
             values.append(value)
         rows.append(values)

@@ -22,6 +22,7 @@ _PLAIN_FIELDS = (
     models.TextField,
     models.IntegerField,
     models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
     models.BigIntegerField,
     models.SmallIntegerField,
     models.FloatField,
@@ -30,7 +31,15 @@ _PLAIN_FIELDS = (
     models.AutoField,
     models.BigAutoField,
 )
-_PLAIN_VALUES = (str, int, float, bool)
+PLAIN_VALUES = (str, int, float, bool)
+
+
+def is_plain(field: models.Field) -> bool:
+    """Whether the field stores a value of PLAIN_VALUES as it is (no get_db_prep_save needed): by exact type,
+    since subclasses (encrypted text …) prepare their values."""
+    return type(field) in _PLAIN_FIELDS and not (
+        isinstance(field, models.ForeignKey) and type(field.target_field) not in _PLAIN_FIELDS
+    )
 
 
 @dataclass(frozen=True)
@@ -55,8 +64,7 @@ def _columns(model: type[models.Model]) -> tuple[tuple[_Column, ...], models.Fie
         _Column(
             field=f,
             attname=f.attname,
-            plain=type(f) in _PLAIN_FIELDS
-            and not (isinstance(f, models.ForeignKey) and type(f.target_field) not in _PLAIN_FIELDS),
+            plain=is_plain(f),
             stamps=bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)),
         )
         for f in model._meta.concrete_fields
@@ -94,7 +102,7 @@ def _values(obj: models.Model, columns: tuple[_Column, ...], add: bool, db) -> l
             value = state[column.attname]
         else:  # a deferred column: loaded as save() would
             value = getattr(obj, column.attname)
-        if value is not None and not (column.plain and type(value) in _PLAIN_VALUES):  # None: NULL in any field
+        if value is not None and not (column.plain and type(value) in PLAIN_VALUES):  # None: NULL in any field
             value = column.field.get_db_prep_save(value, db)
         values.append(value)
     return values
