@@ -10,6 +10,9 @@ import pytest
 
 from gridgov.devenv import DEVELOPMENT_SECRET_KEY
 
+# `check --deploy` reads settings, not tables: the SQLite run covers it (`once`)
+pytestmark = pytest.mark.once
+
 PRODUCTION = {
     "GRIDGOV_DEBUG": "0",
     "GRIDGOV_SECRET_KEY": secrets.token_urlsafe(50),

@@ -18,6 +18,9 @@ import pytest
 from gridgov.devenv import DEVELOPMENT_SECRET_KEY, declare_development
 from tests.core.settings_util import ROOT, python, run, server_env
 
+# other processes on SQLite files of their own, whatever the run's engine: the SQLite run covers it (`once`)
+pytestmark = pytest.mark.once
+
 REFUSAL = "GRIDGOV_SECRET_KEY is not set"
 KEY = "k" * 60
 

@@ -10,6 +10,9 @@ import pytest
 
 from tests.core.settings_util import ROOT, python, server_env
 
+# a worker process on a SQLite file of its own: the SQLite run covers it (`once`)
+pytestmark = pytest.mark.once
+
 NICE = "from gridgov.core.management.commands.worker import yield_to_requests; yield_to_requests(); print(os.nice(0))"
 
 

@@ -47,7 +47,8 @@ def households(shape: shapely.Polygon, n: int, clusters: int, seed: int, per_poi
     while sum(len(f) for f in found) < points:
         spread = rng.uniform((x0, y0), (x1, y1), size=(points, 2))
         near = centres[rng.integers(0, clusters, points)] + rng.normal(0, SIZE / 20, size=(points, 2))
-        both = np.vstack((spread[: points // 2], near[points // 2 :]))
+        # the spread half rounds up: a lone household (points 1) must not hang on a centre outside the shape
+        both = np.vstack((spread[: points - points // 2], near[: points // 2]))
         found.append(both[shapely.contains_xy(shape, both[:, 0], both[:, 1])])
     pts = np.vstack(found)[:points]
     return np.repeat(pts, per_point, axis=0)[:n]
