@@ -4,17 +4,21 @@ For services that write thousands of rows of one model in one transaction (the b
 orders): the primary keys are reserved first (`reserve_ids`), so that rows of other models can refer to
 them, and the rows then go in with one COPY (PostgreSQL) or one executemany (SQLite) per model.
 
-The rows are unsaved model instances: every concrete field of the model is written, each value stored
-exactly as the ORM stores it (its field's `get_db_prep_save`: encryption, JSON, datetimes), so a column
-added to a model is written without a change here. `auto_now`/`auto_now_add` fields get their `pre_save`
-value. No signals are sent: only models without save signals may use it (as core.statements).
+The rows are plain values (Rows), not model instances (a model's __init__ costs more per row than its
+insert): every concrete field of the model is written, each value stored exactly as the ORM stores it (its
+field's `get_db_prep_save`: encryption, JSON, datetimes), so a column added to a model is written without a
+change here. `auto_now`/`auto_now_add` fields get one moment for all the rows. No signals are sent: only
+models without save signals may use it (as core.statements).
 """
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.utils import timezone
 
 from gridgov.core.statements import PLAIN_VALUES, is_plain
 
@@ -53,38 +57,91 @@ def _columns(model: type[models.Model], with_pk: bool) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
 
 
-def prepared_rows(objs: list[models.Model]) -> tuple[list[str], list[list]]:
-    """The column names and each row's values as the database stores them (primary keys included when the
-    first row has one: all or none of them must)."""
-    if not objs:
-        return [], []
-    db = connections[DEFAULT_DB_ALIAS]
-    fields = _columns(type(objs[0]), objs[0].pk is not None)
-    plain_dates = db.vendor == "postgresql"  # psycopg takes aware datetimes and dates as they are
-    kinds = []
-    for f in fields:
-        plain = is_plain(f)
-        stamps = bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
-        as_is = plain_dates and isinstance(f, models.DateField)  # DateTimeField is a DateField
-        kinds.append((f, f.attname, plain, as_is, stamps))
-    rows = []
-    for obj in objs:
-        state = obj.__dict__
-        values = []
-        for field, attname, plain, as_is, stamps in kinds:
-            if stamps:
-                value = field.pre_save(obj, True)
+# How a column's value becomes what the database stores (_stored): as it is, as it is when of a plain type,
+# through the field's get_db_prep_save, or (an aware datetime elsewhere than on PostgreSQL) through the
+# backend's adapt_datetimefield_value, which is all get_db_prep_save does with one.
+_AS_IS, _PLAIN, _CONVERT, _DATETIME = 0, 1, 2, 3
+
+
+def _kind(field: models.Field, vendor: str) -> int:
+    if vendor == "postgresql" and isinstance(field, models.DateField):  # DateTimeField is a DateField
+        return _AS_IS  # psycopg takes aware datetimes and dates as they are
+    if type(field) is models.DateTimeField:
+        return _DATETIME
+    return _PLAIN if is_plain(field) else _CONVERT
+
+
+def _stamps(field: models.Field) -> bool:
+    return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+
+
+def _stored(field: models.Field, kind: int, value, db):
+    if value is None or kind == _AS_IS or (kind == _PLAIN and type(value) in PLAIN_VALUES):
+        return value
+    if kind == _DATETIME and type(value) is datetime and value.utcoffset() is not None:
+        return db.ops.adapt_datetimefield_value(value)
+    return field.get_db_prep_save(value, db)
+
+
+class Rows:
+    """Rows of one model as the database stores them, built from plain values without model instances (a
+    model's __init__ costs more per row than its insert).
+
+    Every concrete field is a column (the primary key unless `with_pk` is false), each value stored as its
+    field stores it. `fixed` (attname → value) holds for every row; a column neither
+    fixed nor `varying` gets its field's default, as an unsaved instance would, and an auto_now/auto_now_add
+    column the moment the Rows is made. `add` takes a row's `varying` values (by attname) from a mapping;
+    those named in `ready` must already be stored (`store`: one value written to several columns is
+    converted once). `values` holds every column's value before `add` (defaults and `fixed`), by attname."""
+
+    def __init__(
+        self,
+        model: type[models.Model],
+        *,
+        varying: Sequence[str],
+        fixed: Mapping[str, Any] | None = None,
+        ready: Collection[str] = (),
+        with_pk: bool = True,
+    ) -> None:
+        self._db = db = connections[DEFAULT_DB_ALIAS]
+        self.table = model._meta.db_table
+        fields = _columns(model, with_pk)
+        self.columns = [f.column for f in fields]
+        self._plan = {f.attname: (i, f, _kind(f, db.vendor)) for i, f in enumerate(fields)}
+        fixed = dict(fixed or {})
+        unknown = (fixed.keys() | set(varying) | set(ready)) - self._plan.keys()
+        if unknown or not set(ready) <= set(varying):
+            raise ValueError(f"{model._meta.label} rows: no such columns to give {sorted(unknown or ready)}")
+        now = timezone.now()
+        self.values = {f.attname: now if _stamps(f) else f.get_default() for f in fields} | fixed
+        self._template = [self.store(f.attname, self.values[f.attname]) for f in fields]
+        self._slots = [(a, *self._plan[a][:2], _AS_IS if a in ready else self._plan[a][2]) for a in varying]
+        self.rows: list[list] = []
+
+    def store(self, attname: str, value):
+        """`value` as the database stores it in the column of `attname`."""
+        _, field, kind = self._plan[attname]
+        return _stored(field, kind, value, self._db)
+
+    def add(self, values: Mapping[str, Any]) -> None:
+        row = self._template.copy()
+        db = self._db
+        for attname, i, field, kind in self._slots:
+            value = values[attname]
+            if value is None or kind == _AS_IS or (kind == _PLAIN and type(value) in PLAIN_VALUES):
+                row[i] = value
             else:
-                value = state[attname] if attname in state else getattr(obj, attname)
-            if value is not None and not as_is and not (plain and type(value) in PLAIN_VALUES):
-                value = field.get_db_prep_save(value, db)
-            values.append(value)
-        rows.append(values)
-    return [f.column for f in fields], rows
+                row[i] = _stored(field, kind, value, db)
+        self.rows.append(row)
+
+    def write(self) -> None:
+        """The rows added so far into the table (copy_rows), then forgotten."""
+        copy_rows(self.table, self.columns, self.rows)
+        self.rows = []
 
 
 def copy_rows(table: str, columns: list[str], rows: list[list]) -> None:
-    """Prepared rows (prepared_rows) into `table`: one COPY on PostgreSQL, one executemany on SQLite."""
+    """Stored rows (Rows) into `table`: one COPY on PostgreSQL, one executemany on SQLite."""
     if not rows:
         return
     db = connections[DEFAULT_DB_ALIAS]
@@ -98,15 +155,3 @@ def copy_rows(table: str, columns: list[str], rows: list[list]) -> None:
         else:
             marks = ", ".join(["?"] * len(columns))
             cursor.cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", rows)
-
-
-def insert_many(objs: list[models.Model]) -> None:
-    """Unsaved rows of one model, their primary keys set (reserve_ids), written in one statement."""
-    if not objs:
-        return
-    columns, rows = prepared_rows(objs)
-    copy_rows(type(objs[0])._meta.db_table, columns, rows)
-    alias = DEFAULT_DB_ALIAS
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = alias

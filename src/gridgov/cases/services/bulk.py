@@ -2,13 +2,14 @@
 
 The same cases, events and follow-up work as `intake.report_case` writes one by one — the same checks,
 grid, platform (`platforms.platform_of`, read once per grid), category and complexity, case numbers from
-the day's counter (one UPDATE per day and chunk instead of one per case), a tracking code each, the
-event's keyed hash chain (`record.state_digest`, `record.event_digest`) — but written with one COPY
-(PostgreSQL) or executemany (SQLite) per table (core.bulk), and the follow-up tasks as one outbox row
-per task and chunk (core.tasks.enqueue_batched_items) instead of two per case.
+the day's counter (a few statements per chunk for all its days instead of one per case), a tracking code
+each, the event's keyed hash chain (`record.state_digest`, `record.event_digest`) — but written with one
+COPY (PostgreSQL) or executemany (SQLite) per table, as value lists without model instances
+(core.bulk.Rows), and the follow-up tasks as one outbox row per task and chunk
+(core.tasks.enqueue_batched_items) instead of two per case.
 
 Two steps, so that an importer can refuse a chunk before anything of it is written: `prepare_cases`
-checks and builds the unsaved cases (reads only), `insert_cases` writes them inside the caller's
+checks the reports and drafts their cases (reads only), `insert_cases` writes them inside the caller's
 transaction. No idempotency keys (imports deduplicate by their work-order numbers), no photos, never
 就地解决: what an import needs.
 """
@@ -18,8 +19,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
+from typing import cast
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from gridgov.cases import deadlines, permissions
@@ -29,8 +32,15 @@ from gridgov.cases.services.inputs import text
 from gridgov.cases.services.intake import channel_for
 from gridgov.cases.services.numbering import new_tracking_code
 from gridgov.cases.services.platforms import platform_of
-from gridgov.cases.services.record import case_state, event_digest, reporter_digest, state_digest, tracking_hash
-from gridgov.core.bulk import insert_many, reserve_ids
+from gridgov.cases.services.record import (
+    EVENT_FIELDS,
+    case_state,
+    event_digest,
+    reporter_digest,
+    state_digest,
+    tracking_hash,
+)
+from gridgov.core.bulk import Rows, reserve_ids
 from gridgov.core.errors import GridgovError
 from gridgov.core.tasks import enqueue_batched_items
 from gridgov.grids.models import Grid
@@ -83,16 +93,33 @@ class Lookups:
             )
 
 
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A checked report, ready to be numbered and written (prepare_cases): what its case row holds besides
+    what every case of the import shares."""
+
+    title: str
+    description: str
+    lon: float
+    lat: float
+    address: str
+    grid: Grid
+    platform: str
+    category: Category | None
+    name: str
+    phone: str
+    reported_at: datetime
+
+
 def prepare_cases(
     *, actor: Actor, channel: str, reports: list[BulkReport], lookups: Lookups
-) -> tuple[list[Case], dict[int, str]]:
-    """The checked reports as unsaved cases (no number yet; reads only), and the problems by the report's
-    index in `reports` (message in the reader's language). The cases are only those without a problem."""
-    channel = channel_for(actor, channel)  # Forbidden for all of them at once
+) -> tuple[list[Draft], dict[int, str]]:
+    """The checked reports as drafts of their cases (no number yet; reads only), and the problems by the
+    report's index in `reports` (message in the reader's language). The drafts are only those without a problem."""
+    channel_for(actor, channel)  # Forbidden for all of them at once
     lookups.load({r.grid for r in reports}, {r.category for r in reports if r.category})
-    urgent = channel in URGENT_CHANNEL_HOURS
     now = timezone.now()
-    cases: list[Case] = []
+    drafts: list[Draft] = []
     problems: dict[int, str] = {}
     for i, r in enumerate(reports):
         try:
@@ -112,105 +139,156 @@ def prepare_cases(
         if r.category and cat is None:
             problems[i] = f"unknown category {r.category!r}"
             continue
-        case = Case(
-            title=title,
-            description=description,
-            lon=float(r.lon),
-            lat=float(r.lat),
-            address=address,
-            grid=grid,
-            platform=lookups.platforms[grid.code],
-            category=cat,
-            complexity=cat.complexity if cat else "general",
-            channel=channel,
-            urgent=urgent,
-            status=Status.REPORTED,
-            reporter=actor.user,
-            reporter_name=name,
-            reporter_phone=phone,
-            photos=[],
-            reporter_digest=reporter_digest(name, phone),
-            reporter_phone_keys=search_keys(phone),
-            reported_at=r.at or now,
+        platform = lookups.platforms[grid.code]
+        drafts.append(
+            Draft(
+                title, description, float(r.lon), float(r.lat), address, grid, platform, cat, name, phone, r.at or now
+            )
         )
-        cases.append(case)
-    return cases, problems
+    return drafts, problems
+
+
+_DAYS_PER_STATEMENT = 500  # days moved on by one UPDATE (3 parameters each: well within SQLite's limit)
 
 
 def _numbers(days: dict[str, int]) -> dict[str, int]:
-    """The first number of each day's block: the day's counter moved on by the block's size (one statement)."""
+    """The first number of each day's block: the day's counter moved on by the block's size. A few statements
+    for all the days (a year of orders is 365 of them per chunk): the rows of days never counted created at 0
+    (a row another process just created is left alone), then one UPDATE … RETURNING per 500 days."""
+    CaseCounter.objects.bulk_create([CaseCounter(day=day, last=0) for day in sorted(days)], ignore_conflicts=True)
     quote = connection.ops.quote_name
     table, last, key = quote(CaseCounter._meta.db_table), quote("last"), quote("day")
     first: dict[str, int] = {}
-    for day, count in sorted(days.items()):
+    ordered = sorted(days.items())
+    for start in range(0, len(ordered), _DAYS_PER_STATEMENT):
+        part = ordered[start : start + _DAYS_PER_STATEMENT]
+        steps = " ".join(["WHEN %s THEN %s"] * len(part))
+        marks = ", ".join(["%s"] * len(part))
+        params = [value for day_count in part for value in day_count] + [day for day, _ in part]
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET {last} = {last} + %s WHERE {key} = %s RETURNING {last}", [count, day])
-            row = cursor.fetchone()
-        if row is None:
-            try:
-                with transaction.atomic():
-                    CaseCounter.objects.create(day=day, last=count)
-                row = (count,)
-            except IntegrityError:  # another process created the day's row first
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        f"UPDATE {table} SET {last} = {last} + %s WHERE {key} = %s RETURNING {last}", [count, day]
-                    )
-                    row = cursor.fetchone()
-        first[day] = row[0] - count + 1
+            cursor.execute(
+                f"UPDATE {table} SET {last} = {last} + CASE {key} {steps} END WHERE {key} IN ({marks}) "
+                f"RETURNING {key}, {last}",
+                params,
+            )
+            for day, value in cursor.fetchall():
+                first[day] = value - days[day] + 1
+    if first.keys() != days.keys():  # never: every day's row exists after the insert above
+        raise RuntimeError(f"no day counter for {sorted(days.keys() - first.keys())[:3]}")
     return first
 
 
-def insert_cases(*, actor: Actor, cases: list[Case]) -> list[CaseEvent]:
-    """Number the prepared cases (in their order within each local day) and write them with their first
-    event (上报), chained as record_event chains it, and their follow-up work. Inside a transaction."""
-    if not cases:
+# The columns of a case that differ from one imported case to the next (Rows); the rest are shared.
+_CASE_VARYING = (
+    *("id", "number", "tracking_hash", "title", "description", "lon", "lat", "address", "grid_id", "platform"),
+    *("category_id", "complexity", "reporter_name", "reporter_phone", "reporter_phone_keys", "reporter_digest"),
+    *("last_hash", "light", "light_next_at", "reported_at", "updated_at"),
+)
+
+
+def insert_cases(*, actor: Actor, channel: str, drafts: list[Draft]) -> list[int]:
+    """Number the drafts (in their order within each local day) and write their cases with their first
+    event (上报), chained as record_event chains it, and their follow-up work. Inside a transaction. The
+    cases' primary keys, in the drafts' order."""
+    if not drafts:
         return []
     if not connection.in_atomic_block:
         raise RuntimeError("insert_cases writes inside the caller's transaction")
+    channel = channel_for(actor, channel)
     days: dict[str, int] = defaultdict(int)
-    local = [timezone.localtime(c.reported_at).strftime("%Y%m%d") for c in cases]
+    zone = timezone.get_current_timezone()  # once: localtime() looks it up on every call
+    local = [timezone.localtime(d.reported_at, zone).strftime("%Y%m%d") for d in drafts]
     for day in local:
         days[day] += 1
     first = _numbers(days)  # the first write: on SQLite it takes the write lock before the keys are reserved
-    case_ids = reserve_ids(Case, len(cases))
-    event_ids = reserve_ids(CaseEvent, len(cases))
+    case_ids = reserve_ids(Case, len(drafts))
+    event_ids = reserve_ids(CaseEvent, len(drafts))
     role = permissions.first_role(actor)
     scopes = actor.scopes(role)
-    events = []
-    for case, day, case_id, event_id in zip(cases, local, case_ids, event_ids, strict=True):
-        at = case.reported_at
-        case.pk = case_id
-        case.number = f"{day}{first[day]:06d}"
-        first[day] += 1
-        case.tracking_hash = tracking_hash(case.number, new_tracking_code())  # the code itself is nobody's to see
-        case.updated_at = at
-        # record_event, for a new case's first event
-        state = state_digest(case_state(case))
-        fields = {
+    user_id = getattr(actor.user, "pk", None)  # None: a system actor
+    # What every case of the import shares; the rest is the fields' defaults, as Case(...) would have them.
+    cases = Rows(
+        Case,
+        fixed={
+            "channel": channel,
+            "urgent": channel in URGENT_CHANNEL_HOURS,
+            "status": Status.REPORTED,
+            "reporter_id": user_id,
+            "event_count": 1,
+            "version": 1,
+        },
+        varying=_CASE_VARYING,
+        ready=("reported_at", "updated_at"),
+    )
+    data = {"channel": channel, "photos": cases.values["photos"]}  # the event's data: one object, digested and written
+    events = Rows(
+        CaseEvent,
+        fixed={
             "seq": 1,
             "action": "report",
+            "actor_id": user_id,
             "actor_label": actor.label,
             "actor_role": role,
-            "actor_unit": nearest_scope(scopes, (case.lead_unit, *case.assisting_units, case.grid.code, case.platform)),
             "from_status": "",
-            "to_status": case.status,
+            "to_status": Status.REPORTED,
             "unit": "",
             "note": "",
-            "data": {"channel": case.channel, "photos": case.photos},
-            "at": at,
-        }
-        digest = event_digest(number=case.number, **fields, state=state, prev_hash="")
-        case.event_count = 1
-        case.last_hash = digest
-        case.version = 1
-        case.light = deadlines.case_light(case, at) or ""
-        case.light_next_at = deadlines.next_light_change(case, at)  # as record_event: when the sweep looks again
-        events.append(
-            CaseEvent(id=event_id, case=case, actor=actor.user, **fields, state_hash=state, prev_hash="", hash=digest)
+            "data": data,
+            "prev_hash": "",
+        },
+        varying=("id", "case_id", "actor_unit", "at", "state_hash", "hash"),
+        ready=("at",),
+    )
+    event = {name: events.values[name] for name in EVENT_FIELDS}
+    # FK objects by name (case_state reads grid.code, category.code), beside the columns by attname
+    shared = cases.values | {f.name: None for f in Case._meta.concrete_fields if f.is_relation}
+    numbers = []
+    for draft, day, case_id, event_id in zip(drafts, local, case_ids, event_ids, strict=True):
+        at = draft.reported_at
+        number = f"{day}{first[day]:06d}"
+        first[day] += 1
+        numbers.append(number)
+        name, phone, grid, category = draft.name, draft.phone, draft.grid, draft.category
+        values = shared.copy()
+        values.update(
+            id=case_id,
+            number=number,
+            tracking_hash=tracking_hash(number, new_tracking_code()),  # the code itself is nobody's to see
+            title=draft.title,
+            description=draft.description,
+            lon=draft.lon,
+            lat=draft.lat,
+            address=draft.address,
+            grid=grid,
+            grid_id=grid.pk,
+            platform=draft.platform,
+            category=category,
+            category_id=category.pk if category is not None else None,
+            complexity=category.complexity if category is not None else "general",
+            reporter_name=name,
+            reporter_phone=phone,
+            reporter_digest=reporter_digest(name, phone),
+            reporter_phone_keys=search_keys(phone),
+            reported_at=at,
         )
-    insert_many(cases)
-    insert_many(events)
+        case = cast(Case, SimpleNamespace(**values))  # what case_state and deadlines read: attributes only
+        # record_event, for a new case's first event
+        state = state_digest(case_state(case))
+        event["actor_unit"] = nearest_scope(scopes, (case.lead_unit, *case.assisting_units, grid.code, draft.platform))
+        event["at"] = at
+        digest = event_digest(number=number, **event, state=state, prev_hash="")
+        stored_at = cases.store("reported_at", at)
+        values.update(
+            last_hash=digest,
+            light=deadlines.case_light(case, at) or "",
+            light_next_at=deadlines.next_light_change(case, at),  # as record_event: when the sweep looks again
+            reported_at=stored_at,
+            updated_at=stored_at,
+        )
+        cases.add(values)
+        events.add({**event, "id": event_id, "case_id": case_id, "at": stored_at, "state_hash": state, "hash": digest})
+    cases.write()
+    events.write()
     enqueue_batched_items("gridgov.cases.notify_case_events", key="event_ids", items=event_ids)
-    enqueue_batched_items("gridgov.assessment.refresh_cases", key="numbers", items=[c.number for c in cases])
-    return events
+    enqueue_batched_items("gridgov.assessment.refresh_cases", key="numbers", items=numbers)
+    return case_ids

@@ -21,12 +21,13 @@ from pathlib import Path
 
 import numpy as np
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from gridgov.cases import permissions
 from gridgov.cases.services.bulk import BulkReport, Lookups, insert_cases, prepare_cases
 from gridgov.core.audit import record
-from gridgov.core.bulk import insert_many
+from gridgov.core.bulk import Rows
 from gridgov.core.errors import GridgovError
 from gridgov.core.geo import to_wgs84
 from gridgov.exchange.files.columns import HEADERS, PRESETS, FileError, FileRefused, iter_rows, parse_row
@@ -163,8 +164,9 @@ class _State:
         report = self.report
         report["rows"] += len(rows)
         parsed: list[tuple[int, OrderFields]] = []
+        zone = timezone.get_current_timezone()
         for row in rows:
-            fields, row_errors = parse_row(row)
+            fields, row_errors = parse_row(row, zone=zone)
             self.errors += row_errors
             if fields is not None:
                 parsed.append((row["row"], fields))
@@ -239,11 +241,16 @@ class _State:
             self.errors.append(FileError(rows[i], "", message))
         if self.errors:
             return
-        insert_cases(actor=self.actor, cases=cases)
-        orders = []
-        for case, (_, fields, placement, _) in zip(cases, todo, strict=True):
+        case_ids = insert_cases(actor=self.actor, channel="import", drafts=cases)
+        orders = Rows(
+            WorkOrder,
+            fixed={"system": self.system, "source": "import"},
+            varying=("number", "case_id", "data"),
+            with_pk=False,  # numbered by the database
+        )
+        for case_id, (_, fields, placement, _) in zip(case_ids, todo, strict=True):
             data = order_data(fields)
             data["placed_by"] = placement.how
-            orders.append(WorkOrder(system=self.system, number=fields.number, case=case, source="import", data=data))
-        insert_many(orders)
-        self.report["created"] += len(cases)
+            orders.add({"number": fields.number, "case_id": case_id, "data": data})
+        orders.write()
+        self.report["created"] += len(case_ids)
