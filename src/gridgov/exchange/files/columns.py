@@ -7,8 +7,8 @@ headers of a known outside file to ours instead.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import math
 import re
 from collections.abc import Iterator
@@ -110,12 +110,30 @@ class FileRefused(BadInput):
         super().__init__(gettext("the file cannot be read"))
 
 
+_BLOCK = 1 << 20  # bytes read at a time: a file of a million orders is never held whole
+
+
+def _csv_encoding(path: Path) -> str:
+    """UTF-8 (with or without the BOM), else GB18030 (what Excel on a Chinese Windows saves): the first that
+    decodes the whole file, checked block by block."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as f:
+                while block := f.read(_BLOCK):
+                    decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise FileRefused([FileError(0, "", gettext("the CSV file is neither UTF-8 nor GB18030 text"))])
+
+
 def _lines(path: Path) -> Iterator[list[Any]]:
-    data = path.read_bytes()
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         try:
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors for a bad file
             message = gettext("cannot read the Excel file: %(error)s") % {"error": exc}
             raise FileRefused([FileError(0, "", message)]) from exc
@@ -128,15 +146,9 @@ def _lines(path: Path) -> Iterator[list[Any]]:
         raise FileRefused(
             [FileError(0, "", gettext("unknown file type %(suffix)s: use .csv or .xlsx") % {"suffix": suffix or "—"})]
         )
-    for encoding in ("utf-8-sig", "gb18030"):  # GB18030: what Excel on a Chinese Windows saves
-        try:
-            content = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise FileRefused([FileError(0, "", gettext("the CSV file is neither UTF-8 nor GB18030 text"))])
-    yield from csv.reader(io.StringIO(content, newline=""))
+    encoding = _csv_encoding(path)
+    with path.open(encoding=encoding, newline="") as f:  # streamed: the rows go on while the file is read
+        yield from csv.reader(f)
 
 
 def _key(header: Any) -> str:
