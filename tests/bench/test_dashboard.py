@@ -89,6 +89,13 @@ def test_the_generator_writes_what_the_services_would(few_calls, tmp_path, monke
                 json.loads(d)
                 for (d,) in db.execute("SELECT data FROM cases_caseevent WHERE action = 'dispatch' LIMIT 5")
             ]
+            # the sweep's next look, as the sweep leaves it at the year's end: running cases only
+            looks = dict(
+                db.execute(
+                    "SELECT status IN ('dispatched', 'in_progress', 'suspended'), count(*) FROM cases_case "
+                    "WHERE light_next_at IS NOT NULL GROUP BY 1"
+                ).fetchall()
+            )
         assert {
             "report",
             "register",
@@ -108,6 +115,7 @@ def test_the_generator_writes_what_the_services_would(few_calls, tmp_path, monke
             "reopen",
         } <= actions.keys()
         assert all({"assisting", "route", "deadlines"} <= d.keys() for d in data)
+        assert looks.get(1, 0) > 0 and looks.get(0, 0) == 0, looks
 
         monkeypatch.setenv(scratch.ENV, f"sqlite:///{tmp_path / 'parallel.sqlite3'}")
         monkeypatch.setenv("GRIDGOV_BENCH_WORKERS", "1")

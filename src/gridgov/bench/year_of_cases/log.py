@@ -110,6 +110,7 @@ class CaseState:
         "suspended_at",
         "review_on",
         "light",
+        "light_next_at",
         "pending_extension_days",
         "resolved_at",
         "resolved_by_id",

@@ -42,6 +42,8 @@ class YearOfCases(CaseSteps):
             with suppress(Stop):  # the rest of its life falls after the year
                 self.life(c)
             c.light = self.deadlines.case_light(c, self.end) or ""
+            # as the sweep leaves it at the year's end: when it must look at the case again (Case.light_next_at)
+            c.light_next_at = self.deadlines.next_light_change(c, self.end, settled=True)
             out.append(c)
         return out
 
