@@ -8,6 +8,9 @@ import pytest
 
 from tests.core.settings_util import ROOT, run
 
+# source and imports under `python -O`, no database: the SQLite run covers it (`once`)
+pytestmark = pytest.mark.once
+
 SRC = ROOT / "src" / "gridgov"
 
 
@@ -73,9 +76,6 @@ lines = open(spec.origin, encoding="utf-8").read().splitlines(keepends=True)[:en
 if broken:
     lines.insert(line - 1, f"{name} = [*{name}, '__broken__']\\n")
 from django.core.exceptions import ImproperlyConfigured
-
-# source and imports under `python -O`, no database: the SQLite run covers it (`once`)
-pytestmark = pytest.mark.once
 namespace = {"__name__": module + "_broken", "__file__": spec.origin}
 try:
     exec(compile("".join(lines), spec.origin, "exec"), namespace)
