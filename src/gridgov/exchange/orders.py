@@ -183,8 +183,12 @@ def name_index() -> NameIndex:
     return _index
 
 
-def place_order(fields: OrderFields, *, index: NameIndex | None = None) -> Placement:
-    """Where the order belongs (a selector): its coordinates' grid, else its address text's (see module)."""
+def place_order(
+    fields: OrderFields, *, index: NameIndex | None = None, points: dict[str, tuple[float, float] | None] | None = None
+) -> Placement:
+    """Where the order belongs (a selector): its coordinates' grid, else its address text's (see module).
+    `points`: the grids' representative points found so far, by code, kept by an import for its orders
+    (a query and a geometry each otherwise)."""
     outside = ""
     if fields.lon is not None and fields.lat is not None:
         try:
@@ -209,7 +213,12 @@ def place_order(fields: OrderFields, *, index: NameIndex | None = None) -> Place
     if code is None:
         reason = matched or gettext("no grid or compound name in the address")
         return Placement(None, None, None, "", "；".join(filter(None, (outside, reason))))
-    point = representative_point(code)
+    if points is None:
+        point = representative_point(code)
+    elif code in points:
+        point = points[code]
+    else:
+        point = points[code] = representative_point(code)
     if point is None:
         return Placement(None, None, None, "", gettext("grid %(code)s has no boundary") % {"code": code})
     return Placement(code, point[0], point[1], "address", matched)

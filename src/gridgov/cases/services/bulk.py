@@ -34,11 +34,12 @@ from gridgov.cases.services.numbering import new_tracking_code
 from gridgov.cases.services.platforms import platform_of
 from gridgov.cases.services.record import (
     EVENT_FIELDS,
+    canonical,
     case_state,
-    event_digest,
-    reporter_digest,
-    state_digest,
-    tracking_hash,
+    event_digests,
+    reporter_digests,
+    state_digests,
+    tracking_hashes,
 )
 from gridgov.core.bulk import Rows, reserve_ids
 from gridgov.core.errors import GridgovError
@@ -184,6 +185,11 @@ _CASE_VARYING = (
     *("category_id", "complexity", "reporter_name", "reporter_phone", "reporter_phone_keys", "reporter_digest"),
     *("last_hash", "light", "light_next_at", "reported_at", "updated_at"),
 )
+# What a case's state (record.case_state) has of its own, by the state's names; the rest is the import's.
+_STATE_VARYING = (
+    *("title", "description", "lon", "lat", "address", "platform", "complexity", "reporter_digest", "reported_at"),
+    *("grid", "category"),
+)
 
 
 def insert_cases(*, actor: Actor, channel: str, drafts: list[Draft]) -> list[int]:
@@ -240,20 +246,30 @@ def insert_cases(*, actor: Actor, channel: str, drafts: list[Draft]) -> list[int
         ready=("at",),
     )
     event = {name: events.values[name] for name in EVENT_FIELDS}
+    # the chain's digests (record.state_digest, event_digest) with what every case and event shares digested once
+    digest_event = event_digests(
+        prev_hash="", varying=("number", "actor_unit", "at", "state"), **_without(event, "actor_unit", "at")
+    )
+    digest_state = None
     # FK objects by name (case_state reads grid.code, category.code), beside the columns by attname
     shared = cases.values | {f.name: None for f in Case._meta.concrete_fields if f.is_relation}
     numbers = []
-    for draft, day, case_id, event_id in zip(drafts, local, case_ids, event_ids, strict=True):
-        at = draft.reported_at
-        number = f"{day}{first[day]:06d}"
+    for day in local:
+        numbers.append(f"{day}{first[day]:06d}")
         first[day] += 1
-        numbers.append(number)
+    # the codes themselves are nobody's to see
+    tracking = tracking_hashes((number, new_tracking_code()) for number in numbers)
+    reporters = reporter_digests((draft.name, draft.phone) for draft in drafts)
+    for draft, number, tracking_hash, reporter, case_id, event_id in zip(
+        drafts, numbers, tracking, reporters, case_ids, event_ids, strict=True
+    ):
+        at = draft.reported_at
         name, phone, grid, category = draft.name, draft.phone, draft.grid, draft.category
         values = shared.copy()
         values.update(
             id=case_id,
             number=number,
-            tracking_hash=tracking_hash(number, new_tracking_code()),  # the code itself is nobody's to see
+            tracking_hash=tracking_hash,
             title=draft.title,
             description=draft.description,
             lon=draft.lon,
@@ -267,16 +283,22 @@ def insert_cases(*, actor: Actor, channel: str, drafts: list[Draft]) -> list[int
             complexity=category.complexity if category is not None else "general",
             reporter_name=name,
             reporter_phone=phone,
-            reporter_digest=reporter_digest(name, phone),
+            reporter_digest=reporter,
             reporter_phone_keys=search_keys(phone),
             reported_at=at,
         )
         case = cast(Case, SimpleNamespace(**values))  # what case_state and deadlines read: attributes only
         # record_event, for a new case's first event
-        state = state_digest(case_state(case))
+        if digest_state is None:  # the first case's state: every other one differs from it only in _STATE_VARYING
+            digest_state = state_digests(case_state(case), _STATE_VARYING)
+        moment = canonical(at)  # digested as `at` is, converted once for both digests
+        state = digest_state(
+            {key: values[key] for key in _STATE_VARYING}
+            | {"grid": grid.code, "category": category.code if category is not None else None, "reported_at": moment}
+        )
         event["actor_unit"] = nearest_scope(scopes, (case.lead_unit, *case.assisting_units, grid.code, draft.platform))
         event["at"] = at
-        digest = event_digest(number=number, **event, state=state, prev_hash="")
+        digest = digest_event({"number": number, "actor_unit": event["actor_unit"], "at": moment, "state": state})
         stored_at = cases.store("reported_at", at)
         values.update(
             last_hash=digest,
@@ -292,3 +314,7 @@ def insert_cases(*, actor: Actor, channel: str, drafts: list[Draft]) -> list[int
     enqueue_batched_items("gridgov.cases.notify_case_events", key="event_ids", items=event_ids)
     enqueue_batched_items("gridgov.assessment.refresh_cases", key="numbers", items=numbers)
     return case_ids
+
+
+def _without(values: dict, *names: str) -> dict:
+    return {k: v for k, v in values.items() if k not in names}

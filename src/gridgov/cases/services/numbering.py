@@ -13,14 +13,21 @@ from gridgov.cases.models import CaseCounter
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
 
 
+# two digits base 31 at a time, the lower one first: _PAIRS[n % 961] spells n's two lowest digits
+_PAIRS = tuple(low + high for high in TRACKING_ALPHABET for low in TRACKING_ALPHABET)
+_CODES = len(TRACKING_ALPHABET) ** 10
+
+
 def new_tracking_code() -> str:
     """A fresh tracking code: 10 characters the reporter reads back over the phone."""
-    # one draw of 31**10 (≈ 49 bits) spelled in the alphabet: the same codes as ten secrets.choice calls
-    n, base, code = secrets.randbelow(len(TRACKING_ALPHABET) ** 10), len(TRACKING_ALPHABET), []
-    for _ in range(10):
-        n, digit = divmod(n, base)
-        code.append(TRACKING_ALPHABET[digit])
-    return "".join(code)
+    # one draw of 31**10 (≈ 49 bits) spelled in the alphabet, lowest digit first: the same codes as ten
+    # secrets.choice calls; two digits per step
+    n = secrets.randbelow(_CODES)
+    n, a = divmod(n, 961)
+    n, b = divmod(n, 961)
+    n, c = divmod(n, 961)
+    e, d = divmod(n, 961)
+    return _PAIRS[a] + _PAIRS[b] + _PAIRS[c] + _PAIRS[d] + _PAIRS[e]
 
 
 def next_number(at: datetime) -> str:

@@ -8,17 +8,20 @@ assessment's indicators) is enqueued to the outbox, run after commit (docs/archi
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
+import math
 import secrets
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
+from json.encoder import encode_basestring  # type: ignore[attr-defined]  # JSON's own, C when built
+from typing import Any
 
 from django.utils import timezone
 
 from gridgov.cases import deadlines
 from gridgov.cases.models import Case, CaseEvent
 from gridgov.core import statements
-from gridgov.core.keys import audit_key, keyed_digest
+from gridgov.core.keys import audit_key, keyed_digest, keyed_digests, keyed_mac
 from gridgov.core.tasks import enqueue_batched_each
 from gridgov.people.actors import Actor, nearest_scope
 
@@ -86,8 +89,9 @@ def case_state(case: Case) -> dict:
     return state
 
 
-def _canonical(value):
-    # datetimes in UTC: a digest must not depend on TIME_ZONE nor on the zone a database returns
+def canonical(value) -> str:
+    """A datetime or date as the digests hold it (Digests digest this text as they digest the value): in
+    UTC, so that a digest depends neither on TIME_ZONE nor on the zone a database returns."""
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
@@ -95,15 +99,91 @@ def _canonical(value):
     raise TypeError(f"cannot digest {type(value).__name__}")
 
 
+# json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=canonical), the encoder
+# made once: json.dumps builds a new one on every call with these options
+_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=canonical)
+
+
 def _mac(purpose: str, prev: str, body: dict) -> str:
-    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_canonical)
-    return hmac.new(audit_key(), "\x1f".join((purpose, prev, text)).encode(), hashlib.sha256).hexdigest()
+    # HMAC-SHA256 under the audit key of "purpose␟prev␟JSON" (core.keys.keyed_mac: the key set up once)
+    mac = keyed_mac(audit_key())
+    mac.update(f"{purpose}\x1f{prev}\x1f{_JSON.encode(body)}".encode())
+    return mac.hexdigest()
+
+
+def _member(value) -> str:
+    # _JSON.encode(value) for one value, the common kinds without the encoder's setup
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
+    if kind is datetime:
+        return encode_basestring(canonical(value))
+    return _JSON.encode(value)
+
+
+class Digests:
+    """_mac(purpose, prev, body) of many bodies with the same keys that share most of their values (a bulk
+    import's states and events): the shared members encoded once, and the HMAC fed once with all that comes
+    before the first varying one, so that a body costs the encoding of its own values only. The very bytes
+    _mac digests (tests/cases/test_digests.py)."""
+
+    def __init__(self, purpose: str, prev: str, shared: dict, varying: tuple[str, ...]):
+        if set(shared) & set(varying):
+            raise ValueError(f"shared and varying: {sorted(set(shared) & set(varying))}")
+        self.keys: list[str] = []  # the varying keys, in the JSON's (sorted) order
+        self.texts: list[str] = []  # what comes before each of them
+        text = f"{purpose}\x1f{prev}\x1f{{"
+        for i, key in enumerate(sorted([*shared, *varying])):
+            text += ("," if i else "") + encode_basestring(key) + ":"
+            if key in varying:
+                self.keys.append(key)
+                self.texts.append(text)
+                text = ""
+            else:
+                text += _JSON.encode(shared[key])
+        self.tail = text + "}"
+        self.base = keyed_mac(audit_key())
+        if self.keys:
+            self.base.update(self.texts[0].encode())
+            self.texts[0] = ""
+
+    def __call__(self, values: dict) -> str:
+        """The digest of the body that holds `values` (every varying key) and the shared values."""
+        mac = self.base.copy()
+        parts = []
+        for text, key in zip(self.texts, self.keys, strict=True):
+            value = values[key]
+            parts.append(text + (encode_basestring(value) if type(value) is str else _member(value)))
+        parts.append(self.tail)
+        mac.update("".join(parts).encode())
+        return mac.hexdigest()
 
 
 def state_digest(state: dict) -> str:
     """HMAC-SHA256 (core.keys.audit_key) of a case state (case_state, or cases.chains' from a row)."""
-    state = {**state, **{k: float(state[k]) for k in _STATE_FLOATS if state.get(k) is not None}}
-    return _mac("case-state", "", state)
+    return _mac("case-state", "", _floats(state))
+
+
+def _floats(state: dict) -> dict:
+    return {**state, **{k: float(state[k]) for k in _STATE_FLOATS if state.get(k) is not None}}
+
+
+def state_digests(state: dict, varying: tuple[str, ...]) -> Callable[[dict], str]:
+    """state_digest of many states that differ from `state` (a case_state) only in `varying`; the function
+    takes those values (a bulk import's cases)."""
+    digests = Digests("case-state", "", {k: v for k, v in _floats(state).items() if k not in varying}, varying)
+    floats = [k for k in _STATE_FLOATS if k in varying]
+
+    def digest(values: dict) -> str:
+        if any(type(values[k]) is not float and values[k] is not None for k in floats):
+            values = _floats(values)
+        return digests(values)
+
+    return digest
 
 
 # An event's own fields, as CaseEvent stores them and event_digest takes them (besides the case's number
@@ -146,22 +226,66 @@ def event_digest(
     return _mac(
         "case-event",
         prev_hash,
-        {
-            "number": number,
-            "seq": seq,
-            "action": action,
-            "actor": actor_label,
-            "role": actor_role,
-            "actor_unit": actor_unit,
-            "from": from_status,
-            "to": to_status,
-            "unit": unit,
-            "note": note,
-            "data": data,
-            "at": at,
-            "state": state,
-        },
+        _event_body(
+            number=number,
+            seq=seq,
+            action=action,
+            actor_label=actor_label,
+            actor_role=actor_role,
+            actor_unit=actor_unit,
+            from_status=from_status,
+            to_status=to_status,
+            unit=unit,
+            note=note,
+            data=data,
+            at=at,
+            state=state,
+        ),
     )
+
+
+def event_digests(*, prev_hash: str, varying: tuple[str, ...], **fields) -> Digests:
+    """event_digest of many events with the same `prev_hash` and `fields` (event_digest's other arguments)
+    that differ only in `varying` (among number, actor_unit, at, state: named alike in the digested body);
+    the Digests takes those values (a bulk import's first events)."""
+    if not set(varying) <= {"number", "actor_unit", "at", "state"}:
+        raise ValueError(f"not varying in bulk: {sorted(varying)}")
+    placeholders: dict[str, Any] = dict.fromkeys(varying)  # left out of the shared body
+    body = _event_body(**placeholders, **fields)
+    return Digests("case-event", prev_hash, {k: v for k, v in body.items() if k not in varying}, varying)
+
+
+def _event_body(
+    *,
+    number: str,
+    seq: int,
+    action: str,
+    actor_label: str,
+    actor_role: str,
+    actor_unit: str,
+    from_status: str,
+    to_status: str,
+    unit: str,
+    note: str,
+    data: dict,
+    at: datetime,
+    state: str,
+) -> dict:
+    return {
+        "number": number,
+        "seq": seq,
+        "action": action,
+        "actor": actor_label,
+        "role": actor_role,
+        "actor_unit": actor_unit,
+        "from": from_status,
+        "to": to_status,
+        "unit": unit,
+        "note": note,
+        "data": data,
+        "at": at,
+        "state": state,
+    }
 
 
 def record_event(
@@ -235,9 +359,23 @@ def tracking_hash(number: str, code: str) -> str:
     return keyed_digest("tracking", hashlib.sha256(f"{number}:{code.strip().upper()}".encode()).hexdigest())
 
 
+def tracking_hashes(codes: Iterable[tuple[str, str]]) -> list[str]:
+    """tracking_hash(number, code) of each (number, code), the key set up once for all of them."""
+    return keyed_digests(
+        "tracking", [hashlib.sha256(f"{number}:{code.strip().upper()}".encode()).hexdigest() for number, code in codes]
+    )
+
+
 def reporter_digest(name: str, phone: str) -> str:
     """The keyed digest of a reporter's contact data that the chain covers; "" when there is none."""
     return keyed_digest("reporter", name, phone) if (name or phone) else ""
+
+
+def reporter_digests(contacts: Iterable[tuple[str, str]]) -> list[str]:
+    """reporter_digest(name, phone) of each (name, phone), the key set up once for all of them."""
+    contacts = list(contacts)
+    digests = iter(keyed_digests("reporter", [f"{name}\x1f{phone}" for name, phone in contacts if name or phone]))
+    return [next(digests) if (name or phone) else "" for name, phone in contacts]
 
 
 def tracking_code_matches(case: Case, code: str | None) -> bool:

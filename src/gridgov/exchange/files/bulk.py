@@ -58,9 +58,10 @@ def _chunks(rows, size: int):
         yield chunk
 
 
-def _place(parsed: list[tuple[int, OrderFields]], index, locator) -> list[Placement | FileError]:
+def _place(parsed: list[tuple[int, OrderFields]], index, locator, points: dict) -> list[Placement | FileError]:
     """Each order's placement: its coordinates located together; the rest (no point, or outside every
-    grid) by orders.place_order, one by one; a bad coordinate a row error."""
+    grid) by orders.place_order, one by one (`points`: the grids' representative points, kept for the
+    import); a bad coordinate a row error."""
     out: list[Placement | FileError | None] = [None] * len(parsed)
     with_point = [i for i, (_, f) in enumerate(parsed) if f.lon is not None and f.lat is not None]
     coords = np.zeros((len(with_point), 2))
@@ -78,7 +79,7 @@ def _place(parsed: list[tuple[int, OrderFields]], index, locator) -> list[Placem
         if slot is None:
             number, fields = parsed[i]
             try:
-                out[i] = place_order(fields, index=index)
+                out[i] = place_order(fields, index=index, points=points)
             except GridgovError as exc:
                 out[i] = FileError(number, HEADERS["lon"][0], exc.message)
     return out  # type: ignore[return-value]  # every slot is filled above
@@ -155,6 +156,7 @@ class _State:
         self.leaves = {c.code: c for c in Category.objects.filter(is_leaf=True, active=True)}
         self.index = name_index()
         self.locator = current_locator()
+        self.points: dict[str, tuple[float, float] | None] = {}  # grid → representative point (place_order)
         self.lookups = Lookups.empty()
 
     def reasons(self) -> dict:
@@ -185,7 +187,8 @@ class _State:
             self.seen.add(fields.number)
             fresh.append((number, fields))
         todo: list[tuple[int, OrderFields, Placement, str | None]] = []
-        for (number, fields), placement in zip(fresh, _place(fresh, self.index, self.locator), strict=True):
+        placements = _place(fresh, self.index, self.locator, self.points)
+        for (number, fields), placement in zip(fresh, placements, strict=True):
             if isinstance(placement, FileError):
                 self.errors.append(placement)
                 continue
