@@ -155,3 +155,42 @@ def copy_rows(table: str, columns: list[str], rows: list[list]) -> None:
         else:
             marks = ", ".join(["?"] * len(columns))
             cursor.cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", rows)
+
+
+class Statistics:
+    """The planner's statistics (ANALYZE) of the tables a long bulk write fills, kept fresh as they grow.
+
+    PostgreSQL plans every query on what ANALYZE last saw. A table emptied or new has no statistics, and a
+    one-transaction import that fills it waits for autovacuum in vain (it sees no committed rows): the
+    import's own queries (the duplicate check of each chunk, a unique-key trigger) are then planned as
+    if the table were tiny and scan it whole, so each chunk costs more than the one before. ANALYZE inside
+    the writing transaction counts that transaction's rows, so the plans follow the table. It runs when the
+    tables have doubled since it last ran (the first time after `first` rows), a few times per import;
+    a small import into a large table never pays for one. SQLite plans without them: nothing happens there.
+    """
+
+    def __init__(self, *tables: type[models.Model], first: int) -> None:
+        self._db = db = connections[DEFAULT_DB_ALIAS]
+        self.tables = [m._meta.db_table for m in tables]
+        self.runs = 0
+        self._total = self._known_rows() if db.vendor == "postgresql" else 0
+        self._next = max(first, 2 * self._total)
+
+    def _known_rows(self) -> int:
+        # what the last ANALYZE (or VACUUM) counted in the first table; -1 (never counted) is none
+        with self._db.cursor() as cursor:
+            cursor.execute(
+                "SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass", [self.tables[0]]
+            )
+            row = cursor.fetchone()
+        return row[0] if row else 0
+
+    def wrote(self, count: int) -> None:
+        """`count` more rows written into the first table (the others grow with it)."""
+        self._total += count
+        if self._db.vendor != "postgresql" or self._total < self._next:
+            return
+        with self._db.cursor() as cursor:
+            cursor.execute("ANALYZE " + ", ".join(self._db.ops.quote_name(t) for t in self.tables))
+        self.runs += 1
+        self._next = 2 * self._total

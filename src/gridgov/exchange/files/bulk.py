@@ -25,9 +25,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from gridgov.cases import permissions
+from gridgov.cases.models import Case, CaseEvent
 from gridgov.cases.services.bulk import BulkReport, Lookups, insert_cases, prepare_cases
 from gridgov.core.audit import record
-from gridgov.core.bulk import Rows
+from gridgov.core.bulk import Rows, Statistics
 from gridgov.core.errors import GridgovError
 from gridgov.core.geo import to_wgs84
 from gridgov.exchange.files.columns import HEADERS, PRESETS, FileError, FileRefused, iter_rows, parse_row
@@ -158,6 +159,8 @@ class _State:
         self.locator = current_locator()
         self.points: dict[str, tuple[float, float] | None] = {}  # grid → representative point (place_order)
         self.lookups = Lookups.empty()
+        # each chunk's duplicate check reads the work orders, the events' unique-key trigger the events
+        self.statistics = Statistics(Case, CaseEvent, WorkOrder, first=CHUNK)
 
     def reasons(self) -> dict:
         return dict(self.unplaced.most_common())
@@ -257,3 +260,4 @@ class _State:
             orders.add({"number": fields.number, "case_id": case_id, "data": data})
         orders.write()
         self.report["created"] += len(case_ids)
+        self.statistics.wrote(len(case_ids))
