@@ -10,7 +10,7 @@ from django.test import override_settings
 
 from gridgov.cases import chains, services
 from gridgov.cases.models import CaseEvent
-from gridgov.cases.services.record import EVENT_FIELDS, event_digest
+from gridgov.cases.services.record import EVENT_FIELDS, EventContent, event_digest
 from gridgov.people.actors import Actor
 
 KEY = override_settings(GRIDGOV_AUDIT_KEY="golden-audit-key", GRIDGOV_DATA_KEY="golden-data-key")
@@ -19,7 +19,8 @@ KEY = override_settings(GRIDGOV_AUDIT_KEY="golden-audit-key", GRIDGOV_DATA_KEY="
 def test_event_fields_are_the_digests_and_the_rows():
     """EVENT_FIELDS is what event_digest takes besides the case number and the chain links, and each is
     a column of CaseEvent: the one list record_event and the chain check both spell out."""
-    params = set(inspect.signature(event_digest).parameters) - {"number", "state", "prev_hash"}
+    assert set(inspect.signature(event_digest).parameters) == {"prev_hash", "content"}  # content: EventContent
+    params = set(EventContent.__annotations__) - {"number", "state"}
     assert set(EVENT_FIELDS) == params and len(EVENT_FIELDS) == len(params)
     columns = {f.name for f in CaseEvent._meta.concrete_fields}
     assert set(EVENT_FIELDS) <= columns

@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # JSON's own, C when built
-from typing import Any
+from typing import Any, TypedDict, Unpack, cast
 
 from django.utils import timezone
 
@@ -203,45 +203,29 @@ EVENT_FIELDS = (
 )
 
 
-def event_digest(
-    *,
-    number: str,
-    seq: int,
-    action: str,
-    actor_label: str,
-    actor_role: str,
-    actor_unit: str,
-    from_status: str,
-    to_status: str,
-    unit: str,
-    note: str,
-    data: dict,
-    at: datetime,
-    state: str,
-    prev_hash: str,
-) -> str:
+class EventContent(TypedDict):
+    """What an event's digest covers besides its predecessor's hash (event_digest's arguments)."""
+
+    number: str
+    seq: int
+    action: str
+    actor_label: str
+    actor_role: str
+    actor_unit: str
+    from_status: str
+    to_status: str
+    unit: str
+    note: str
+    data: dict
+    at: datetime
+    state: str
+
+
+def event_digest(*, prev_hash: str, **content: Unpack[EventContent]) -> str:
     """HMAC-SHA256 under the audit key (not in the database: nobody can recompute the chain from a
     copy of it) over the event's content, the digest of the case state it left (`state`, stored in
     CaseEvent.state_hash) and its predecessor's hash: the tamper-evident case file."""
-    return _mac(
-        "case-event",
-        prev_hash,
-        _event_body(
-            number=number,
-            seq=seq,
-            action=action,
-            actor_label=actor_label,
-            actor_role=actor_role,
-            actor_unit=actor_unit,
-            from_status=from_status,
-            to_status=to_status,
-            unit=unit,
-            note=note,
-            data=data,
-            at=at,
-            state=state,
-        ),
-    )
+    return _mac("case-event", prev_hash, _event_body(content))
 
 
 def event_digests(*, prev_hash: str, varying: tuple[str, ...], **fields) -> Digests:
@@ -251,40 +235,26 @@ def event_digests(*, prev_hash: str, varying: tuple[str, ...], **fields) -> Dige
     if not set(varying) <= {"number", "actor_unit", "at", "state"}:
         raise ValueError(f"not varying in bulk: {sorted(varying)}")
     placeholders: dict[str, Any] = dict.fromkeys(varying)  # left out of the shared body
-    body = _event_body(**placeholders, **fields)
+    body = _event_body(cast(EventContent, placeholders | fields))
     return Digests("case-event", prev_hash, {k: v for k, v in body.items() if k not in varying}, varying)
 
 
-def _event_body(
-    *,
-    number: str,
-    seq: int,
-    action: str,
-    actor_label: str,
-    actor_role: str,
-    actor_unit: str,
-    from_status: str,
-    to_status: str,
-    unit: str,
-    note: str,
-    data: dict,
-    at: datetime,
-    state: str,
-) -> dict:
+def _event_body(content: EventContent) -> dict:
+    c = content
     return {
-        "number": number,
-        "seq": seq,
-        "action": action,
-        "actor": actor_label,
-        "role": actor_role,
-        "actor_unit": actor_unit,
-        "from": from_status,
-        "to": to_status,
-        "unit": unit,
-        "note": note,
-        "data": data,
-        "at": at,
-        "state": state,
+        "number": c["number"],
+        "seq": c["seq"],
+        "action": c["action"],
+        "actor": c["actor_label"],
+        "role": c["actor_role"],
+        "actor_unit": c["actor_unit"],
+        "from": c["from_status"],
+        "to": c["to_status"],
+        "unit": c["unit"],
+        "note": c["note"],
+        "data": c["data"],
+        "at": c["at"],
+        "state": c["state"],
     }
 
 
