@@ -1,9 +1,10 @@
 """core.bulk.Rows: value rows without model instances, stored exactly as the ORM stores an instance."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
+from django.db import connection, models
 
 from gridgov.cases.models import Case, CaseEvent
 from gridgov.core import crypto
@@ -14,8 +15,14 @@ pytestmark = pytest.mark.django_db
 AT = datetime(2025, 3, 4, 5, 6, 7, 123456, tzinfo=UTC)
 
 
-def _plain(row: list) -> list:
-    return [getattr(v, "obj", v) for v in row]  # PostgreSQL: JSON as psycopg's Jsonb wrapper of the value
+def _plain(row: list, model=CaseEvent) -> list:
+    # JSON: the ORM hands psycopg a Jsonb wrapper of the value (PostgreSQL) or its text (SQLite), Rows its
+    # text on both; what the column receives is the same value
+    json_columns = [isinstance(f, models.JSONField) for f in model._meta.concrete_fields]
+    return [
+        json.loads(v) if is_json and isinstance(v, str) else getattr(v, "obj", v)
+        for v, is_json in zip(row, json_columns, strict=True)
+    ]
 
 
 def _orm_row(obj) -> tuple[list[str], list]:

@@ -25,6 +25,8 @@ MIN_DIGITS, MAX_DIGITS = 3, 15  # 110 … an E.164 number
 
 def normalise_phone(raw: str | None) -> str:
     """The phone number as stored ("" for none); BadInput with what to fix otherwise."""
+    if raw and raw.isascii() and raw.isdigit() and MIN_DIGITS <= len(raw) <= MAX_DIGITS and raw[:4] != "0086":
+        return raw  # digits as stored already (most of a file's phones): nothing below would change them
     text = unicodedata.normalize("NFKC", raw or "").strip()
     if not text:
         return ""

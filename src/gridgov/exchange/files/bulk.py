@@ -65,11 +65,11 @@ def _place(parsed: list[tuple[int, OrderFields]], index, locator, points: dict) 
     import); a bad coordinate a row error."""
     out: list[Placement | FileError | None] = [None] * len(parsed)
     with_point = [i for i, (_, f) in enumerate(parsed) if f.lon is not None and f.lat is not None]
-    coords = np.zeros((len(with_point), 2))
-    for crs in {parsed[i][1].crs for i in with_point}:
-        mine = [k for k, i in enumerate(with_point) if parsed[i][1].crs == crs]
-        raw = np.array([[parsed[with_point[k]][1].lon, parsed[with_point[k]][1].lat] for k in mine], dtype=float)
-        coords[mine] = to_wgs84(raw, crs)  # parse_row knows only wgs84 and gcj02
+    coords = np.array([[parsed[i][1].lon, parsed[i][1].lat] for i in with_point], dtype=float).reshape(-1, 2)
+    crs_of = [parsed[i][1].crs for i in with_point]
+    for crs in set(crs_of) - {"wgs84"}:  # parse_row knows only wgs84 and gcj02
+        mine = [k for k, c in enumerate(crs_of) if c == crs]
+        coords[mine] = to_wgs84(coords[mine], crs)
     leaves = locator.locate_many(coords) if len(with_point) else np.array([], dtype=np.int64)
     for k, i in enumerate(with_point):
         f = parsed[i][1]

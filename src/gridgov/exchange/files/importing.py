@@ -17,7 +17,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext
 
 from gridgov.cases import permissions
@@ -184,6 +185,13 @@ def own_cases(numbers: list[str]) -> set[tuple]:
 
 def existing_numbers(qs, numbers: list[str]) -> set[str]:
     """The numbers that rows of `qs` carry already."""
+    qs = qs.order_by()
+    if connection.vendor == "postgresql":
+        # one statement, the numbers one array parameter: a bulk import's 10,000 placeholders cost more
+        # to build and send than the lookup itself (about 4x the time per chunk)
+        return set(
+            qs.filter(number__in=RawSQL("SELECT unnest(%s::text[])", [numbers])).values_list("number", flat=True)
+        )
     known: set[str] = set()
     for start in range(0, len(numbers), 900):  # SQLite's limit on parameters per statement
         chunk = numbers[start : start + 900]
