@@ -24,7 +24,7 @@ def test_it_analyzes_when_the_table_has_doubled_and_counts_the_writers_own_rows(
     if connection.vendor != "postgresql":
         pytest.skip("the planner statistics are PostgreSQL's")
     known = CaseCounter.objects.count()
-    stats = Statistics(CaseCounter, first=known + 50)
+    stats = Statistics({CaseCounter: ("day",)}, first=known + 50)
     stats.wrote(_counters(10_000_000, 30))
     assert stats.runs == 0  # below `first`: a small write never pays for an ANALYZE
     stats.wrote(_counters(20_000_000, 40))
@@ -38,7 +38,7 @@ def test_it_analyzes_when_the_table_has_doubled_and_counts_the_writers_own_rows(
     assert stats.runs == 2
     assert _counted() >= known + 80 + grown
     # a new writer starts from what was counted: it waits for the table to double again
-    later = Statistics(CaseCounter, first=1)
+    later = Statistics({CaseCounter: ("day",)}, first=1)
     later.wrote(_counters(50_000_000, 5))
     assert later.runs == 0
 
@@ -46,6 +46,6 @@ def test_it_analyzes_when_the_table_has_doubled_and_counts_the_writers_own_rows(
 def test_sqlite_needs_no_statistics():
     if connection.vendor != "sqlite":
         pytest.skip("SQLite only")
-    stats = Statistics(CaseCounter, first=1)
+    stats = Statistics({CaseCounter: ("day",)}, first=1)
     stats.wrote(_counters(10_000_000, 20))
     assert stats.runs == 0

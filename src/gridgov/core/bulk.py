@@ -14,7 +14,9 @@ models without save signals may use it (as core.statements).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from datetime import datetime
 from typing import Any, cast
 
@@ -151,16 +153,91 @@ def copy_rows(table: str, columns: list[str], rows: list[list]) -> None:
     if not rows:
         return
     db = connections[DEFAULT_DB_ALIAS]
-    quote = db.ops.quote_name
-    names = ", ".join(quote(c) for c in columns)
-    with db.cursor() as cursor:
+    with db.cursor() as cursor, db.wrap_database_errors:  # the driver's errors as Django's, as the ORM raises them
         if db.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            _copy(cursor.cursor, db.ops.quote_name, table, columns, rows)
         else:
+            quote = db.ops.quote_name
+            names = ", ".join(quote(c) for c in columns)
             marks = ", ".join(["?"] * len(columns))
             cursor.cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", rows)
+
+
+def _copy(cursor, quote: Callable[[str], str], table: str, columns: list[str], rows: list[list]) -> None:
+    names = ", ".join(quote(c) for c in columns)
+    with cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+class Writer:
+    """Writes the Rows of one batch while the caller prepares the next (PostgreSQL), one batch behind.
+
+    A bulk write alternates between Python (checking, numbering, digesting the next rows) and the database
+    (taking in the COPY, its indexes and triggers), each idle while the other works. Here each batch's
+    COPY runs in a thread on the same connection, in the same transaction, while the caller builds the
+    next batch: `write` keeps a batch's Rows, and `release` — called once the next batch has done its own
+    reads and writes through the ORM (numbers drawn, keys reserved) — sends the kept ones off. Any later
+    statement of the caller waits for the COPY (psycopg holds the connection for it), so it never
+    interleaves. Used as a context manager, its end sends what is kept and waits; an error of the COPY
+    surfaces there or at the next `release`. SQLite (one thread per connection) writes each batch at once."""
+
+    def __init__(self) -> None:
+        self._db = db = connections[DEFAULT_DB_ALIAS]
+        self._kept: list[tuple[str, list[str], list[list]]] = []
+        self._running: Future | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        if db.vendor == "postgresql":
+            db.ensure_connection()
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="gridgov-copy")
+
+    def write(self, *batch: Rows) -> None:
+        for rows in batch:
+            if self._pool is None:
+                rows.write()
+                continue
+            self._kept.append((rows.table, rows.columns, rows.rows))
+            rows.rows = []
+
+    def release(self) -> None:
+        """The kept rows go to the database in the background (after any COPY still running)."""
+        self._wait()
+        if not self._kept or self._pool is None:
+            return
+        kept, self._kept = self._kept, []
+        self._running = self._pool.submit(self._copy_all, self._db.connection, self._db.ops.quote_name, kept)
+
+    @staticmethod
+    def _copy_all(connection, quote, kept: list[tuple[str, list[str], list[list]]]) -> None:
+        with connection.cursor() as cursor:
+            for table, columns, rows in kept:
+                if rows:
+                    _copy(cursor, quote, table, columns, rows)
+
+    def _wait(self) -> None:
+        running, self._running = self._running, None
+        if running is not None:
+            with self._db.wrap_database_errors:
+                running.result()  # the COPY's error, if any, here
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        """Without an error: everything written, as the caller's next statement would see it. With one: the
+        kept rows dropped (the transaction will not keep them), a running COPY waited for (the connection is
+        the caller's again), the caller's error the one raised."""
+        try:
+            if exc_type is None:
+                self.release()
+                self._wait()
+            else:
+                self._kept = []
+                with suppress(Exception):
+                    self._wait()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
 
 
 class Statistics:
@@ -172,12 +249,19 @@ class Statistics:
     if the table were tiny and scan it whole, so each chunk costs more than the one before. ANALYZE inside
     the writing transaction counts that transaction's rows, so the plans follow the table. It runs when the
     tables have doubled since it last ran (the first time after `first` rows), a few times per import;
-    a small import into a large table never pays for one. SQLite plans without them: nothing happens there.
+    a small import into a large table never pays for one. Only the columns the writer's queries filter or
+    join on are analysed (`tables`: model → field names): the statistics of every other column would cost
+    the most and serve nothing here. SQLite plans without them: nothing happens there.
     """
 
-    def __init__(self, *tables: type[models.Model], first: int) -> None:
+    def __init__(self, tables: Mapping[type[models.Model], Sequence[str]], *, first: int) -> None:
         self._db = db = connections[DEFAULT_DB_ALIAS]
+        quote = db.ops.quote_name
         self.tables = [m._meta.db_table for m in tables]
+        self._targets = ", ".join(
+            f"{quote(m._meta.db_table)} ({', '.join(quote(m._meta.get_field(n).column) for n in names)})"
+            for m, names in tables.items()
+        )
         self.runs = 0
         self._total = self._known_rows() if db.vendor == "postgresql" else 0
         self._next = max(first, 2 * self._total)
@@ -197,6 +281,6 @@ class Statistics:
         if self._db.vendor != "postgresql" or self._total < self._next:
             return
         with self._db.cursor() as cursor:
-            cursor.execute("ANALYZE " + ", ".join(self._db.ops.quote_name(t) for t in self.tables))
+            cursor.execute(f"ANALYZE {self._targets}")
         self.runs += 1
         self._next = 2 * self._total

@@ -41,7 +41,7 @@ from gridgov.cases.services.record import (
     state_digests,
     tracking_hashes,
 )
-from gridgov.core.bulk import Rows, reserve_ids
+from gridgov.core.bulk import Rows, Writer, reserve_ids
 from gridgov.core.errors import GridgovError
 from gridgov.core.tasks import enqueue_batched_items
 from gridgov.grids.models import Grid
@@ -192,10 +192,11 @@ _STATE_VARYING = (
 )
 
 
-def insert_cases(*, actor: Actor, channel: str, drafts: list[Draft]) -> list[int]:
+def insert_cases(*, actor: Actor, channel: str, drafts: list[Draft], writer: Writer | None = None) -> list[int]:
     """Number the drafts (in their order within each local day) and write their cases with their first
     event (上报), chained as record_event chains it, and their follow-up work. Inside a transaction. The
-    cases' primary keys, in the drafts' order."""
+    cases' primary keys, in the drafts' order. With a `writer` the rows go to it (core.bulk.Writer: written
+    while the caller prepares its next batch), which is released once this batch's statements are done."""
     if not drafts:
         return []
     if not connection.in_atomic_block:
@@ -257,6 +258,12 @@ def insert_cases(*, actor: Actor, channel: str, drafts: list[Draft]) -> list[int
     for day in local:
         numbers.append(f"{day}{first[day]:06d}")
         first[day] += 1
+    # the follow-up work first: after it this batch sends no statement of its own, so that the writer's
+    # COPY of the batch before runs while the rows below are built
+    enqueue_batched_items("gridgov.cases.notify_case_events", key="event_ids", items=event_ids)
+    enqueue_batched_items("gridgov.assessment.refresh_cases", key="numbers", items=numbers)
+    if writer is not None:
+        writer.release()
     # the codes themselves are nobody's to see
     tracking = tracking_hashes((number, new_tracking_code()) for number in numbers)
     reporters = reporter_digests((draft.name, draft.phone) for draft in drafts)
@@ -309,10 +316,11 @@ def insert_cases(*, actor: Actor, channel: str, drafts: list[Draft]) -> list[int
         )
         cases.add(values)
         events.add({**event, "id": event_id, "case_id": case_id, "at": stored_at, "state_hash": state, "hash": digest})
-    cases.write()
-    events.write()
-    enqueue_batched_items("gridgov.cases.notify_case_events", key="event_ids", items=event_ids)
-    enqueue_batched_items("gridgov.assessment.refresh_cases", key="numbers", items=numbers)
+    if writer is None:
+        cases.write()
+        events.write()
+    else:
+        writer.write(cases, events)
     return case_ids
 
 

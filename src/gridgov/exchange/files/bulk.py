@@ -28,7 +28,7 @@ from gridgov.cases import permissions
 from gridgov.cases.models import Case, CaseEvent
 from gridgov.cases.services.bulk import BulkReport, Lookups, insert_cases, prepare_cases
 from gridgov.core.audit import record
-from gridgov.core.bulk import Rows, Statistics
+from gridgov.core.bulk import Rows, Statistics, Writer
 from gridgov.core.errors import GridgovError
 from gridgov.core.geo import to_wgs84
 from gridgov.exchange.files.columns import HEADERS, PRESETS, FileError, FileRefused, iter_rows, parse_row
@@ -120,9 +120,10 @@ def import_orders_bulk(
     state = _State(actor=actor, system=system, skip_unplaced=skip_unplaced, report=report)
     try:
         with transaction.atomic():
-            for part in _chunks(_chained(first, rows), chunk):
-                state.take(part, write=not dry_run)
-                tick("write", report["rows"], report["rows"])
+            with Writer() as state.writer:
+                for part in _chunks(_chained(first, rows), chunk):
+                    state.take(part, write=not dry_run)
+                    tick("write", report["rows"], report["rows"])
             if state.errors or dry_run:
                 raise _Refused
             record(
@@ -159,8 +160,12 @@ class _State:
         self.locator = current_locator()
         self.points: dict[str, tuple[float, float] | None] = {}  # grid → representative point (place_order)
         self.lookups = Lookups.empty()
-        # each chunk's duplicate check reads the work orders, the events' unique-key trigger the events
-        self.statistics = Statistics(Case, CaseEvent, WorkOrder, first=CHUNK)
+        self.writer: Writer | None = None  # the import's, while it runs: each chunk written as the next is built
+        # each chunk's duplicate check reads the work orders, the events' unique-key trigger the events, and
+        # the foreign keys checked at COMMIT the cases
+        self.statistics = Statistics(
+            {WorkOrder: ("system", "number"), CaseEvent: ("case", "seq"), Case: ("id",)}, first=CHUNK
+        )
 
     def reasons(self) -> dict:
         return dict(self.unplaced.most_common())
@@ -247,7 +252,7 @@ class _State:
             self.errors.append(FileError(rows[i], "", message))
         if self.errors:
             return
-        case_ids = insert_cases(actor=self.actor, channel="import", drafts=cases)
+        case_ids = insert_cases(actor=self.actor, channel="import", drafts=cases, writer=self.writer)
         orders = Rows(
             WorkOrder,
             fixed={"system": self.system, "source": "import"},
@@ -258,6 +263,9 @@ class _State:
             data = order_data(fields)
             data["placed_by"] = placement.how
             orders.add({"number": fields.number, "case_id": case_id, "data": data})
-        orders.write()
+        if self.writer is None:
+            orders.write()
+        else:
+            self.writer.write(orders)
         self.report["created"] += len(case_ids)
         self.statistics.wrote(len(case_ids))
