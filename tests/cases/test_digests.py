@@ -12,7 +12,7 @@ import pytest
 from django.test import override_settings
 
 from gridgov.cases.services import record
-from gridgov.cases.services.numbering import TRACKING_ALPHABET, new_tracking_code
+from gridgov.cases.services.numbering import TRACKING_ALPHABET, new_tracking_code, new_tracking_codes
 from gridgov.core.keys import audit_key
 
 KEY = override_settings(GRIDGOV_AUDIT_KEY="digests-audit-key", GRIDGOV_DATA_KEY="digests-data-key")
@@ -161,3 +161,26 @@ def test_reporter_digests_are_reporter_digest():
     contacts = [("张伟", "13812345678"), ("", ""), ("", "13800000000"), ("王芳", ""), ("a\x1fb", "c"), ("", "")]
     assert record.reporter_digests(contacts) == [record.reporter_digest(name, phone) for name, phone in contacts]
     assert record.reporter_digests([]) == []
+
+
+def test_tracking_codes_in_bulk_spell_uniform_draws(monkeypatch):
+    base = len(TRACKING_ALPHABET)
+    draws = [base**10 - 1, (1 << 64) - 1, 5, 0]  # the second is above the last whole multiple: drawn again
+    pool = b"".join(n.to_bytes(8, "little") for n in draws)
+    reads = []
+
+    def token_bytes(size):
+        reads.append(size)
+        taken = pool[sum(reads[:-1]) : sum(reads)]
+        return taken
+
+    monkeypatch.setattr("secrets.token_bytes", token_bytes)
+    spelled = []
+    for n in (base**10 - 1, 5, 0):
+        monkeypatch.setattr("secrets.randbelow", lambda bound, n=n: n)
+        spelled.append(new_tracking_code())
+    assert new_tracking_codes(3) == spelled
+    assert reads == [24, 8]  # one read for all, one more for the draw refused
+    monkeypatch.undo()
+    codes = new_tracking_codes(2_000)
+    assert len(set(codes)) == 2_000 and all(len(c) == 10 and set(c) <= set(TRACKING_ALPHABET) for c in codes)

@@ -1,10 +1,11 @@
 """core.bulk.Writer: each batch's COPY runs while the caller builds the next, in the caller's transaction."""
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from gridgov.cases.models import CaseCounter
-from gridgov.core.bulk import Rows, Writer
+from gridgov.core.bulk import Rows, Writer, checked_as_written
+from gridgov.exchange.models import WorkOrder
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +51,21 @@ def test_an_error_of_the_caller_drops_what_is_kept():
             writer.write(_batch(kept))
             raise RuntimeError("the caller's")
     assert _count(sent) == _count(kept) == 0  # rolled back with the caller's transaction
+
+
+def _dangling_order() -> None:
+    WorkOrder.objects.create(system="test", number="dangling", case_id=2_000_000_000, source="import", data={})
+
+
+def test_foreign_keys_checked_as_written_then_deferred_again():
+    if connection.vendor != "postgresql":
+        pytest.skip("SET CONSTRAINTS is PostgreSQL's")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with checked_as_written(WorkOrder):
+            _dangling_order()  # refused by the statement itself, not at COMMIT
+    with transaction.atomic():
+        with checked_as_written(WorkOrder):
+            pass
+        _dangling_order()  # deferred again: no error before COMMIT ...
+        transaction.set_rollback(True)  # ... which never comes
+    assert not WorkOrder.objects.filter(number="dangling").exists()

@@ -14,9 +14,9 @@ models without save signals may use it (as core.statements).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from typing import Any, cast
 
@@ -168,6 +168,36 @@ def _copy(cursor, quote: Callable[[str], str], table: str, columns: list[str], r
     with cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
+
+
+@contextmanager
+def checked_as_written(*tables: type[models.Model]) -> Iterator[None]:
+    """Inside a transaction: the foreign keys of `tables` checked as each statement writes its rows
+    instead of all at COMMIT, then deferred again (PostgreSQL; SQLite as it is).
+
+    Django declares foreign keys DEFERRABLE INITIALLY DEFERRED, so a bulk write's hundreds of thousands
+    of checks wait for COMMIT, where nothing else can run beside them. Made IMMEDIATE (SET CONSTRAINTS) they
+    run at the end of each COPY, which a Writer runs while the caller builds its next rows: the rows must
+    then be written in key order (a case before its events). On an error the transaction or savepoint
+    is rolled back, which also undoes the SET CONSTRAINTS."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql" or not tables:
+        yield
+        return
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT quote_ident(conname) FROM pg_constraint "
+            "WHERE contype = 'f' AND condeferred AND conrelid = ANY(%s::regclass[]) ORDER BY 1",
+            [[m._meta.db_table for m in tables]],
+        )
+        names = ", ".join(row[0] for row in cursor.fetchall())
+        if not names:
+            yield
+            return
+        cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
+    yield
+    with db.cursor() as cursor:
+        cursor.execute(f"SET CONSTRAINTS {names} DEFERRED")
 
 
 class Writer:

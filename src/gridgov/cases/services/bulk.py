@@ -30,7 +30,7 @@ from gridgov.cases.models import URGENT_CHANNEL_HOURS, Case, CaseCounter, CaseEv
 from gridgov.cases.phones import normalise_phone, search_keys
 from gridgov.cases.services.inputs import text
 from gridgov.cases.services.intake import channel_for
-from gridgov.cases.services.numbering import new_tracking_code
+from gridgov.cases.services.numbering import new_tracking_codes
 from gridgov.cases.services.platforms import platform_of
 from gridgov.cases.services.record import (
     EVENT_FIELDS,
@@ -265,7 +265,7 @@ def insert_cases(*, actor: Actor, channel: str, drafts: list[Draft], writer: Wri
     if writer is not None:
         writer.release()
     # the codes themselves are nobody's to see
-    tracking = tracking_hashes((number, new_tracking_code()) for number in numbers)
+    tracking = tracking_hashes(zip(numbers, new_tracking_codes(len(numbers)), strict=True))
     reporters = reporter_digests((draft.name, draft.phone) for draft in drafts)
     for draft, number, tracking_hash, reporter, case_id, event_id in zip(
         drafts, numbers, tracking, reporters, case_ids, event_ids, strict=True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import struct
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
@@ -16,13 +17,29 @@ TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out
 # two digits base 31 at a time, the lower one first: _PAIRS[n % 961] spells n's two lowest digits
 _PAIRS = tuple(low + high for high in TRACKING_ALPHABET for low in TRACKING_ALPHABET)
 _CODES = len(TRACKING_ALPHABET) ** 10
+# 64-bit draws at or above the last whole multiple of _CODES are drawn again: n % _CODES stays uniform
+_DRAWS_BELOW = (1 << 64) // _CODES * _CODES
 
 
 def new_tracking_code() -> str:
     """A fresh tracking code: 10 characters the reporter reads back over the phone."""
     # one draw of 31**10 (≈ 49 bits) spelled in the alphabet, lowest digit first: the same codes as ten
-    # secrets.choice calls; two digits per step
-    n = secrets.randbelow(_CODES)
+    # secrets.choice calls
+    return _spelled(secrets.randbelow(_CODES))
+
+
+def new_tracking_codes(count: int) -> list[str]:
+    """`count` fresh tracking codes, as new_tracking_code draws them, from one read of the system's
+    randomness for all of them (a bulk import: one read per code costs more than the rest of the code)."""
+    codes: list[str] = []
+    while len(codes) < count:
+        pool = secrets.token_bytes(8 * (count - len(codes)))
+        codes += [_spelled(n % _CODES) for (n,) in struct.iter_unpack("<Q", pool) if n < _DRAWS_BELOW]
+    return codes
+
+
+def _spelled(n: int) -> str:
+    # two digits per step
     n, a = divmod(n, 961)
     n, b = divmod(n, 961)
     n, c = divmod(n, 961)

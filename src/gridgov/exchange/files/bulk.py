@@ -28,7 +28,7 @@ from gridgov.cases import permissions
 from gridgov.cases.models import Case, CaseEvent
 from gridgov.cases.services.bulk import BulkReport, Lookups, insert_cases, prepare_cases
 from gridgov.core.audit import record
-from gridgov.core.bulk import Rows, Statistics, Writer
+from gridgov.core.bulk import Rows, Statistics, Writer, checked_as_written
 from gridgov.core.errors import GridgovError
 from gridgov.core.geo import to_wgs84
 from gridgov.exchange.files.columns import HEADERS, PRESETS, FileError, FileRefused, iter_rows, parse_row
@@ -70,12 +70,13 @@ def _place(parsed: list[tuple[int, OrderFields]], index, locator, points: dict) 
     for crs in set(crs_of) - {"wgs84"}:  # parse_row knows only wgs84 and gcj02
         mine = [k for k, c in enumerate(crs_of) if c == crs]
         coords[mine] = to_wgs84(coords[mine], crs)
-    leaves = locator.locate_many(coords) if len(with_point) else np.array([], dtype=np.int64)
-    for k, i in enumerate(with_point):
-        f = parsed[i][1]
-        if leaves[k] != OUTSIDE:
-            x, y = float(coords[k, 0]), float(coords[k, 1])
-            out[i] = Placement(locator.leaf_codes[leaves[k]], x, y, "coordinates", f"{f.lon},{f.lat}")
+    leaves = locator.locate_many(coords).tolist() if len(with_point) else []
+    codes = locator.leaf_codes
+    # as Python numbers: numpy's element access costs more than the rest of the loop
+    for i, leaf, (x, y) in zip(with_point, leaves, coords.tolist(), strict=True):
+        if leaf != OUTSIDE:
+            f = parsed[i][1]
+            out[i] = Placement(codes[leaf], x, y, "coordinates", f"{f.lon},{f.lat}")
     for i, slot in enumerate(out):
         if slot is None:
             number, fields = parsed[i]
@@ -120,7 +121,7 @@ def import_orders_bulk(
     state = _State(actor=actor, system=system, skip_unplaced=skip_unplaced, report=report)
     try:
         with transaction.atomic():
-            with Writer() as state.writer:
+            with checked_as_written(Case, CaseEvent, WorkOrder), Writer() as state.writer:
                 for part in _chunks(_chained(first, rows), chunk):
                     state.take(part, write=not dry_run)
                     tick("write", report["rows"], report["rows"])
