@@ -4,9 +4,12 @@ import hashlib
 import hmac
 
 from django.test import override_settings
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gridgov.cases.phones import search_key, search_keys
 from gridgov.core import keys
+from gridgov.core.keys import KeyedHash
 
 
 def _plain_digest(key: bytes, purpose: str, *parts: str) -> str:
@@ -54,3 +57,13 @@ def test_keyed_digests_and_search_keys_match_one_by_one():
     expected = [search_key(digits[-n:]) for n in range(4, len(digits) + 1)]
     assert search_keys("13812345678") == " " + " ".join(expected) + " "
     assert search_keys("110") == ""
+
+
+@given(key=st.binary(min_size=0, max_size=200), prefix=st.binary(max_size=100), data=st.binary(max_size=300))
+def test_keyed_hash_is_the_stdlib_hmac(key, prefix, data):
+    """RFC 2104 from two SHA-256 states: the stdlib's HMAC-SHA256 for keys shorter and longer than a block."""
+    keyed = KeyedHash(key)
+    assert keyed.hexdigest(data) == hmac.new(key, data, "sha256").hexdigest()
+    fed = keyed.fed(prefix)
+    assert fed.hexdigest(data) == hmac.new(key, prefix + data, "sha256").hexdigest()
+    assert keyed.hexdigest(data) == hmac.new(key, data, "sha256").hexdigest()  # feeding left the original alone

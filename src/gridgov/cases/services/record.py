@@ -21,7 +21,7 @@ from django.utils import timezone
 from gridgov.cases import deadlines
 from gridgov.cases.models import Case, CaseEvent
 from gridgov.core import statements
-from gridgov.core.keys import audit_key, keyed_digest, keyed_digests, keyed_mac
+from gridgov.core.keys import audit_key, keyed_digest, keyed_digests, keyed_hash
 from gridgov.core.tasks import enqueue_batched_each
 from gridgov.people.actors import Actor, nearest_scope
 
@@ -105,10 +105,8 @@ _JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":
 
 
 def _mac(purpose: str, prev: str, body: dict) -> str:
-    # HMAC-SHA256 under the audit key of "purpose␟prev␟JSON" (core.keys.keyed_mac: the key set up once)
-    mac = keyed_mac(audit_key())
-    mac.update(f"{purpose}\x1f{prev}\x1f{_JSON.encode(body)}".encode())
-    return mac.hexdigest()
+    # HMAC-SHA256 under the audit key of "purpose␟prev␟JSON" (core.keys.keyed_hash: the key set up once)
+    return keyed_hash(audit_key()).hexdigest(f"{purpose}\x1f{prev}\x1f{_JSON.encode(body)}".encode())
 
 
 def _member(value) -> str:
@@ -146,21 +144,19 @@ class Digests:
             else:
                 text += _JSON.encode(shared[key])
         self.tail = text + "}"
-        self.base = keyed_mac(audit_key())
+        self.base = keyed_hash(audit_key())
         if self.keys:
-            self.base.update(self.texts[0].encode())
+            self.base = self.base.fed(self.texts[0].encode())
             self.texts[0] = ""
 
     def __call__(self, values: dict) -> str:
         """The digest of the body that holds `values` (every varying key) and the shared values."""
-        mac = self.base.copy()
         parts = []
         for text, key in zip(self.texts, self.keys, strict=True):
             value = values[key]
             parts.append(text + (encode_basestring(value) if type(value) is str else _member(value)))
         parts.append(self.tail)
-        mac.update("".join(parts).encode())
-        return mac.hexdigest()
+        return self.base.hexdigest("".join(parts).encode())
 
 
 def state_digest(state: dict) -> str:
