@@ -7,7 +7,7 @@ from django.test import override_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gridgov.cases.phones import search_key, search_keys
+from gridgov.cases.phones import search_key, search_keys, search_keys_of
 from gridgov.core import keys
 from gridgov.core.keys import KeyedHash
 
@@ -57,6 +57,15 @@ def test_keyed_digests_and_search_keys_match_one_by_one():
     expected = [search_key(digits[-n:]) for n in range(4, len(digits) + 1)]
     assert search_keys("13812345678") == " " + " ".join(expected) + " "
     assert search_keys("110") == ""
+    phones = ["13812345678", "110", "", "+85291234567", "037166881234"]
+
+    def one_by_one(phone):
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        return (
+            " " + " ".join(search_key(digits[-n:]) for n in range(4, len(digits) + 1)) + " " if len(digits) >= 4 else ""
+        )
+
+    assert search_keys_of(phones) == [one_by_one(p) for p in phones]
 
 
 @given(key=st.binary(min_size=0, max_size=200), prefix=st.binary(max_size=100), data=st.binary(max_size=300))

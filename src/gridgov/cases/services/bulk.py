@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from gridgov.cases import deadlines, permissions
 from gridgov.cases.models import URGENT_CHANNEL_HOURS, Case, CaseCounter, CaseEvent, Status
-from gridgov.cases.phones import normalise_phone, search_keys
+from gridgov.cases.phones import normalise_phone, search_keys_of
 from gridgov.cases.services.inputs import text
 from gridgov.cases.services.intake import channel_for
 from gridgov.cases.services.numbering import new_tracking_codes
@@ -254,6 +254,12 @@ def insert_cases(*, actor: Actor, channel: str, drafts: list[Draft], writer: Wri
     digest_state = None
     # FK objects by name (case_state reads grid.code, category.code), beside the columns by attname
     shared = cases.values | {f.name: None for f in Case._meta.concrete_fields if f.is_relation}
+    # What case_state and deadlines read: attributes only. One object for all the rows, each row's own
+    # values set on it in turn (a copy of every column per row cost more than the digests); the columns
+    # written after the digests start from the shared values again on every row.
+    view = SimpleNamespace(**shared)
+    case = cast(Case, view)
+    later = {key: shared[key] for key in ("last_hash", "light", "light_next_at", "updated_at")}
     numbers = []
     for day in local:
         numbers.append(f"{day}{first[day]:06d}")
@@ -267,12 +273,13 @@ def insert_cases(*, actor: Actor, channel: str, drafts: list[Draft], writer: Wri
     # the codes themselves are nobody's to see
     tracking = tracking_hashes(zip(numbers, new_tracking_codes(len(numbers)), strict=True))
     reporters = reporter_digests((draft.name, draft.phone) for draft in drafts)
-    for draft, number, tracking_hash, reporter, case_id, event_id in zip(
-        drafts, numbers, tracking, reporters, case_ids, event_ids, strict=True
+    phone_keys = search_keys_of(draft.phone for draft in drafts)
+    for draft, number, tracking_hash, reporter, keys, case_id, event_id in zip(
+        drafts, numbers, tracking, reporters, phone_keys, case_ids, event_ids, strict=True
     ):
         at = draft.reported_at
         name, phone, grid, category = draft.name, draft.phone, draft.grid, draft.category
-        values = shared.copy()
+        values = later.copy()
         values.update(
             id=case_id,
             number=number,
@@ -291,10 +298,10 @@ def insert_cases(*, actor: Actor, channel: str, drafts: list[Draft], writer: Wri
             reporter_name=name,
             reporter_phone=phone,
             reporter_digest=reporter,
-            reporter_phone_keys=search_keys(phone),
+            reporter_phone_keys=keys,
             reported_at=at,
         )
-        case = cast(Case, SimpleNamespace(**values))  # what case_state and deadlines read: attributes only
+        vars(view).update(values)
         # record_event, for a new case's first event
         if digest_state is None:  # the first case's state: every other one differs from it only in _STATE_VARYING
             digest_state = state_digests(case_state(case), _STATE_VARYING)
