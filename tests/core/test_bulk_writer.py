@@ -34,22 +34,20 @@ def test_batches_are_written_by_the_end_in_the_callers_transaction(django_db_blo
 
 def test_a_copy_error_is_raised_to_the_caller_and_nothing_stays():
     days = range(91_000_000, 91_000_500)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        with Writer() as writer:
-            writer.write(_batch(days))
-            writer.release()
-            writer.write(_batch(days))  # the same keys again
+    with pytest.raises(IntegrityError), transaction.atomic(), Writer() as writer:
+        writer.write(_batch(days))
+        writer.release()
+        writer.write(_batch(days))  # the same keys again
     assert _count(days) == 0
 
 
 def test_an_error_of_the_caller_drops_what_is_kept():
     sent, kept = range(92_000_000, 92_000_100), range(92_000_100, 92_000_200)
-    with pytest.raises(RuntimeError, match="the caller's"), transaction.atomic():
-        with Writer() as writer:
-            writer.write(_batch(sent))
-            writer.release()
-            writer.write(_batch(kept))
-            raise RuntimeError("the caller's")
+    with pytest.raises(RuntimeError, match="the caller's"), transaction.atomic(), Writer() as writer:
+        writer.write(_batch(sent))
+        writer.release()
+        writer.write(_batch(kept))
+        raise RuntimeError("the caller's")
     assert _count(sent) == _count(kept) == 0  # rolled back with the caller's transaction
 
 
@@ -60,9 +58,8 @@ def _dangling_order() -> None:
 def test_foreign_keys_checked_as_written_then_deferred_again():
     if connection.vendor != "postgresql":
         pytest.skip("SET CONSTRAINTS is PostgreSQL's")
-    with pytest.raises(IntegrityError), transaction.atomic():
-        with checked_as_written(WorkOrder):
-            _dangling_order()  # refused by the statement itself, not at COMMIT
+    with pytest.raises(IntegrityError), transaction.atomic(), checked_as_written(WorkOrder):
+        _dangling_order()  # refused by the statement itself, not at COMMIT
     with transaction.atomic():
         with checked_as_written(WorkOrder):
             pass
