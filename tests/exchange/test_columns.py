@@ -39,3 +39,14 @@ def test_utf8_with_its_bom_and_a_file_of_neither(tmp_path, monkeypatch):
     with pytest.raises(FileRefused) as refused:
         next(iter_rows(bad))
     assert "GB18030" in refused.value.errors[0].message and refused.value.errors[0].row == 0
+
+
+def test_blank_and_short_rows(tmp_path):
+    path = tmp_path / "orders.csv"
+    lines = [HEADER.strip(), "W-1,路灯不亮,2025-03-04 05:06:07", ",,", " ,\t, ", "W-2,井盖缺失", "", "'=1,积水,"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = list(iter_rows(path))
+    # blank rows (empty or blank cells, or no cells) are left out; a short row has only the cells it gives
+    assert [r["row"] for r in rows] == [2, 5, 7]
+    assert rows[1] == {"row": 5, "number": "W-2", "title": "井盖缺失"}
+    assert rows[2]["number"] == "'=1" and rows[2]["received_at"] == ""

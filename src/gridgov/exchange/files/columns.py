@@ -177,13 +177,14 @@ def iter_rows(path: Path, preset: str = "") -> Iterator[dict[str, Any]]:
     missing = [HEADERS[f][0] for f in REQUIRED if f not in fields]
     if missing:
         raise FileRefused([FileError(1, m, gettext("column %(header)s is missing") % {"header": m}) for m in missing])
+    taken = [(i, field) for i, field in enumerate(fields) if field is not None]
     for number, values in enumerate(lines, start=2):
-        if all(text(v) == "" for v in values):
+        # blank: every cell empty once read as text; a first cell of plain text settles it at once
+        first = values[0] if values else None
+        if not (type(first) is str and first.strip() and first[0] != "'") and all(text(v) == "" for v in values):
             continue
-        row: dict[str, Any] = {"row": number}
-        for field, value in zip(fields, values, strict=False):
-            if field is not None:
-                row[field] = value
+        row: dict[str, Any] = {field: values[i] for i, field in taken if i < len(values)}
+        row["row"] = number
         yield row
 
 
