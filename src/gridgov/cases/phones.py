@@ -72,7 +72,8 @@ def search_keys_of(phones: Iterable[str]) -> list[str]:
     """search_keys of each phone, every tail's search_key made in one run (a bulk import: eight per phone)."""
     counts, tails = [], []
     for phone in phones:
-        digits = phone if phone.isascii() and phone.isdigit() else "".join(ch for ch in phone or "" if ch.isdigit())
+        phone = phone or ""
+        digits = phone if phone.isascii() and phone.isdigit() else "".join(ch for ch in phone if ch.isdigit())
         mine = [digits[-n:] for n in range(SEARCH_FROM_DIGITS, len(digits) + 1)]
         counts.append(len(mine))
         tails += mine

@@ -191,9 +191,10 @@ def checked_as_written(*tables: type[models.Model]) -> Iterator[None]:
             [[m._meta.db_table for m in tables]],
         )
         names = ", ".join(row[0] for row in cursor.fetchall())
-        if not names:
-            yield
-            return
+    if not names:
+        yield
+        return
+    with db.cursor() as cursor:
         cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
     yield
     with db.cursor() as cursor:

@@ -192,11 +192,11 @@ _STATE_VARYING = (
 )
 
 
-def insert_cases(*, actor: Actor, channel: str, drafts: list[Draft], writer: Writer | None = None) -> list[int]:
+def insert_cases(*, actor: Actor, channel: str, drafts: list[Draft], writer: Writer) -> list[int]:
     """Number the drafts (in their order within each local day) and write their cases with their first
     event (上报), chained as record_event chains it, and their follow-up work. Inside a transaction. The
-    cases' primary keys, in the drafts' order. With a `writer` the rows go to it (core.bulk.Writer: written
-    while the caller prepares its next batch), which is released once this batch's statements are done."""
+    cases' primary keys, in the drafts' order. The rows go to `writer` (core.bulk.Writer: written while the
+    caller prepares its next batch), which is released once this batch's statements are done."""
     if not drafts:
         return []
     if not connection.in_atomic_block:
@@ -268,8 +268,7 @@ def insert_cases(*, actor: Actor, channel: str, drafts: list[Draft], writer: Wri
     # COPY of the batch before runs while the rows below are built
     enqueue_batched_items("gridgov.cases.notify_case_events", key="event_ids", items=event_ids)
     enqueue_batched_items("gridgov.assessment.refresh_cases", key="numbers", items=numbers)
-    if writer is not None:
-        writer.release()
+    writer.release()
     # the codes themselves are nobody's to see
     tracking = tracking_hashes(zip(numbers, new_tracking_codes(len(numbers)), strict=True))
     reporters = reporter_digests((draft.name, draft.phone) for draft in drafts)
@@ -323,11 +322,7 @@ def insert_cases(*, actor: Actor, channel: str, drafts: list[Draft], writer: Wri
         )
         cases.add(values)
         events.add({**event, "id": event_id, "case_id": case_id, "at": stored_at, "state_hash": state, "hash": digest})
-    if writer is None:
-        cases.write()
-        events.write()
-    else:
-        writer.write(cases, events)
+    writer.write(cases, events)
     return case_ids
 
 

@@ -121,9 +121,9 @@ def import_orders_bulk(
     state = _State(actor=actor, system=system, skip_unplaced=skip_unplaced, report=report)
     try:
         with transaction.atomic():
-            with checked_as_written(Case, CaseEvent, WorkOrder), Writer() as state.writer:
+            with checked_as_written(Case, CaseEvent, WorkOrder), Writer() as writer:
                 for part in _chunks(_chained(first, rows), chunk):
-                    state.take(part, write=not dry_run)
+                    state.take(part, writer=None if dry_run else writer)
                     tick("write", report["rows"], report["rows"])
             if state.errors or dry_run:
                 raise _Refused
@@ -161,7 +161,6 @@ class _State:
         self.locator = current_locator()
         self.points: dict[str, tuple[float, float] | None] = {}  # grid → representative point (place_order)
         self.lookups = Lookups.empty()
-        self.writer: Writer | None = None  # the import's, while it runs: each chunk written as the next is built
         # each chunk's duplicate check reads the work orders, the events' unique-key trigger the events, and
         # the foreign keys checked at COMMIT the cases
         self.statistics = Statistics(
@@ -171,7 +170,9 @@ class _State:
     def reasons(self) -> dict:
         return dict(self.unplaced.most_common())
 
-    def take(self, rows: list[dict], *, write: bool) -> None:
+    def take(self, rows: list[dict], *, writer: Writer | None) -> None:
+        """One chunk checked, and written through `writer` (each chunk written as the next is built; None: a
+        dry run writes nothing)."""
         report = self.report
         report["rows"] += len(rows)
         parsed: list[tuple[int, OrderFields]] = []
@@ -215,11 +216,11 @@ class _State:
             report["uncategorised"] += category is None
             todo.append((number, fields, placement, category))
         self.placed += len(todo)
-        if self.errors or not write or not todo:
+        if self.errors or writer is None or not todo:
             return
-        self._write(todo)
+        self._write(todo, writer)
 
-    def _write(self, todo: list[tuple[int, OrderFields, Placement, str | None]]) -> None:
+    def _write(self, todo: list[tuple[int, OrderFields, Placement, str | None]], writer: Writer) -> None:
         # A point placed by address is filed at its grid's representative point: the leaf it lies in is
         # the case's grid (intake locates every report's point), found here for the chunk at once.
         by_address = [k for k, (_, _, p, _) in enumerate(todo) if p.how != "coordinates"]
@@ -253,7 +254,7 @@ class _State:
             self.errors.append(FileError(rows[i], "", message))
         if self.errors:
             return
-        case_ids = insert_cases(actor=self.actor, channel="import", drafts=cases, writer=self.writer)
+        case_ids = insert_cases(actor=self.actor, channel="import", drafts=cases, writer=writer)
         orders = Rows(
             WorkOrder,
             fixed={"system": self.system, "source": "import"},
@@ -264,9 +265,6 @@ class _State:
             data = order_data(fields)
             data["placed_by"] = placement.how
             orders.add({"number": fields.number, "case_id": case_id, "data": data})
-        if self.writer is None:
-            orders.write()
-        else:
-            self.writer.write(orders)
+        writer.write(orders)
         self.report["created"] += len(case_ids)
         self.statistics.wrote(len(case_ids))
